@@ -1,0 +1,201 @@
+//! Command-line definitions (clap derive) and nothing else: parsing turns argv into these
+//! types, `cmd/` resolves them together with the configuration and acts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn a change described in plain words into a reviewed, test-verified pull request.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vibe",
+    version,
+    about,
+    long_about = "vibe turns a change described in plain words into a change request spec (CRS), \
+                  a reviewed plan, a job run by a coding agent in a sandbox, and a pull request.",
+    after_help = "Examples:\n  vibe doctor\n  vibe plan \"add rate limiting to the login route\"\n  \
+                  vibe run \"add rate limiting to the login route\" --yes",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Print one JSON document (or JSON Lines events for long-running commands).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Repository to work in (default: the git repository around the current directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub repo: Option<PathBuf>,
+
+    /// More log output on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Use this configuration file instead of the user configuration file.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Answer yes to every confirmation; never prompt.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+}
+
+/// The command tree. Sections follow the pipeline; each area adds its commands in its own
+/// section.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    // ── model layer: crs, plan, context ──
+
+    // ── jobs: run, jobs ──
+
+    // ── GitHub: login, logout, whoami, pr, gh ──
+
+    // ── foundation: doctor, config, history, admin, completions, man ──
+    /// Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix.
+    #[command(after_help = "Examples:\n  vibe doctor\n  vibe doctor --json")]
+    Doctor,
+
+    /// Show, locate or change the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// The user's CRSs, plans, jobs and pull requests, newest first.
+    #[command(after_help = "Examples:\n  vibe history\n  vibe history --since 7d --status failed\n  \
+                            vibe history --limit 5 --json")]
+    History(HistoryArgs),
+
+    /// Aggregated tracking data from the local database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+
+    /// Print shell completions to stdout.
+    #[command(
+        after_help = "Examples:\n  vibe completions bash > ~/.local/share/bash-completion/completions/vibe\n  \
+                            vibe completions zsh > ~/.zfunc/_vibe\n  \
+                            vibe completions fish > ~/.config/fish/completions/vibe.fish"
+    )]
+    Completions {
+        /// Shell to generate completions for.
+        shell: Shell,
+    },
+
+    /// Write man pages (vibe.1 and one per subcommand) into a directory.
+    #[command(after_help = "Examples:\n  vibe man --out ~/.local/share/man/man1 && man vibe")]
+    Man {
+        /// Directory to write the pages into.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+    },
+}
+
+/// `vibe config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Effective configuration with the source of each value; secrets redacted.
+    #[command(after_help = "Examples:\n  vibe config show\n  vibe config show --json")]
+    Show,
+    /// Paths of the configuration files, database and data directory.
+    #[command(after_help = "Examples:\n  vibe config path")]
+    Path,
+    /// Set KEY to VALUE in the user configuration file (comments are kept).
+    #[command(after_help = "Examples:\n  vibe config set model.name gpt-4.1\n  \
+                            vibe config set sandbox.backend local")]
+    Set {
+        /// Dotted key, e.g. model.name (see `vibe config show`).
+        key: String,
+        /// New value.
+        value: String,
+    },
+    /// Remove KEY from the user configuration file, so the default (or another layer) applies.
+    #[command(after_help = "Examples:\n  vibe config unset model.name")]
+    Unset {
+        /// Dotted key, e.g. model.name.
+        key: String,
+    },
+}
+
+/// Filters shared by `vibe history` and the `vibe admin` listings.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ListFilter {
+    /// At most this many rows.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Only rows of this repository (owner/name, or a path for local-only records).
+    #[arg(long = "of-repo", value_name = "REPO")]
+    pub of_repo: Option<String>,
+    /// Only rows with this status (e.g. done, failed, open, merged, draft).
+    #[arg(long)]
+    pub status: Option<String>,
+}
+
+/// `vibe history`
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub filter: ListFilter,
+}
+
+/// `vibe admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Counts, success rate, job times, tokens and cost per day and model, PRs.
+    #[command(after_help = "Examples:\n  vibe admin metrics\n  vibe admin metrics --days 7 --json")]
+    Metrics {
+        /// How many days of per-day usage to show.
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
+    /// All users, or one user's profile with their plans, jobs and PRs.
+    #[command(after_help = "Examples:\n  vibe admin users\n  vibe admin users 0193c1e2-…")]
+    Users {
+        /// User id (or GitHub login) to show in detail.
+        id: Option<String>,
+        #[command(flatten)]
+        filter: ListFilter,
+    },
+    /// All job records.
+    #[command(after_help = "Examples:\n  vibe admin jobs --status failed --since 7d")]
+    Jobs {
+        #[command(flatten)]
+        filter: ListFilter,
+    },
+    /// All plan records.
+    #[command(after_help = "Examples:\n  vibe admin plans --limit 50")]
+    Plans {
+        #[command(flatten)]
+        filter: ListFilter,
+    },
+    /// All pull-request records.
+    #[command(after_help = "Examples:\n  vibe admin prs --status open")]
+    Prs {
+        #[command(flatten)]
+        filter: ListFilter,
+    },
+}
+
+/// Shells `vibe completions` can generate for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}

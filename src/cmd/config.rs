@@ -1,0 +1,118 @@
+//! `vibe config show|path|set|unset`.
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::ConfigCommand;
+use crate::config::{self, Source, KEYS};
+use crate::error::Error;
+
+#[derive(Serialize)]
+struct Shown {
+    key: &'static str,
+    value: Option<String>,
+    source: Option<Source>,
+    secret: bool,
+    env: &'static [&'static str],
+    help: &'static str,
+}
+
+/// Runs a `vibe config` subcommand.
+pub fn run(ctx: &Ctx, cmd: ConfigCommand) -> Result<(), Error> {
+    match cmd {
+        ConfigCommand::Show => show(ctx),
+        ConfigCommand::Path => path(ctx),
+        ConfigCommand::Set { key, value } => set(ctx, &key, Some(&value)),
+        ConfigCommand::Unset { key } => set(ctx, &key, None),
+    }
+}
+
+fn show(ctx: &Ctx) -> Result<(), Error> {
+    let rows: Vec<Shown> = KEYS
+        .iter()
+        .map(|k| {
+            let v = ctx.config.values.get(k.name);
+            let value = v.map(|v| if k.secret { config::redact(&v.raw) } else { v.raw.clone() });
+            Shown {
+                key: k.name,
+                value: value.or_else(|| (k.name == "home").then(|| ctx.config.home.display().to_string())),
+                source: v.map(|v| v.source.clone()),
+                secret: k.secret,
+                env: k.env,
+                help: k.help,
+            }
+        })
+        .collect();
+    if ctx.out.json {
+        let prices: serde_json::Map<String, serde_json::Value> = ctx
+            .config
+            .model
+            .prices
+            .iter()
+            .map(|(m, p)| (m.clone(), serde_json::json!({"input": p.input, "output": p.output})))
+            .collect();
+        return ctx.out.json(&serde_json::json!({ "keys": rows, "prices": prices }));
+    }
+    let mut table = ctx.out.table(&["key", "value", "source"]);
+    for r in &rows {
+        let source = match (&r.source, r.key) {
+            (Some(s), _) => s.to_string(),
+            (None, "home") => "platform default".to_string(),
+            (None, _) => String::new(),
+        };
+        table.add_row(vec![r.key.to_string(), r.value.clone().unwrap_or_else(|| "(unset)".into()), source]);
+    }
+    ctx.out.line(table.to_string())?;
+    for (model, p) in &ctx.config.model.prices {
+        ctx.out.line(format!("price {model}: ${} in / ${} out per 1M tokens", p.input, p.output))?;
+    }
+    Ok(())
+}
+
+fn path(ctx: &Ctx) -> Result<(), Error> {
+    let c = &ctx.config;
+    let repo_file = c.repo.as_ref().map(|r| r.join(".vibe.toml"));
+    let dotenv = c.repo.as_ref().map(|r| r.join(".env"));
+    let entries = [
+        ("user_config", Some(c.user_file.clone())),
+        ("repo_config", repo_file),
+        ("dotenv", dotenv),
+        ("home", Some(c.home.clone())),
+        ("database", Some(c.db_path())),
+        ("logs", Some(c.logs_dir())),
+        ("jobs", Some(c.jobs_dir())),
+    ];
+    if ctx.out.json {
+        let map: serde_json::Map<String, serde_json::Value> = entries
+            .iter()
+            .map(|(k, p)| (k.to_string(), serde_json::json!(p.as_ref().map(|p| p.display().to_string()))))
+            .collect();
+        return ctx.out.json(&map);
+    }
+    for (name, p) in entries {
+        let shown = match &p {
+            Some(p) if p.exists() => p.display().to_string(),
+            Some(p) => format!("{} (does not exist)", p.display()),
+            None => "(not in a git repository)".to_string(),
+        };
+        ctx.out.line(format!("{name:<12} {shown}"))?;
+    }
+    Ok(())
+}
+
+fn set(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<(), Error> {
+    let file = &ctx.config.user_file;
+    config::set_in_file(file, key, value)?;
+    if ctx.out.json {
+        return ctx
+            .out
+            .json(&serde_json::json!({ "file": file.display().to_string(), "key": key, "value": value }));
+    }
+    let shown = match (value, config::find_key(key)) {
+        (Some(v), Some(k)) if k.secret => format!("{key} = {}", config::redact(v)),
+        (Some(v), _) => format!("{key} = {v}"),
+        (None, _) => format!("{key} removed"),
+    };
+    ctx.out.note(format!("{shown} ({})", file.display()));
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! One file per command. `run` resolves the configuration once and dispatches; commands
+//! print through [`crate::output`] and return the user-facing [`Error`].
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::clock::Clock;
+use crate::config::{Config, Inputs};
+use crate::error::Error;
+use crate::output::Output;
+use crate::store::Store;
+
+// model layer
+
+// jobs
+
+// GitHub
+
+// foundation
+mod admin;
+mod completions;
+mod config;
+mod doctor;
+mod history;
+
+/// What every command gets: the settings, the clock and the printer.
+#[derive(Debug)]
+pub struct Ctx {
+    /// Effective configuration.
+    pub config: Config,
+    /// Global flags.
+    pub global: GlobalArgs,
+    /// Time source.
+    pub clock: Clock,
+    /// Printer.
+    pub out: Output,
+}
+
+impl Ctx {
+    /// Opens the history database (created and migrated on first use).
+    pub fn store(&self) -> Result<Store, Error> {
+        Ok(Store::open(&self.config.db_path())?)
+    }
+
+    /// A single-threaded async runtime for commands that talk to the network or run jobs.
+    pub fn runtime(&self) -> Result<tokio::runtime::Runtime, Error> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::failure(format!("cannot start the async runtime: {e}")))
+    }
+}
+
+/// Resolves the configuration from the process environment and runs the command.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    let mut inputs = Inputs::from_process();
+    inputs.repo = cli.global.repo.clone();
+    inputs.config_file = cli.global.config.clone();
+    run_with(cli, inputs)
+}
+
+/// Runs a parsed command line against explicit inputs.
+pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
+    add_flag_overrides(&cli.command, &mut inputs);
+    let out = Output::detect(cli.global.json, cli.global.quiet, &inputs.env);
+    // Commands that need no configuration work even when it is broken.
+    match &cli.command {
+        Command::Completions { shell } => return completions::completions(*shell),
+        Command::Man { out: dir } => return completions::man(dir, out),
+        _ => {}
+    }
+    let config = match Config::load(&inputs) {
+        Ok(c) => c,
+        // `vibe doctor` reports a broken configuration as a failed check.
+        Err(e) if matches!(cli.command, Command::Doctor) => {
+            return doctor::run_without_config(&inputs, out, e);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    init_logging(&cli.global, &config);
+    let ctx = Ctx { clock: Clock::from_env(&inputs.env), config, global: cli.global, out };
+    match cli.command {
+        // model layer
+
+        // jobs
+
+        // GitHub
+
+        // foundation
+        Command::Doctor => doctor::run(&ctx),
+        Command::Config(c) => config::run(&ctx, c),
+        Command::History(args) => history::run(&ctx, &args),
+        Command::Admin(c) => admin::run(&ctx, c),
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
+    }
+}
+
+/// Command flags that override configuration keys become the strongest layer.
+fn add_flag_overrides(command: &Command, inputs: &mut Inputs) {
+    let _ = (command, &inputs.flags);
+}
+
+fn init_logging(global: &GlobalArgs, config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (global.quiet, global.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = config
+        .env
+        .get("VIBE_LOG")
+        .and_then(|s| EnvFilter::try_new(s).ok())
+        .unwrap_or_else(|| EnvFilter::new(format!("vibe={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// Resolves a path argument against the directory vibe was started in.
+pub fn resolve_path(ctx: &Ctx, p: &std::path::Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        ctx.config.cwd.join(p)
+    }
+}

@@ -1,0 +1,1032 @@
+//! Layered configuration, resolved once into [`Config`].
+//!
+//! Layers, later wins: built-in defaults < user file (`$XDG_CONFIG_HOME/vibe/config.toml`, or
+//! `--config FILE`) < repository file `.vibe.toml` < `.env` in the repository < environment
+//! < flags. Every key and every environment variable vibe reads is declared once, in
+//! [`KEYS`]; nothing else in the program looks at the environment for settings.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind};
+
+/// A secret value (API key, token). Its `Debug`/`Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A short form safe to show: a prefix and suffix, or stars for short values.
+    pub fn redacted(&self) -> String {
+        redact(&self.0)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// Shows at most 4 leading and 4 trailing characters of a secret, and only when it is long
+/// enough that this leaves most of it hidden.
+pub fn redact(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    if chars.len() >= 16 {
+        let head: String = chars[..4].iter().collect();
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        format!("{head}…{tail}")
+    } else {
+        "****".to_string()
+    }
+}
+
+/// The type of a configuration value, used to validate it.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Any text.
+    Text,
+    /// An http(s) URL.
+    Url,
+    /// true/false.
+    Bool,
+    /// A non-negative integer.
+    Count,
+    /// One of the listed words.
+    OneOf(&'static [&'static str]),
+    /// A filesystem path.
+    Path,
+}
+
+/// One configuration key.
+#[derive(Debug)]
+pub struct Key {
+    /// Dotted name, as in the TOML files (`model.name` is `[model] name = …`).
+    pub name: &'static str,
+    /// Environment variables that set it, strongest first.
+    pub env: &'static [&'static str],
+    /// Built-in default.
+    pub default: Option<&'static str>,
+    /// Shown redacted and never written to logs.
+    pub secret: bool,
+    /// Whether config files may set it (tokens may only come from the environment).
+    pub in_files: bool,
+    /// Validation.
+    pub kind: Kind,
+    /// One line for `vibe config show` and the README.
+    pub help: &'static str,
+}
+
+const fn key(
+    name: &'static str,
+    env: &'static [&'static str],
+    default: Option<&'static str>,
+    kind: Kind,
+    help: &'static str,
+) -> Key {
+    Key { name, env, default, secret: false, in_files: true, kind, help }
+}
+
+const fn secret(name: &'static str, env: &'static [&'static str], help: &'static str) -> Key {
+    Key { name, env, default: None, secret: true, in_files: true, kind: Kind::Text, help }
+}
+
+/// Every configuration key vibe knows.
+pub static KEYS: &[Key] = &[
+    key("home", &["VIBE_HOME"], None, Kind::Path, "data directory: database, logs, job artifacts"),
+    key(
+        "model.base_url",
+        &["OPENAI_BASE_URL"],
+        Some("https://api.openai.com/v1"),
+        Kind::Url,
+        "OpenAI-compatible endpoint (OpenAI, Ollama, llama.cpp, vLLM, LM Studio, proxies)",
+    ),
+    secret("model.api_key", &["OPENAI_API_KEY"], "key for the model endpoint"),
+    key("model.name", &["VIBE_MODEL"], Some("gpt-4.1"), Kind::Text, "model for CRS, plan and coding"),
+    key(
+        "model.fast",
+        &["VIBE_FAST_MODEL"],
+        Some("gpt-4.1-mini"),
+        Kind::Text,
+        "cheaper model where quality allows",
+    ),
+    key(
+        "model.structured_output",
+        &["VIBE_STRUCTURED_OUTPUT"],
+        Some("auto"),
+        Kind::OneOf(&["auto", "json_schema", "prompt"]),
+        "json_schema response format, JSON asked in the prompt, or auto (fall back when rejected)",
+    ),
+    key(
+        "model.max_tokens_field",
+        &["VIBE_MAX_TOKENS_FIELD"],
+        Some("auto"),
+        Kind::OneOf(&["auto", "max_completion_tokens", "max_tokens"]),
+        "request field for the output limit (local servers often only know max_tokens)",
+    ),
+    key(
+        "model.timeout_secs",
+        &["VIBE_MODEL_TIMEOUT"],
+        Some("300"),
+        Kind::Count,
+        "timeout of one model request, in seconds",
+    ),
+    key(
+        "model.max_retries",
+        &["VIBE_MODEL_RETRIES"],
+        Some("4"),
+        Kind::Count,
+        "retries on 429, 5xx, timeouts and connection errors",
+    ),
+    key(
+        "context.max_tokens",
+        &["VIBE_CONTEXT_TOKENS"],
+        Some("12000"),
+        Kind::Count,
+        "token budget for repository context sent with a CRS or plan request",
+    ),
+    key(
+        "github.url",
+        &["VIBE_GITHUB_URL"],
+        Some("https://github.com"),
+        Kind::Url,
+        "GitHub (Enterprise) web URL",
+    ),
+    key(
+        "github.api_url",
+        &["VIBE_GITHUB_API_URL"],
+        Some("https://api.github.com"),
+        Kind::Url,
+        "GitHub (Enterprise) REST API URL",
+    ),
+    key(
+        "github.client_id",
+        &["GITHUB_CLIENT_ID"],
+        None,
+        Kind::Text,
+        "OAuth app client id for `vibe login` (device flow)",
+    ),
+    secret(
+        "github.client_secret",
+        &["GITHUB_CLIENT_SECRET"],
+        "accepted for compatibility; the device flow does not need it",
+    ),
+    Key {
+        name: "github.token",
+        env: &["GITHUB_TOKEN", "GH_TOKEN"],
+        default: None,
+        secret: true,
+        in_files: false,
+        kind: Kind::Text,
+        help: "GitHub token for CI; takes precedence over the keyring (environment only)",
+    },
+    key(
+        "github.scopes",
+        &["VIBE_GITHUB_SCOPES"],
+        Some("repo read:user user:email"),
+        Kind::Text,
+        "scopes requested by `vibe login`",
+    ),
+    key(
+        "sandbox.backend",
+        &["VIBE_SANDBOX"],
+        Some("local"),
+        Kind::OneOf(&["local", "e2b", "none"]),
+        "where jobs run: local OS sandbox, E2B, or none (unsafe)",
+    ),
+    key(
+        "sandbox.network",
+        &["VIBE_SANDBOX_NETWORK"],
+        Some("false"),
+        Kind::Bool,
+        "allow network access inside the sandbox",
+    ),
+    key(
+        "sandbox.command_timeout_secs",
+        &["VIBE_COMMAND_TIMEOUT"],
+        Some("600"),
+        Kind::Count,
+        "wall-time limit of one command in the sandbox",
+    ),
+    key("sandbox.max_processes", &[], Some("512"), Kind::Count, "process limit inside the sandbox"),
+    key(
+        "sandbox.memory_mb",
+        &[],
+        Some("4096"),
+        Kind::Count,
+        "address-space limit of one sandboxed command, in MiB",
+    ),
+    key(
+        "agent.max_turns",
+        &["VIBE_AGENT_MAX_TURNS"],
+        Some("60"),
+        Kind::Count,
+        "model turns the coding agent may take",
+    ),
+    key(
+        "agent.max_tokens",
+        &["VIBE_AGENT_MAX_TOKENS"],
+        Some("1500000"),
+        Kind::Count,
+        "tokens the coding agent may spend",
+    ),
+    key(
+        "agent.max_minutes",
+        &["VIBE_AGENT_MAX_MINUTES"],
+        Some("45"),
+        Kind::Count,
+        "wall time of one job, in minutes",
+    ),
+    secret("e2b.api_key", &["E2B_API_KEY"], "E2B API key"),
+    key("e2b.domain", &["E2B_DOMAIN"], Some("e2b.app"), Kind::Text, "E2B domain"),
+    key(
+        "e2b.api_url",
+        &["E2B_API_URL"],
+        None,
+        Kind::Url,
+        "E2B control-plane URL (default https://api.<domain>)",
+    ),
+    key("e2b.sandbox_url", &["E2B_SANDBOX_URL"], None, Kind::Url, "E2B sandbox (envd) URL override"),
+    key("e2b.template", &["VIBE_E2B_TEMPLATE"], Some("base"), Kind::Text, "E2B template"),
+    key("supabase.url", &["SUPABASE_URL"], None, Kind::Url, "Supabase project URL for the mirror"),
+    secret("supabase.key", &["SUPABASE_KEY"], "Supabase key for the mirror"),
+    secret("admin.secret_key", &["ADMIN_SECRET_KEY"], "guards `vibe admin --remote`"),
+];
+
+/// Looks a key up by its dotted name.
+pub fn find_key(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "layer", content = "detail", rename_all = "snake_case")]
+pub enum Source {
+    /// Built-in default.
+    Default,
+    /// The user configuration file.
+    UserFile(PathBuf),
+    /// `.vibe.toml` in the repository.
+    RepoFile(PathBuf),
+    /// `.env` in the repository.
+    DotEnv(PathBuf),
+    /// An environment variable.
+    Env(String),
+    /// A command-line flag.
+    Flag(String),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::UserFile(p) => write!(f, "{}", p.display()),
+            Source::RepoFile(p) => write!(f, "{}", p.display()),
+            Source::DotEnv(p) => write!(f, "{}", p.display()),
+            Source::Env(v) => write!(f, "env {v}"),
+            Source::Flag(v) => write!(f, "flag {v}"),
+        }
+    }
+}
+
+/// A configuration error; always exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is not valid TOML.
+    #[error("{file}:{line}: invalid TOML: {message}")]
+    Parse { file: PathBuf, line: usize, message: String },
+    /// A key vibe does not know.
+    #[error("{file}:{line}: unknown key `{key}`")]
+    UnknownKey { file: PathBuf, line: usize, key: String },
+    /// A key that may not be set in a file.
+    #[error("{file}:{line}: `{key}` may only come from the environment ({env})")]
+    NotInFiles { file: PathBuf, line: usize, key: String, env: String },
+    /// A value of the wrong type or out of range.
+    #[error("{origin}: bad value for `{key}`: {value:?} ({expected})")]
+    BadValue { origin: String, key: String, value: String, expected: String },
+    /// A file could not be read or written.
+    #[error("{path}: {message}")]
+    Io { path: PathBuf, message: String },
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        let hint = match &e {
+            ConfigError::UnknownKey { .. } => Some("`vibe config show` lists every key".to_string()),
+            ConfigError::BadValue { .. } | ConfigError::Parse { .. } => {
+                Some("fix the value, or remove it to use the default".to_string())
+            }
+            _ => None,
+        };
+        let mut err = Error::new(ErrorKind::Usage, e.to_string());
+        err.hint = hint;
+        err
+    }
+}
+
+/// A resolved value with its origin.
+#[derive(Debug, Clone)]
+pub struct Value {
+    /// The value as text.
+    pub raw: String,
+    /// Where it came from.
+    pub source: Source,
+}
+
+/// Price of a model per million tokens, in USD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Price {
+    /// USD per million prompt tokens.
+    pub input: f64,
+    /// USD per million completion tokens.
+    pub output: f64,
+}
+
+/// What the configuration is resolved from. Built from the process by `main`, and by tests
+/// from plain values, so resolution never reads global state.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// Environment variables.
+    pub env: HashMap<String, String>,
+    /// Working directory.
+    pub cwd: PathBuf,
+    /// `--repo`.
+    pub repo: Option<PathBuf>,
+    /// `--config`.
+    pub config_file: Option<PathBuf>,
+    /// Values set by flags: (key name, value, flag as typed).
+    pub flags: Vec<(&'static str, String, String)>,
+}
+
+impl Inputs {
+    /// Reads the process environment and working directory.
+    pub fn from_process() -> Self {
+        Self {
+            env: std::env::vars().collect(),
+            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            ..Self::default()
+        }
+    }
+}
+
+/// Model endpoint settings.
+#[derive(Debug, Clone)]
+pub struct ModelSettings {
+    pub base_url: String,
+    pub api_key: Option<Secret>,
+    pub name: String,
+    pub fast: String,
+    pub structured_output: String,
+    pub max_tokens_field: String,
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    /// Built-in prices are in `llm`; these extend or override them.
+    pub prices: BTreeMap<String, Price>,
+}
+
+/// GitHub settings.
+#[derive(Debug, Clone)]
+pub struct GithubSettings {
+    pub url: String,
+    pub api_url: String,
+    pub client_id: Option<String>,
+    pub token_from_env: Option<(Secret, String)>,
+    pub scopes: String,
+}
+
+/// Sandbox backend choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// The local OS sandbox (bubblewrap).
+    Local,
+    /// E2B cloud sandboxes.
+    E2b,
+    /// No isolation at all (explicit opt-out).
+    None,
+}
+
+/// Sandbox and agent limits.
+#[derive(Debug, Clone)]
+pub struct SandboxSettings {
+    pub backend: Backend,
+    pub network: bool,
+    pub command_timeout_secs: u64,
+    pub max_processes: u64,
+    pub memory_mb: u64,
+}
+
+/// Coding-agent budgets.
+#[derive(Debug, Clone)]
+pub struct AgentSettings {
+    pub max_turns: u32,
+    pub max_tokens: u64,
+    pub max_minutes: u64,
+}
+
+/// E2B settings.
+#[derive(Debug, Clone)]
+pub struct E2bSettings {
+    pub api_key: Option<Secret>,
+    pub domain: String,
+    pub api_url: String,
+    pub sandbox_url: Option<String>,
+    pub template: String,
+}
+
+/// Supabase mirror settings.
+#[derive(Debug, Clone)]
+pub struct SupabaseSettings {
+    pub url: Option<String>,
+    pub key: Option<Secret>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory (database, logs, job artifacts).
+    pub home: PathBuf,
+    /// The user configuration file (may not exist).
+    pub user_file: PathBuf,
+    /// Root of the git repository we are in, if any.
+    pub repo: Option<PathBuf>,
+    /// Working directory vibe was started in.
+    pub cwd: PathBuf,
+    pub model: ModelSettings,
+    pub context_max_tokens: usize,
+    pub github: GithubSettings,
+    pub sandbox: SandboxSettings,
+    pub agent: AgentSettings,
+    pub e2b: E2bSettings,
+    pub supabase: SupabaseSettings,
+    pub admin_secret_key: Option<Secret>,
+    /// Every key with its value and origin, for `vibe config show`.
+    pub values: BTreeMap<&'static str, Value>,
+    /// Environment variables vibe passes on (e.g. `VIBE_NOW` in tests); everything else of
+    /// the environment stays out of the configuration.
+    pub env: HashMap<String, String>,
+}
+
+impl Config {
+    /// The SQLite database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.home.join("vibe.db")
+    }
+
+    /// Directory of a job's artifacts.
+    pub fn jobs_dir(&self) -> PathBuf {
+        self.home.join("jobs")
+    }
+
+    /// Directory of log files.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.home.join("logs")
+    }
+
+    /// The repository root, or an error telling the user to stand in one.
+    pub fn require_repo(&self) -> Result<&Path, Error> {
+        self.repo.as_deref().ok_or_else(|| {
+            Error::usage("not inside a git repository")
+                .with_hint("run vibe inside a git repository, or pass --repo PATH")
+        })
+    }
+
+    /// Resolves the configuration from its inputs.
+    pub fn load(inputs: &Inputs) -> Result<Config, ConfigError> {
+        let dirs = ProjectDirs::new(&inputs.env);
+        let user_file = inputs
+            .config_file
+            .clone()
+            .or_else(|| inputs.env.get("VIBE_CONFIG").map(PathBuf::from))
+            .unwrap_or_else(|| dirs.config_dir.join("config.toml"));
+        let start = match &inputs.repo {
+            Some(p) if p.is_absolute() => p.clone(),
+            Some(p) => inputs.cwd.join(p),
+            None => inputs.cwd.clone(),
+        };
+        if let Some(p) = &inputs.repo {
+            if !start.is_dir() {
+                return Err(ConfigError::Io { path: p.clone(), message: "--repo: no such directory".into() });
+            }
+        }
+        let repo = find_repo_root(&start);
+
+        let mut values: BTreeMap<&'static str, Value> = BTreeMap::new();
+        for k in KEYS {
+            if let Some(d) = k.default {
+                values.insert(k.name, Value { raw: d.to_string(), source: Source::Default });
+            }
+        }
+        let mut prices = BTreeMap::new();
+
+        // User file (explicit --config must exist).
+        let explicit = inputs.config_file.is_some();
+        if user_file.exists() || explicit {
+            let text = read_file(&user_file)?;
+            apply_toml(&text, &user_file, &mut values, &mut prices, |p| Source::UserFile(p.to_path_buf()))?;
+        }
+        if let Some(root) = &repo {
+            let repo_file = root.join(".vibe.toml");
+            if repo_file.exists() {
+                let text = read_file(&repo_file)?;
+                apply_toml(&text, &repo_file, &mut values, &mut prices, |p| {
+                    Source::RepoFile(p.to_path_buf())
+                })?;
+            }
+            let dotenv = root.join(".env");
+            if dotenv.exists() {
+                let iter = dotenvy::from_path_iter(&dotenv)
+                    .map_err(|e| ConfigError::Io { path: dotenv.clone(), message: e.to_string() })?;
+                let mut pairs = HashMap::new();
+                for item in iter {
+                    let (k, v) = item.map_err(|e| ConfigError::Parse {
+                        file: dotenv.clone(),
+                        line: dotenv_error_line(&e),
+                        message: e.to_string(),
+                    })?;
+                    pairs.insert(k, v);
+                }
+                apply_env(&pairs, &mut values, |_| Source::DotEnv(dotenv.clone()));
+            }
+        }
+        apply_env(&inputs.env, &mut values, |var| Source::Env(var.to_string()));
+        for (name, value, flag) in &inputs.flags {
+            values.insert(name, Value { raw: value.clone(), source: Source::Flag(flag.clone()) });
+        }
+        for k in KEYS {
+            if let Some(v) = values.get(k.name) {
+                validate(k, v)?;
+            }
+        }
+
+        let get = |name: &str| values.get(name).map(|v| v.raw.clone()).filter(|s| !s.is_empty());
+        let text = |name: &str| get(name).unwrap_or_default();
+        let count = |name: &str| text(name).parse::<u64>().unwrap_or(0);
+        let secret = |name: &str| get(name).map(Secret::new);
+
+        let home = get("home").map(PathBuf::from).unwrap_or(dirs.data_dir);
+        let domain = text("e2b.domain");
+        let github_token = values.get("github.token").and_then(|v| {
+            let origin = match &v.source {
+                Source::Env(var) => var.clone(),
+                other => other.to_string(),
+            };
+            (!v.raw.is_empty()).then(|| (Secret::new(v.raw.clone()), origin))
+        });
+        let backend = match text("sandbox.backend").as_str() {
+            "e2b" => Backend::E2b,
+            "none" => Backend::None,
+            _ => Backend::Local,
+        };
+
+        Ok(Config {
+            home,
+            user_file,
+            repo,
+            cwd: inputs.cwd.clone(),
+            model: ModelSettings {
+                base_url: text("model.base_url").trim_end_matches('/').to_string(),
+                api_key: secret("model.api_key"),
+                name: text("model.name"),
+                fast: text("model.fast"),
+                structured_output: text("model.structured_output"),
+                max_tokens_field: text("model.max_tokens_field"),
+                timeout_secs: count("model.timeout_secs"),
+                max_retries: count("model.max_retries") as u32,
+                prices,
+            },
+            context_max_tokens: count("context.max_tokens") as usize,
+            github: GithubSettings {
+                url: text("github.url").trim_end_matches('/').to_string(),
+                api_url: text("github.api_url").trim_end_matches('/').to_string(),
+                client_id: get("github.client_id"),
+                token_from_env: github_token,
+                scopes: text("github.scopes"),
+            },
+            sandbox: SandboxSettings {
+                backend,
+                network: text("sandbox.network") == "true",
+                command_timeout_secs: count("sandbox.command_timeout_secs"),
+                max_processes: count("sandbox.max_processes"),
+                memory_mb: count("sandbox.memory_mb"),
+            },
+            agent: AgentSettings {
+                max_turns: count("agent.max_turns") as u32,
+                max_tokens: count("agent.max_tokens"),
+                max_minutes: count("agent.max_minutes"),
+            },
+            e2b: E2bSettings {
+                api_key: secret("e2b.api_key"),
+                api_url: get("e2b.api_url").unwrap_or_else(|| format!("https://api.{domain}")),
+                sandbox_url: get("e2b.sandbox_url"),
+                template: text("e2b.template"),
+                domain,
+            },
+            supabase: SupabaseSettings { url: get("supabase.url"), key: secret("supabase.key") },
+            admin_secret_key: secret("admin.secret_key"),
+            values,
+            env: inputs
+                .env
+                .iter()
+                .filter(|(k, _)| k.starts_with("VIBE_"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        })
+    }
+}
+
+/// Platform directories, from the environment given (never the process's own).
+struct ProjectDirs {
+    config_dir: PathBuf,
+    data_dir: PathBuf,
+}
+
+impl ProjectDirs {
+    fn new(env: &HashMap<String, String>) -> Self {
+        let home = env
+            .get("HOME")
+            .map(PathBuf::from)
+            .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let xdg = |var: &str, fallback: &str| {
+            env.get(var)
+                .filter(|v| Path::new(v).is_absolute())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| home.join(fallback))
+        };
+        if cfg!(target_os = "linux") || env.contains_key("XDG_CONFIG_HOME") {
+            Self {
+                config_dir: xdg("XDG_CONFIG_HOME", ".config").join("vibe"),
+                data_dir: xdg("XDG_DATA_HOME", ".local/share").join("vibe"),
+            }
+        } else {
+            match directories::ProjectDirs::from("dev", "vibe", "vibe") {
+                Some(d) => {
+                    Self { config_dir: d.config_dir().to_path_buf(), data_dir: d.data_dir().to_path_buf() }
+                }
+                None => {
+                    Self { config_dir: home.join(".config/vibe"), data_dir: home.join(".local/share/vibe") }
+                }
+            }
+        }
+    }
+}
+
+/// Walks up from `start` to the directory holding `.git` (a directory or a worktree file).
+pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
+    let start = std::fs::canonicalize(start).ok()?;
+    start.ancestors().find(|d| d.join(".git").exists()).map(Path::to_path_buf)
+}
+
+fn read_file(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::Io { path: path.to_path_buf(), message: e.to_string() })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn dotenv_error_line(e: &dotenvy::Error) -> usize {
+    match e {
+        dotenvy::Error::LineParse(_, idx) => *idx + 1,
+        _ => 1,
+    }
+}
+
+fn apply_toml(
+    text: &str,
+    file: &Path,
+    values: &mut BTreeMap<&'static str, Value>,
+    prices: &mut BTreeMap<String, Price>,
+    source: impl Fn(&Path) -> Source,
+) -> Result<(), ConfigError> {
+    let doc = toml_edit::Document::parse(text).map_err(|e| ConfigError::Parse {
+        file: file.to_path_buf(),
+        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+        message: e.message().to_string(),
+    })?;
+    let line_at = |span: Option<std::ops::Range<usize>>| span.map(|s| line_of(text, s.start)).unwrap_or(1);
+    let mut leaves: Vec<(String, &toml_edit::Item, usize)> = Vec::new();
+    for (name, item) in doc.as_table().iter() {
+        let key_line = line_at(doc.as_table().key(name).and_then(|k| k.span()));
+        if name == "prices" {
+            parse_prices(text, file, item, prices)?;
+            continue;
+        }
+        match item.as_table_like() {
+            Some(table) if !item.is_value() || item.is_inline_table() => {
+                for (sub, subitem) in table.iter() {
+                    let line = line_at(table.key(sub).and_then(|k| k.span()).or(subitem.span()));
+                    leaves.push((format!("{name}.{sub}"), subitem, line));
+                }
+            }
+            _ => leaves.push((name.to_string(), item, key_line)),
+        }
+    }
+    for (name, item, line) in leaves {
+        let Some(key) = find_key(&name) else {
+            return Err(ConfigError::UnknownKey { file: file.to_path_buf(), line, key: name });
+        };
+        if !key.in_files {
+            return Err(ConfigError::NotInFiles {
+                file: file.to_path_buf(),
+                line,
+                key: name,
+                env: key.env.join(" or "),
+            });
+        }
+        let raw = match item.as_value() {
+            Some(toml_edit::Value::String(s)) => s.value().clone(),
+            Some(toml_edit::Value::Integer(i)) => i.value().to_string(),
+            Some(toml_edit::Value::Boolean(b)) => b.value().to_string(),
+            Some(toml_edit::Value::Float(f)) => f.value().to_string(),
+            _ => {
+                return Err(ConfigError::BadValue {
+                    origin: format!("{}:{line}", file.display()),
+                    key: name,
+                    value: item.to_string().trim().to_string(),
+                    expected: "a string, number or boolean".into(),
+                })
+            }
+        };
+        let value = Value { raw, source: source(file) };
+        validate_at(key, &value, &format!("{}:{line}", file.display()))?;
+        values.insert(key.name, value);
+    }
+    Ok(())
+}
+
+fn parse_prices(
+    text: &str,
+    file: &Path,
+    item: &toml_edit::Item,
+    prices: &mut BTreeMap<String, Price>,
+) -> Result<(), ConfigError> {
+    let bad = |line: usize, key: String, value: String| ConfigError::BadValue {
+        origin: format!("{}:{line}", file.display()),
+        key,
+        value,
+        expected: "a table { input = USD per 1M prompt tokens, output = USD per 1M completion tokens }"
+            .into(),
+    };
+    let line = |span: Option<std::ops::Range<usize>>| span.map(|s| line_of(text, s.start)).unwrap_or(1);
+    let Some(table) = item.as_table_like() else {
+        return Err(bad(line(item.span()), "prices".into(), item.to_string()));
+    };
+    for (model, entry) in table.iter() {
+        let number = |field: &str| {
+            entry
+                .get(field)
+                .and_then(|v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))
+                .filter(|f| *f >= 0.0)
+        };
+        match (number("input"), number("output")) {
+            (Some(input), Some(output)) => {
+                prices.insert(model.to_string(), Price { input, output });
+            }
+            _ => {
+                return Err(bad(
+                    line(table.key(model).and_then(|k| k.span())),
+                    format!("prices.{model}"),
+                    entry.to_string().trim().to_string(),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn apply_env(
+    env: &HashMap<String, String>,
+    values: &mut BTreeMap<&'static str, Value>,
+    source: impl Fn(&str) -> Source,
+) {
+    for k in KEYS {
+        // The first listed variable is the strongest.
+        if let Some((var, raw)) =
+            k.env.iter().find_map(|var| env.get(*var).filter(|v| !v.is_empty()).map(|v| (*var, v)))
+        {
+            values.insert(k.name, Value { raw: raw.clone(), source: source(var) });
+        }
+    }
+}
+
+fn validate(key: &Key, value: &Value) -> Result<(), ConfigError> {
+    let origin = match &value.source {
+        Source::Env(v) => format!("environment variable {v}"),
+        other => other.to_string(),
+    };
+    validate_at(key, value, &origin)
+}
+
+fn validate_at(key: &Key, value: &Value, origin: &str) -> Result<(), ConfigError> {
+    let raw = value.raw.trim();
+    let expected: Option<String> = match key.kind {
+        Kind::Text | Kind::Path => None,
+        Kind::Url => (!raw.is_empty() && !is_http_url(raw)).then(|| "an http:// or https:// URL".into()),
+        Kind::Bool => (!matches!(raw, "true" | "false")).then(|| "true or false".into()),
+        Kind::Count => raw.parse::<u64>().is_err().then(|| "a whole number".into()),
+        Kind::OneOf(words) => (!words.contains(&raw)).then(|| format!("one of {}", words.join(", "))),
+    };
+    match expected {
+        Some(expected) => Err(ConfigError::BadValue {
+            origin: origin.to_string(),
+            key: key.name.to_string(),
+            value: if key.secret { redact(raw) } else { raw.to_string() },
+            expected,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Whether `s` looks like an http(s) URL with a host.
+pub fn is_http_url(s: &str) -> bool {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(char::is_whitespace))
+}
+
+/// Sets `key` to `value` in the TOML file at `path`, keeping comments and layout.
+pub fn set_in_file(path: &Path, key: &str, value: Option<&str>) -> Result<(), ConfigError> {
+    let Some(k) = find_key(key) else {
+        return Err(ConfigError::UnknownKey { file: path.to_path_buf(), line: 0, key: key.to_string() });
+    };
+    if !k.in_files {
+        return Err(ConfigError::NotInFiles {
+            file: path.to_path_buf(),
+            line: 0,
+            key: key.to_string(),
+            env: k.env.join(" or "),
+        });
+    }
+    let text = if path.exists() { read_file(path)? } else { String::new() };
+    let mut doc: toml_edit::DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| ConfigError::Parse {
+            file: path.to_path_buf(),
+            line: e.span().map(|s| line_of(&text, s.start)).unwrap_or(1),
+            message: e.message().to_string(),
+        })?;
+    let (table, leaf) = match key.split_once('.') {
+        Some((t, l)) => (Some(t), l),
+        None => (None, key),
+    };
+    let toml_value = |v: &str| -> Result<toml_edit::Value, ConfigError> {
+        let val = Value { raw: v.to_string(), source: Source::UserFile(path.to_path_buf()) };
+        validate_at(k, &val, "vibe config set")?;
+        Ok(match k.kind {
+            Kind::Bool => toml_edit::Value::from(v == "true"),
+            Kind::Count => toml_edit::Value::from(v.parse::<i64>().unwrap_or(0)),
+            _ => toml_edit::Value::from(v),
+        })
+    };
+    match (table, value) {
+        (Some(t), Some(v)) => {
+            let entry = doc.entry(t).or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
+            let Some(tbl) = entry.as_table_like_mut() else {
+                return Err(ConfigError::BadValue {
+                    origin: path.display().to_string(),
+                    key: t.to_string(),
+                    value: entry.to_string(),
+                    expected: "a table".into(),
+                });
+            };
+            tbl.insert(leaf, toml_edit::Item::Value(toml_value(v)?));
+        }
+        (None, Some(v)) => {
+            doc.insert(leaf, toml_edit::Item::Value(toml_value(v)?));
+        }
+        (Some(t), None) => {
+            if let Some(tbl) = doc.get_mut(t).and_then(|i| i.as_table_like_mut()) {
+                tbl.remove(leaf);
+            }
+        }
+        (None, None) => {
+            doc.remove(leaf);
+        }
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| ConfigError::Io { path: parent.to_path_buf(), message: e.to_string() })?;
+    }
+    std::fs::write(path, doc.to_string())
+        .map_err(|e| ConfigError::Io { path: path.to_path_buf(), message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(dir: &Path) -> Inputs {
+        let mut env = HashMap::new();
+        env.insert("HOME".to_string(), dir.display().to_string());
+        Inputs { env, cwd: dir.to_path_buf(), ..Inputs::default() }
+    }
+
+    #[test]
+    fn layers_later_wins_and_sources_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(dir.path().join(".config/vibe")).unwrap();
+        std::fs::write(
+            dir.path().join(".config/vibe/config.toml"),
+            "# mine\n[model]\nname = \"from-user\"\nfast = \"fast-user\"\n",
+        )
+        .unwrap();
+        std::fs::write(repo.join(".vibe.toml"), "[model]\nname = \"from-repo\"\n").unwrap();
+        std::fs::write(
+            repo.join(".env"),
+            "VIBE_FAST_MODEL=fast-dotenv\nOPENAI_API_KEY=sk-abcdefghijklmnop1234\n",
+        )
+        .unwrap();
+        let mut inp = inputs(dir.path());
+        inp.cwd = repo.clone();
+        inp.env.insert("VIBE_MODEL".into(), "from-env".into());
+        let cfg = Config::load(&inp).unwrap();
+        assert_eq!(cfg.model.name, "from-env");
+        assert_eq!(cfg.model.fast, "fast-dotenv");
+        assert!(matches!(cfg.values["model.fast"].source, Source::DotEnv(_)));
+        assert_eq!(cfg.model.api_key.as_ref().unwrap().redacted(), "sk-a…1234");
+        assert_eq!(cfg.repo.as_deref(), Some(std::fs::canonicalize(&repo).unwrap().as_path()));
+        inp.flags.push(("model.name", "from-flag".into(), "--model".into()));
+        assert_eq!(Config::load(&inp).unwrap().model.name, "from-flag");
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[model]\nname = \"x\"\nnmae = \"y\"\n").unwrap();
+        let mut inp = inputs(dir.path());
+        inp.config_file = Some(file);
+        let err = Config::load(&inp).unwrap_err().to_string();
+        assert!(err.ends_with("c.toml:3: unknown key `model.nmae`"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[sandbox]\nbackend = \"docker\"\n").unwrap();
+        let mut inp = inputs(dir.path());
+        inp.config_file = Some(file.clone());
+        let err = Config::load(&inp).unwrap_err().to_string();
+        assert!(err.contains("c.toml:2: bad value for `sandbox.backend`"), "{err}");
+        std::fs::write(&file, "[model\n").unwrap();
+        let err = Config::load(&inp).unwrap_err().to_string();
+        assert!(err.contains("c.toml:1: invalid TOML"), "{err}");
+        std::fs::write(&file, "").unwrap();
+        inp.env.insert("OPENAI_BASE_URL".into(), "localhost:11434".into());
+        let err = Config::load(&inp).unwrap_err().to_string();
+        assert!(err.contains("environment variable OPENAI_BASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn token_may_not_live_in_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[github]\ntoken = \"ghp_x\"\n").unwrap();
+        let mut inp = inputs(dir.path());
+        inp.config_file = Some(file);
+        let err = Config::load(&inp).unwrap_err().to_string();
+        assert!(err.contains("may only come from the environment"), "{err}");
+    }
+
+    #[test]
+    fn set_keeps_comments_and_validates() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "# my settings\n[model]\nname = \"a\" # chosen\n").unwrap();
+        set_in_file(&file, "model.fast", Some("b")).unwrap();
+        set_in_file(&file, "sandbox.network", Some("true")).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains("# my settings") && text.contains("# chosen"), "{text}");
+        assert!(text.contains("fast = \"b\"") && text.contains("network = true"), "{text}");
+        assert!(set_in_file(&file, "sandbox.network", Some("yes")).is_err());
+        set_in_file(&file, "model.fast", None).unwrap();
+        assert!(!std::fs::read_to_string(&file).unwrap().contains("fast"));
+    }
+
+    #[test]
+    fn prices_extend_the_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[prices.\"my-model\"]\ninput = 1.5\noutput = 3\n").unwrap();
+        let mut inp = inputs(dir.path());
+        inp.config_file = Some(file);
+        let cfg = Config::load(&inp).unwrap();
+        assert_eq!(cfg.model.prices["my-model"], Price { input: 1.5, output: 3.0 });
+    }
+}

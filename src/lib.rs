@@ -1,0 +1,25 @@
+//! vibe: prompt → CRS → plan → review → job → sandbox → agent → tests → branch + commit →
+//! push → pull request, from one local binary.
+//!
+//! Module map, in pipeline order:
+//! - [`cli`]: clap definitions only; [`cmd`]: one file per command, resolves and acts.
+//! - [`config`]: layered configuration resolved once; every environment variable declared there.
+//! - [`error`]: the user-facing error and its exit codes.
+//! - [`clock`]: time as an input.
+//! - [`store`]: the SQLite history (migrations, typed queries).
+//! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
+
+// Model layer: llm, context, crs, plan.
+
+// Jobs: event, pipeline, jobs, sandbox, agent, git.
+
+// GitHub: github.
+
+// Foundation.
+pub mod cli;
+pub mod clock;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod output;
+pub mod store;

@@ -1,0 +1,11 @@
+//! Integration tests, one module per area.
+
+mod config;
+
+// model layer
+
+// jobs, sandbox, agent
+
+// GitHub
+
+// foundation
