@@ -10,6 +10,8 @@
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 
 // Model layer: llm, context, crs, plan.
+pub mod crs;
+pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
 
