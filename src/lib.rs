@@ -16,6 +16,7 @@ pub mod plan;
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
 
 // GitHub: github.
+pub mod github;
 
 // Foundation.
 pub mod cli;
