@@ -9,3 +9,6 @@ mod config;
 // GitHub
 
 // foundation
+mod admin;
+mod history;
+mod store;
