@@ -9,3 +9,5 @@ mod config;
 // GitHub
 
 // foundation
+mod doctor;
+mod generated;
