@@ -72,3 +72,43 @@ fn completions_reject_unknown_shells() {
     let (_, err) = env.fails(&["completions", "tcsh"], 2);
     assert!(err.contains("invalid value 'tcsh'"), "{err}");
 }
+
+/// The configuration table in the README, rendered from `vibe::config::KEYS`.
+fn config_table() -> String {
+    let mut t = String::from("| key | environment | default | meaning |\n|---|---|---|---|\n");
+    for k in vibe::config::KEYS {
+        let env: Vec<String> = k.env.iter().map(|e| format!("`{e}`")).collect();
+        let default = match (k.default, k.secret) {
+            (Some(d), _) => format!("`{d}`"),
+            (None, true) => "(secret)".to_string(),
+            (None, false) => String::new(),
+        };
+        t.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            k.name,
+            env.join(", "),
+            default,
+            k.help.replace('|', "\\|")
+        ));
+    }
+    t
+}
+
+#[test]
+fn generated_readme_configuration_table_is_current() {
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = ("<!-- config-keys:start -->\n", "<!-- config-keys:end -->");
+    let a = readme.find(start).expect("README has the config-keys markers") + start.len();
+    let b = readme.find(end).unwrap();
+    let fresh = config_table();
+    if updating() {
+        std::fs::write(&path, format!("{}{}{}", &readme[..a], fresh, &readme[b..])).unwrap();
+    } else {
+        assert_eq!(
+            readme[a..b],
+            fresh,
+            "README configuration table is stale: UPDATE_GENERATED=1 cargo test --test cli generated"
+        );
+    }
+}

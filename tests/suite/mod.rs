@@ -11,3 +11,4 @@ mod config;
 // foundation
 mod doctor;
 mod generated;
+mod help;
