@@ -9,6 +9,9 @@ mod config;
 // GitHub
 
 // foundation
+mod doctor;
+mod generated;
+mod help;
 mod admin;
 mod history;
 mod store;
