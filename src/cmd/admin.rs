@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::Duration;
 
-use super::history::{clip, is_filtered, resolve_filter};
+use super::history::{clip, is_filtered, resolve_filter, table_text};
 use super::Ctx;
 use crate::cli::{AdminCommand, ListFilter};
 use crate::error::Error;
@@ -143,7 +143,7 @@ fn render_metrics(ctx: &Ctx, m: &Metrics, days: u32) -> String {
             cost(r.cost_usd),
         ]);
     }
-    s.push_str(&per_day.to_string());
+    s.push_str(&indent(&table_text(&per_day)));
     s.push_str("\n\n");
     let mut per_model = ctx.out.table(&["model", "calls", "prompt", "completion", "tokens", "cost"]);
     for r in &u.by_model {
@@ -156,7 +156,7 @@ fn render_metrics(ctx: &Ctx, m: &Metrics, days: u32) -> String {
             cost(r.cost_usd),
         ]);
     }
-    s.push_str(&per_model.to_string());
+    s.push_str(&indent(&table_text(&per_model)));
     s
 }
 
@@ -196,7 +196,7 @@ fn users_table(ctx: &Ctx, rows: &[UserSummary]) -> String {
             when(&u.created_at),
         ]);
     }
-    t.to_string()
+    table_text(&t)
 }
 
 fn user(ctx: &Ctx, key: &str, filter: &ListFilter) -> Result<(), Error> {
@@ -233,10 +233,10 @@ fn user(ctx: &Ctx, key: &str, filter: &ListFilter) -> Result<(), Error> {
         (
             "records",
             format!(
-                "{} plans, {} jobs, {} pull requests",
-                thousands(summary.plans),
-                thousands(summary.jobs),
-                thousands(summary.prs)
+                "{}, {}, {}",
+                counted(summary.plans, "plan", "plans"),
+                counted(summary.jobs, "job", "jobs"),
+                counted(summary.prs, "pull request", "pull requests")
             ),
         ),
     ] {
@@ -253,7 +253,7 @@ fn user(ctx: &Ctx, key: &str, filter: &ListFilter) -> Result<(), Error> {
         s.push('\n');
         match body {
             Some(t) => {
-                s.push_str(&t);
+                s.push_str(&indent(&t));
                 s.push('\n');
             }
             None => s.push_str(none),
@@ -315,7 +315,7 @@ fn jobs_table(ctx: &Ctx, rows: &[Listed<JobRecord>]) -> String {
             when(&j.created_at),
         ]);
     }
-    t.to_string()
+    table_text(&t)
 }
 
 fn plans_table(ctx: &Ctx, rows: &[Listed<PlanRecord>]) -> String {
@@ -344,7 +344,7 @@ fn plans_table(ctx: &Ctx, rows: &[Listed<PlanRecord>]) -> String {
             clip(p.task_summary.as_deref().unwrap_or("-"), 50),
         ]);
     }
-    t.to_string()
+    table_text(&t)
 }
 
 fn prs_table(ctx: &Ctx, rows: &[Listed<PrRecord>]) -> String {
@@ -362,7 +362,14 @@ fn prs_table(ctx: &Ctx, rows: &[Listed<PrRecord>]) -> String {
             clip(p.title.as_deref().unwrap_or("-"), 50),
         ]);
     }
-    t.to_string()
+    table_text(&t)
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| if l.is_empty() { String::new() } else { format!("  {l}") })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn repo(full_name: &Option<String>, path: &Option<String>) -> String {
@@ -384,6 +391,11 @@ fn thousands(n: i64) -> String {
     } else {
         out
     }
+}
+
+/// "1 plan", "3 plans".
+fn counted(n: i64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 /// Dollars: cents from one dollar up, four decimals below.

@@ -49,7 +49,16 @@ pub fn run(ctx: &Ctx, args: &HistoryArgs) -> Result<(), Error> {
             when(&e.created_at),
         ]);
     }
-    ctx.out.line(table.to_string())
+    ctx.out.line(table_text(&table))
+}
+
+/// A table as text without the cell padding at the start and end of each line.
+pub(super) fn table_text(table: &comfy_table::Table) -> String {
+    let text = table.to_string();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let padded = lines.iter().all(|l| l.is_empty() || l.starts_with(' '));
+    let lines: Vec<&str> = lines.iter().map(|l| if padded { l.get(1..).unwrap_or("") } else { l }).collect();
+    lines.join("\n")
 }
 
 /// True when any filter besides the limit was given.

@@ -25,14 +25,14 @@ fn shows_the_logged_in_users_records_and_unowned_ones_newest_first() {
     let env = seeded();
     // ada logged in last: bob's plan, job and PR are not hers.
     insta::assert_snapshot!(env.ok(&["history"]), @r"
-    ID        KIND  STATUS   REPO        SUMMARY                          WHEN
-    e0000001  job   running  /src/notes  vibe/e0000001-change             2026-03-14 15:00
-    j1000002  job   failed   acme/api    Paginate the orders endpoint     2026-03-12 08:30
-    p1000002  plan  draft    acme/api    Paginate the orders endpoint     2026-03-12 08:00
-    r1000001  pr    merged   acme/web    #42 Rate-limit the login route   2026-03-01 10:20
-    j1000001  job   done     acme/web    Rate-limit the login route       2026-03-01 10:10
-    p1000001  plan  approved acme/web    Rate-limit the login route       2026-03-01 10:05
-    c1000001  crs   -        acme/web    Rate-limit the login route       2026-03-01 10:00
+    ID        KIND  STATUS    REPO        SUMMARY                         WHEN
+    e0000001  job   running   /src/notes  vibe/e0000001-change            2026-03-14 15:00
+    j1000002  job   failed    acme/api    Paginate the orders endpoint    2026-03-12 08:30
+    p1000002  plan  draft     acme/api    Paginate the orders endpoint    2026-03-12 08:00
+    r1000001  pr    merged    acme/web    #42 Rate-limit the login route  2026-03-01 10:20
+    j1000001  job   done      acme/web    Rate-limit the login route      2026-03-01 10:10
+    p1000001  plan  approved  acme/web    Rate-limit the login route      2026-03-01 10:05
+    c1000001  crs   -         acme/web    Rate-limit the login route      2026-03-01 10:00
     ");
 }
 
@@ -44,7 +44,12 @@ fn filters_by_time_repo_status_and_limit() {
         all.extend_from_slice(args);
         let json: serde_json::Value = serde_json::from_str(&env.ok(&all)).unwrap();
         assert_eq!(json["user"], "ada");
-        json["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()[..8].to_string()).collect()
+        json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_str().unwrap()[..8].to_string())
+            .collect()
     };
     assert_eq!(ids(&["--since", "7d"]), ["e0000001", "j1000002", "p1000002"]);
     assert_eq!(ids(&["--since", "2026-03-12T08:15:00Z"]), ["e0000001", "j1000002"]);
@@ -64,7 +69,7 @@ fn json_entries_carry_kind_status_repo_and_url() {
     let env = seeded();
     let json: serde_json::Value =
         serde_json::from_str(&env.ok(&["history", "--json", "--status", "merged"])).unwrap();
-    insta::assert_json_snapshot!(json, @r#"
+    insta::assert_json_snapshot!(json, @r##"
     {
       "entries": [
         {
@@ -81,7 +86,7 @@ fn json_entries_carry_kind_status_repo_and_url() {
       ],
       "user": "ada"
     }
-    "#);
+    "##);
 }
 
 #[test]
@@ -106,17 +111,11 @@ fn without_a_login_every_local_record_is_shown() {
 fn bad_filters_get_one_clear_line_and_exit_2() {
     let env = TestEnv::new();
     let (_, err) = env.fails(&["history", "--since", "yesterday"], 2);
-    insta::assert_snapshot!(err, @r"
-    error: bad --since value `yesterday`: give a duration like 30m, 12h, 7d, 2w or a date like 2026-01-31
-    ");
+    insta::assert_snapshot!(err, @"error: bad --since value `yesterday`: give a duration like 30m, 12h, 7d, 2w or a date like 2026-01-31");
     let (_, err) = env.fails(&["history", "--status", "finished"], 2);
-    insta::assert_snapshot!(err, @r"
-    error: unknown status `finished`; use one of: draft, approved, rejected, superseded, queued, provisioning, running, testing, committing, done, failed, cancelled, interrupted, open, closed, merged
-    ");
+    insta::assert_snapshot!(err, @"error: unknown status `finished`; use one of: draft, approved, rejected, superseded, queued, provisioning, running, testing, committing, done, failed, cancelled, interrupted, open, closed, merged");
     let (_, err) = env.fails(&["history", "--of-repo", "not a repo"], 2);
-    insta::assert_snapshot!(err, @r"
-    error: bad --of-repo value `not a repo`: give owner/name (e.g. acme/web) or the path of a local repository
-    ");
+    insta::assert_snapshot!(err, @"error: bad --of-repo value `not a repo`: give owner/name (e.g. acme/web) or the path of a local repository");
     let (_, err) = env.fails(&["history", "--limit", "0"], 2);
     assert_eq!(err, "error: --limit must be at least 1\n");
     let (_, err) = env.fails(&["history", "--limit", "many"], 2);

@@ -9,9 +9,9 @@ mod config;
 // GitHub
 
 // foundation
+mod admin;
 mod doctor;
 mod generated;
 mod help;
-mod admin;
 mod history;
 mod store;

@@ -19,6 +19,7 @@ fn spawn_role(role: &[&str]) -> Child {
     Command::new(std::env::current_exe().unwrap())
         .args(["suite::store::store_role", "--exact", "--nocapture", "--test-threads=1", "-q"])
         .env(ROLE_VAR, role.join("|"))
+        .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap()
 }
@@ -49,7 +50,10 @@ fn writer(db: &Path, tag: &str, n: usize) -> StoreResult<()> {
     for i in 0..n {
         let id = format!("{tag}-{i:06}");
         let at = format!("2026-03-14T15:{:02}:{:02}.000Z", (i / 60) % 60, i % 60);
-        store.insert_job(&vibe::store::JobRecord { id: id.clone(), ..records::job(tag, "queued", None, &at) })?;
+        store.insert_job(&vibe::store::JobRecord {
+            id: id.clone(),
+            ..records::job(tag, "queued", None, &at)
+        })?;
         store.append_job_event(&id, "created", "{}", &at)?;
         let mut job = store.job(&id)?;
         job.status = "done".into();
