@@ -3,9 +3,16 @@
 mod config;
 
 // model layer
+mod llm;
 
 // jobs, sandbox, agent
 
 // GitHub
 
 // foundation
+mod admin;
+mod doctor;
+mod generated;
+mod help;
+mod history;
+mod store;
