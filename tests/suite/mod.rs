@@ -8,6 +8,7 @@ mod llm;
 // jobs, sandbox, agent
 
 // GitHub
+mod github;
 
 // foundation
 mod admin;
