@@ -59,7 +59,10 @@ fn passes_with_a_reachable_local_model_server() {
     let model = checks.iter().find(|c| c["name"] == "model").unwrap();
     assert_eq!(model["status"], "ok", "{model}");
     let github = checks.iter().find(|c| c["name"] == "github").unwrap();
-    assert_eq!(github["detail"].as_str().unwrap().split(" for ").next(), Some("token from GITHUB_TOKEN"));
+    assert_eq!(
+        github["detail"].as_str().unwrap().split(" for ").next(),
+        Some("token from environment variable GITHUB_TOKEN")
+    );
     assert!(!out.contains("abcdefghijklmnop"), "token leaked: {out}");
 }
 
