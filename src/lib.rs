@@ -6,23 +6,27 @@
 //! - [`config`]: layered configuration resolved once; every environment variable declared there.
 //! - [`error`]: the user-facing error and its exit codes.
 //! - [`clock`]: time as an input.
+//! - [`doctor`]: health checks behind `vibe doctor`.
 //! - [`store`]: the SQLite history (migrations, typed queries).
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 
 // Model layer: llm, context, crs, plan.
 pub mod crs;
+pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
 pub mod sandbox;
 
 // GitHub: github.
+pub mod github;
 
 // Foundation.
 pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod store;

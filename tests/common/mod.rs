@@ -9,6 +9,7 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 
 // Loopback servers speaking the real wire protocols (one module each).
+pub mod openai;
 
 /// The clock every test runs at, so output is reproducible.
 pub const NOW: &str = "2026-03-14T15:09:26.000Z";
@@ -125,3 +126,6 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+// Tracking records written through the library (history, admin).
+pub mod records;

@@ -3,6 +3,7 @@
 mod config;
 
 // model layer
+mod llm;
 
 // jobs, sandbox, agent
 mod sandbox;
@@ -10,3 +11,9 @@ mod sandbox;
 // GitHub
 
 // foundation
+mod admin;
+mod doctor;
+mod generated;
+mod help;
+mod history;
+mod store;
