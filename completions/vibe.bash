@@ -834,7 +834,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__gh__subcmd__commits)
-            opts="-v -q -y -h -V --branch --limit --json --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --branch --limit --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -845,6 +845,10 @@ _vibe() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -860,13 +864,17 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__gh__subcmd__contents)
-            opts="-v -q -y -h -V --ref --json --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --ref --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -217,6 +217,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
         &'vibe;gh;commits'= {
             cand --branch 'Branch (default: the repository''s default branch)'
             cand --limit 'At most this many'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
             cand --config 'Use this configuration file instead of the user configuration file'
             cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
             cand -v 'More log output on stderr (repeat for more)'
@@ -232,6 +233,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
         }
         &'vibe;gh;contents'= {
             cand --ref 'Branch, tag or commit (default: the default branch)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
             cand --config 'Use this configuration file instead of the user configuration file'
             cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
             cand -v 'More log output on stderr (repeat for more)'

@@ -143,6 +143,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -s V -l version -d 'Print version'
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l branch -d 'Branch (default: the repository\'s default branch)' -r
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l limit -d 'At most this many' -r
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s v -l verbose -d 'More log output on stderr (repeat for more)'
@@ -151,6 +152,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s h -l help -d 'Print help'
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s V -l version -d 'Print version'
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -l ref -d 'Branch, tag or commit (default: the default branch)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -s v -l verbose -d 'More log output on stderr (repeat for more)'
