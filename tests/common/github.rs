@@ -768,7 +768,7 @@ fn git_http(state: &Arc<Mutex<State>>, root: &Path, req: &Request) -> Response {
     for line in head.lines() {
         if let Some((k, v)) = line.split_once(':') {
             if k.eq_ignore_ascii_case("status") {
-                resp.status = v.trim().split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(200);
+                resp.status = v.split_whitespace().next().and_then(|s| s.parse().ok()).unwrap_or(200);
             } else {
                 resp.headers.push((k.trim().to_string(), v.trim().to_string()));
             }
