@@ -342,10 +342,14 @@ fn seed_job(env: &TestEnv, repo: &std::path::Path) -> String {
         })
         .unwrap();
     let job_id = "0193c1e2-0000-7000-8000-00000000a001".to_string();
+    // The shape of the jobs engine's `JobResult`.
     let result = json!({
-        "summary": "added the route", "files_changed": ["health.rs"],
-        "tests": [{"command": "cargo test", "exit_code": 0}],
-        "criteria": [{"id": "AC1", "met": true, "evidence": "health_ok passes"}]
+        "summary": "added the route",
+        "criteria": [{"id": "AC1", "description": "GET /health answers 200", "holds": true, "evidence": "health_ok passes"}],
+        "checks": [{"command": "cargo test", "proves": "AC1", "criteria": ["AC1"], "exit_code": 0, "timed_out": false, "passed": true, "tail": ""}],
+        "files": [{"path": "health.rs", "added": 1, "removed": 0}],
+        "files_changed": 1, "lines_added": 1, "lines_removed": 0, "tokens": 10, "cost_usd": null, "passed": true,
+        "branch": "vibe/1a2b3c4d-health", "commit_sha": null, "pr_url": null, "pr_hint": null
     });
     store
         .insert_job(&vibe::store::JobRecord {
@@ -445,7 +449,7 @@ fn pr_create_pushes_with_the_credential_callback_opens_records_and_is_idempotent
     let text = body["body"].as_str().unwrap();
     assert!(text.contains("## Summary\n\nAdd a /health route"), "{text}");
     assert!(text.contains("| ✅ | **AC1** GET /health answers 200 | met | health_ok passes |"), "{text}");
-    assert!(text.contains("- `cargo test`: passed") && text.contains("- `health.rs`"), "{text}");
+    assert!(text.contains("- `cargo test`: passed") && text.contains("- `health.rs` (+1 −0)"), "{text}");
     assert!(text.contains(&format!("vibe job `{job}`")), "{text}");
 
     // Recorded, with the user who opened it.
@@ -547,6 +551,10 @@ fn pr_create_explains_missing_login_remote_and_branch() {
     assert!(err.contains("no local branch `nope`"), "{err}");
     let (_, err) = env.fails(&["pr", "create", "--branch", "main"], 2);
     assert!(err.contains("is the base branch itself"), "{err}");
+    // A branch with nothing new: GitHub's own 422 message comes through.
+    git(&repo, &["branch", "empty-change", "main"]);
+    let (_, err) = env.fails(&["pr", "create", "--branch", "empty-change"], 1);
+    assert!(err.contains("Validation Failed: No commits between main and empty-change"), "{err}");
     git(&repo, &["remote", "set-url", "origin", "https://elsewhere.example.com/o/r.git"]);
     let (_, err) = env.fails(&["pr", "create", "--branch", "vibe/1a2b3c4d-health"], 2);
     assert!(err.contains("points at elsewhere.example.com") && err.contains("VIBE_GITHUB_URL"), "{err}");
