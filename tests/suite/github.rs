@@ -532,6 +532,9 @@ fn pr_list_and_status_refresh_the_recorded_state() {
     assert_eq!(v["state"], "merged");
     let out = env.ok(&["pr", "list", "--offline"]);
     assert!(out.contains("merged") && out.contains("octo-org/demo"), "{out}");
+    // The record is what `vibe admin prs` reads.
+    let admin = env.ok(&["admin", "prs", "--json"]);
+    assert!(admin.contains("octo-org/demo") && admin.contains("merged"), "{admin}");
     server.set_pull_state(1, "closed", false);
     let out = env.ok(&["pr", "status", "1"]);
     assert!(out.contains("state:  closed"), "{out}");
