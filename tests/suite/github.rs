@@ -593,3 +593,19 @@ fn readiness_tells_vibe_run_what_is_missing() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn without_a_keyring_login_says_so_and_points_to_the_environment() {
+    let (mut env, _server) = setup();
+    env.set("VIBE_KEYRING", "none");
+    let out = env.vibe().args(["login", "--with-token"]).write_stdin(format!("{TOKEN}\n")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no keyring is in use") && err.contains("GITHUB_TOKEN"), "{err}");
+    assert!(!err.contains(TOKEN), "{err}");
+    assert!(files_under(&env.vibe_home())
+        .iter()
+        .all(|f| !String::from_utf8_lossy(&std::fs::read(f).unwrap()).contains(TOKEN)));
+    let (_, err) = env.fails(&["whoami"], 3);
+    assert!(err.contains("GITHUB_TOKEN"), "{err}");
+}
