@@ -16,6 +16,7 @@ pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
+pub mod agent;
 pub mod sandbox;
 
 // GitHub: github.
