@@ -17,8 +17,10 @@ pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
+pub mod sandbox;
 
 // GitHub: github.
+pub mod github;
 
 // Foundation.
 pub mod cli;

@@ -15,6 +15,9 @@ use crate::store::Store;
 // jobs
 
 // GitHub
+mod gh;
+mod login;
+mod pr;
 
 // foundation
 mod admin;
@@ -85,6 +88,11 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
         // jobs
 
         // GitHub
+        Command::Login(args) => login::login(&ctx, &args),
+        Command::Logout => login::logout(&ctx),
+        Command::Whoami => login::whoami(&ctx),
+        Command::Pr(c) => pr::run(&ctx, c),
+        Command::Gh(c) => gh::run(&ctx, c),
 
         // foundation
         Command::Doctor => doctor::run(&ctx),

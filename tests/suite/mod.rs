@@ -6,6 +6,7 @@ mod config;
 mod llm;
 
 // jobs, sandbox, agent
+mod sandbox;
 
 // GitHub
 
