@@ -200,7 +200,7 @@ pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, C
             reasons.push(if *n == 0 {
                 "changed in the last commit".to_string()
             } else {
-                format!("changed {n} commits ago")
+                format!("changed {} commits ago", n + 1)
             });
         }
         if MANIFESTS.contains(&path.as_str()) {
@@ -277,13 +277,13 @@ pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, C
         let (block, inclusion, t) = if full_tokens <= remaining && full_tokens <= per_file.max(256) {
             (full, Inclusion::Full, full_tokens)
         } else {
-            let o = pack::outline(path, &content, 120);
-            let block = format!(
-                "\n### {path} (outline: definitions with line numbers)\n\n{}",
-                pack::fenced(path, &o)
-            );
+            let heading = format!("\n### {path} (outline: definitions with line numbers)\n\n");
+            let room = remaining.min(per_file.max(256)).saturating_sub(tokens::estimate(&heading) + 8);
+            let o = pack::outline(path, &content, 120, room);
+            let block = format!("{heading}{}", pack::fenced(path, &o));
             let t = tokens::estimate(&block);
-            if o.is_empty() || t > remaining {
+            // An outline of fewer than three definitions is not worth its heading.
+            if o.lines().filter(|l| !l.trim_start().starts_with('…')).count() < 3 || t > remaining {
                 if left_out.len() < 20 {
                     left_out.push(Left { path: path.clone(), score: round(cand.score), tokens: t });
                 }

@@ -102,11 +102,12 @@ const DEFINITIONS: &[&str] = &[
 ];
 
 /// An outline: the definition lines (with line numbers) and markdown headings, at most
-/// `max_lines` of them.
-pub fn outline(path: &str, text: &str, max_lines: usize) -> String {
+/// `max_lines` of them and about `max_tokens` tokens.
+pub fn outline(path: &str, text: &str, max_lines: usize, max_tokens: usize) -> String {
     let markdown = path.ends_with(".md") || path.ends_with(".markdown");
     let mut out = String::new();
     let mut n = 0;
+    let mut used = 0;
     for (i, line) in text.lines().enumerate() {
         let t = line.trim_start();
         let indent = line.len() - t.len();
@@ -117,7 +118,13 @@ pub fn outline(path: &str, text: &str, max_lines: usize) -> String {
         };
         if keep {
             let shown: String = line.trim_end().chars().take(160).collect();
-            out.push_str(&format!("{:>5}: {shown}\n", i + 1));
+            let entry = format!("{:>5}: {shown}\n", i + 1);
+            used += tokens::estimate(&entry);
+            if used + 2 > max_tokens {
+                out.push_str("   …\n");
+                break;
+            }
+            out.push_str(&entry);
             n += 1;
             if n >= max_lines {
                 out.push_str("   …\n");
@@ -154,8 +161,8 @@ mod tests {
     #[test]
     fn outlines_keep_definitions_with_line_numbers() {
         let src = "use x;\n\npub struct A {\n    f: u8,\n}\n\nfn helper() {\n    let y = 1;\n}\n";
-        assert_eq!(outline("a.rs", src, 10), "    3: pub struct A {\n    7: fn helper() {\n");
-        assert_eq!(outline("r.md", "# T\ntext\n## U\n", 10), "    1: # T\n    3: ## U\n");
+        assert_eq!(outline("a.rs", src, 10, 1000), "    3: pub struct A {\n    7: fn helper() {\n");
+        assert_eq!(outline("r.md", "# T\ntext\n## U\n", 10, 1000), "    1: # T\n    3: ## U\n");
         assert_eq!(fenced("a.rs", "x"), "```rs\nx\n```\n");
         assert!(fenced("a.md", "```\n").starts_with("````md\n"));
     }

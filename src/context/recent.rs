@@ -1,11 +1,16 @@
 //! Recently changed files, from git: uncommitted changes and the files touched by the last
-//! commits on the current branch. A directory that is not a git repository has none.
+//! commits on the current branch (the root commit and commits touching more than
+//! [`MAX_FILES_PER_COMMIT`] files say nothing and are skipped). A directory that is not a git
+//! repository has none.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// How many commits back to look.
 pub const COMMITS: usize = 20;
+/// Commits touching more files than this (imports, mass renames, formatting) say nothing
+/// about what is being worked on, and are left out.
+pub const MAX_FILES_PER_COMMIT: usize = 100;
 
 /// Recent changes.
 #[derive(Debug, Default)]
@@ -30,7 +35,12 @@ pub fn recent(root: &Path) -> Recent {
             let parent = c.parent(0).ok();
             let tree = c.tree().ok();
             let parent_tree = parent.as_ref().and_then(|p| p.tree().ok());
-            if let Ok(diff) = repo.diff_tree_to_tree(parent_tree.as_ref(), tree.as_ref(), None) {
+            // The root commit imports everything: no signal.
+            let diff = match parent_tree {
+                Some(pt) => repo.diff_tree_to_tree(Some(&pt), tree.as_ref(), None).ok(),
+                None => None,
+            };
+            if let Some(diff) = diff.filter(|d| d.deltas().len() <= MAX_FILES_PER_COMMIT) {
                 for d in diff.deltas() {
                     if let Some(p) = d.new_file().path().and_then(|p| p.to_str()) {
                         out.committed.entry(p.to_string()).or_insert(n);

@@ -3,6 +3,8 @@
 mod config;
 
 // model layer
+mod context;
+mod crs_plan;
 mod llm;
 
 // jobs, sandbox, agent
