@@ -395,7 +395,8 @@ pub enum GhCommand {
     )]
     Commits {
         /// Repository (URL or owner/repo).
-        repo: String,
+        #[arg(value_name = "REPO")]
+        repository: String,
         /// Branch (default: the repository's default branch).
         #[arg(long)]
         branch: Option<String>,
@@ -409,7 +410,8 @@ pub enum GhCommand {
     )]
     Contents {
         /// Repository (URL or owner/repo).
-        repo: String,
+        #[arg(value_name = "REPO")]
+        repository: String,
         /// Path in the repository (default: the root).
         path: Option<String>,
         /// Branch, tag or commit (default: the default branch).

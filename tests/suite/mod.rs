@@ -11,6 +11,7 @@ mod llm;
 mod sandbox;
 
 // GitHub
+mod github;
 
 // foundation
 mod admin;
