@@ -11,6 +11,7 @@
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 
 // Model layer: llm, context, crs, plan.
+pub mod context;
 pub mod crs;
 pub mod llm;
 pub mod plan;

@@ -9,6 +9,8 @@
 //! - `file`: an isolated store inside `VIBE_HOME` (`keyring/tokens.json`, mode 0600). It holds
 //!   the token in plain text and exists for tests and throw-away environments; it is used only
 //!   when that variable asks for it, and `vibe login` says where it wrote.
+//! - `none`: no keyring at all (CI, shared machines): only `GITHUB_TOKEN` / `GH_TOKEN` count,
+//!   and `vibe login` refuses to keep a token, saying so.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,6 +33,8 @@ pub enum TokenSource {
     Keyring,
     /// The isolated file store (`VIBE_KEYRING=file`).
     File(PathBuf),
+    /// No keyring (`VIBE_KEYRING=none`).
+    Nowhere,
 }
 
 impl std::fmt::Display for TokenSource {
@@ -39,6 +43,7 @@ impl std::fmt::Display for TokenSource {
             TokenSource::Env(v) => write!(f, "environment variable {v}"),
             TokenSource::Keyring => f.write_str("OS keyring"),
             TokenSource::File(p) => write!(f, "file store {} (VIBE_KEYRING=file)", p.display()),
+            TokenSource::Nowhere => f.write_str("nowhere (VIBE_KEYRING=none)"),
         }
     }
 }
@@ -78,6 +83,7 @@ pub struct TokenStore {
 enum Backend {
     Os,
     File(PathBuf),
+    Nowhere,
 }
 
 impl TokenStore {
@@ -85,10 +91,10 @@ impl TokenStore {
     pub fn from_config(config: &Config) -> Self {
         let choice =
             config.values.get("github.keyring").map(|v| v.raw.trim().to_string()).unwrap_or_default();
-        let backend = if choice == "file" {
-            Backend::File(config.home.join("keyring").join("tokens.json"))
-        } else {
-            Backend::Os
+        let backend = match choice.as_str() {
+            "file" => Backend::File(config.home.join("keyring").join("tokens.json")),
+            "none" => Backend::Nowhere,
+            _ => Backend::Os,
         };
         Self { backend, host: host_of(&config.github.url) }
     }
@@ -98,6 +104,7 @@ impl TokenStore {
         match &self.backend {
             Backend::Os => TokenSource::Keyring,
             Backend::File(p) => TokenSource::File(p.clone()),
+            Backend::Nowhere => TokenSource::Nowhere,
         }
     }
 
@@ -110,6 +117,7 @@ impl TokenStore {
                 Err(e) => Err(unavailable(&e)),
             },
             Backend::File(p) => Ok(read_file_store(p)?.remove(&self.host).map(Secret::new)),
+            Backend::Nowhere => Ok(None),
         }
     }
 
@@ -122,6 +130,9 @@ impl TokenStore {
                 map.insert(self.host.clone(), token.expose().to_string());
                 write_file_store(p, &map)
             }
+            Backend::Nowhere => Err(GithubError::Keyring(
+                "no keyring is in use (VIBE_KEYRING=none), so the token cannot be kept".into(),
+            )),
         }
     }
 
@@ -141,6 +152,7 @@ impl TokenStore {
                 }
                 Ok(had)
             }
+            Backend::Nowhere => Ok(false),
         }
     }
 

@@ -3,6 +3,8 @@
 mod config;
 
 // model layer
+mod context;
+mod crs_plan;
 mod llm;
 
 // jobs, sandbox, agent
@@ -10,6 +12,7 @@ mod agent;
 mod sandbox;
 
 // GitHub
+mod github;
 
 // foundation
 mod admin;
