@@ -11,11 +11,13 @@
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 
 // Model layer: llm, context, crs, plan.
+pub mod context;
 pub mod crs;
 pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
+pub mod agent;
 pub mod sandbox;
 
 // GitHub: github.

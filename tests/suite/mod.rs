@@ -3,9 +3,12 @@
 mod config;
 
 // model layer
+mod context;
+mod crs_plan;
 mod llm;
 
 // jobs, sandbox, agent
+mod agent;
 mod sandbox;
 
 // GitHub
