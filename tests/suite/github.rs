@@ -609,3 +609,42 @@ fn without_a_keyring_login_says_so_and_points_to_the_environment() {
     let (_, err) = env.fails(&["whoami"], 3);
     assert!(err.contains("GITHUB_TOKEN"), "{err}");
 }
+
+#[test]
+fn an_unfiltered_pull_list_never_attaches_to_someone_elses_pr() {
+    let (mut env, server) = setup();
+    let repo = workspace(&env, &server, "octo-org", &["octocat"]);
+    env.cwd = repo.clone();
+    env.set("GITHUB_TOKEN", TOKEN);
+    env.ok(&["pr", "create", "--branch", "vibe/1a2b3c4d-health"]);
+    // GitHub silently ignores a malformed `head` filter and lists every open PR.
+    let pull = |n: i64, owner: &str, branch: &str| {
+        json!({"number": n, "html_url": format!("{}/octo-org/demo/pull/{n}", server.url), "state": "open", "draft": false,
+               "title": "t", "head": {"ref": branch, "label": format!("{owner}:{branch}"), "sha": "0"},
+               "base": {"ref": "main"}})
+    };
+    server.inject(
+        "GET",
+        "/api/v3/repos/octo-org/demo/pulls",
+        1,
+        Response::json(
+            200,
+            &json!([
+                pull(7, "mallory", "vibe/1a2b3c4d-health"),
+                pull(5, "octo-org", "other"),
+                pull(1, "octo-org", "vibe/1a2b3c4d-health")
+            ]),
+        ),
+    );
+    let v = parse(&env.ok(&["pr", "create", "--branch", "vibe/1a2b3c4d-health", "--json"]));
+    assert_eq!(v["existed"], true);
+    assert_eq!(v["record"]["pr_number"], 1);
+}
+
+#[test]
+fn a_host_without_device_flow_is_reported_with_the_alternative() {
+    let (mut env, _server) = setup();
+    env.set("GITHUB_CLIENT_ID", "Iv1.unknown");
+    let (_, err) = env.fails(&["login"], 1);
+    assert!(err.contains("does not offer the device flow") && err.contains("--with-token"), "{err}");
+}
