@@ -31,6 +31,14 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand crs 'Write a change request spec (CRS) for a change described in plain words'
+            cand plan 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
+            cand context 'Show the repository context a CRS or plan request would send for a prompt, and why'
+            cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
+            cand logout 'Forget the GitHub token stored by `vibe login`'
+            cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
+            cand pr 'Open, list and refresh pull requests'
+            cand gh 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
             cand doctor 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
             cand config 'Show, locate or change the configuration'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
@@ -38,6 +46,321 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;crs'= {
+            cand --out 'Also write the CRS to FILE: `.json` for JSON, `.md` for markdown'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;plan'= {
+            cand --crs 'Plan for this CRS instead: a JSON file (from `vibe crs --out x.json`) or a CRS id'
+            cand --out 'Also write the plan to FILE: `.json` for JSON, `.md` for markdown'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Show a recorded plan with its CRS'
+            cand list 'Recorded plans, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;plan;show'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;plan;list'= {
+            cand --limit 'At most this many rows'
+            cand --since 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)'
+            cand --of-repo 'Only rows of this repository (owner/name, or a path for local-only records)'
+            cand --status 'Only rows with this status (e.g. done, failed, open, merged, draft)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;plan;help'= {
+            cand show 'Show a recorded plan with its CRS'
+            cand list 'Recorded plans, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;plan;help;show'= {
+        }
+        &'vibe;plan;help;list'= {
+        }
+        &'vibe;plan;help;help'= {
+        }
+        &'vibe;context'= {
+            cand --tokens 'Token budget (default: context.max_tokens)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --explain 'Explain the choice: every file with its score, the reasons and token counts'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;login'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --with-token 'Read a token from standard input instead of the device flow'
+            cand --no-browser 'Do not open the browser at the verification page'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;logout'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;whoami'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Push a branch and open its pull request (or report the one already open)'
+            cand list 'Recorded pull requests, with their state refreshed from GitHub'
+            cand status 'The pull request of a branch (default: the current one), refreshed from GitHub'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;pr;create'= {
+            cand --branch 'Branch to push (default: the job''s branch, else the current branch)'
+            cand --base 'Branch to merge into (default: the repository''s default branch)'
+            cand --title 'Title (default: the job''s CRS summary, else the last commit''s subject)'
+            cand --body 'Body text (default: built from the job)'
+            cand --body-file 'Read the body from a file (`-` for standard input)'
+            cand --job 'The job whose result the PR describes (id or prefix)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --draft 'Open the pull request as a draft'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr;list'= {
+            cand --limit 'At most this many'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --all-repos 'Records of every repository, not just this one'
+            cand --offline 'Do not ask GitHub; show the recorded states'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr;status'= {
+            cand --branch 'Branch whose pull request to show'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr;help'= {
+            cand create 'Push a branch and open its pull request (or report the one already open)'
+            cand list 'Recorded pull requests, with their state refreshed from GitHub'
+            cand status 'The pull request of a branch (default: the current one), refreshed from GitHub'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;pr;help;create'= {
+        }
+        &'vibe;pr;help;list'= {
+        }
+        &'vibe;pr;help;status'= {
+        }
+        &'vibe;pr;help;help'= {
+        }
+        &'vibe;gh'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand parse-url 'Normalize a repository URL to host, owner and name'
+            cand commits 'Recent commits of a repository''s branch'
+            cand contents 'A directory listing or a file''s content'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;gh;parse-url'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;gh;commits'= {
+            cand --branch 'Branch (default: the repository''s default branch)'
+            cand --limit 'At most this many'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;gh;contents'= {
+            cand --ref 'Branch, tag or commit (default: the default branch)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;gh;help'= {
+            cand parse-url 'Normalize a repository URL to host, owner and name'
+            cand commits 'Recent commits of a repository''s branch'
+            cand contents 'A directory listing or a file''s content'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;gh;help;parse-url'= {
+        }
+        &'vibe;gh;help;commits'= {
+        }
+        &'vibe;gh;help;contents'= {
+        }
+        &'vibe;gh;help;help'= {
         }
         &'vibe;doctor'= {
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
@@ -335,6 +658,14 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --version 'Print version'
         }
         &'vibe;help'= {
+            cand crs 'Write a change request spec (CRS) for a change described in plain words'
+            cand plan 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
+            cand context 'Show the repository context a CRS or plan request would send for a prompt, and why'
+            cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
+            cand logout 'Forget the GitHub token stored by `vibe login`'
+            cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
+            cand pr 'Open, list and refresh pull requests'
+            cand gh 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
             cand doctor 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
             cand config 'Show, locate or change the configuration'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
@@ -342,6 +673,46 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;help;crs'= {
+        }
+        &'vibe;help;plan'= {
+            cand show 'Show a recorded plan with its CRS'
+            cand list 'Recorded plans, newest first'
+        }
+        &'vibe;help;plan;show'= {
+        }
+        &'vibe;help;plan;list'= {
+        }
+        &'vibe;help;context'= {
+        }
+        &'vibe;help;login'= {
+        }
+        &'vibe;help;logout'= {
+        }
+        &'vibe;help;whoami'= {
+        }
+        &'vibe;help;pr'= {
+            cand create 'Push a branch and open its pull request (or report the one already open)'
+            cand list 'Recorded pull requests, with their state refreshed from GitHub'
+            cand status 'The pull request of a branch (default: the current one), refreshed from GitHub'
+        }
+        &'vibe;help;pr;create'= {
+        }
+        &'vibe;help;pr;list'= {
+        }
+        &'vibe;help;pr;status'= {
+        }
+        &'vibe;help;gh'= {
+            cand parse-url 'Normalize a repository URL to host, owner and name'
+            cand commits 'Recent commits of a repository''s branch'
+            cand contents 'A directory listing or a file''s content'
+        }
+        &'vibe;help;gh;parse-url'= {
+        }
+        &'vibe;help;gh;commits'= {
+        }
+        &'vibe;help;gh;contents'= {
         }
         &'vibe;help;doctor'= {
         }

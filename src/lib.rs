@@ -11,12 +11,17 @@
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 
 // Model layer: llm, context, crs, plan.
+pub mod context;
 pub mod crs;
+pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
+pub mod agent;
+pub mod sandbox;
 
 // GitHub: github.
+pub mod github;
 
 // Foundation.
 pub mod cli;

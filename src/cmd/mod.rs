@@ -11,10 +11,16 @@ use crate::output::Output;
 use crate::store::Store;
 
 // model layer
+mod context;
+mod crs;
+mod plan;
 
 // jobs
 
 // GitHub
+mod gh;
+mod login;
+mod pr;
 
 // foundation
 mod admin;
@@ -81,10 +87,18 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
     let ctx = Ctx { clock: Clock::from_env(&inputs.env), config, global: cli.global, out };
     match cli.command {
         // model layer
+        Command::Crs(args) => crs::run(&ctx, &args),
+        Command::Plan(args) => plan::run(&ctx, &args),
+        Command::Context(args) => context::run(&ctx, &args),
 
         // jobs
 
         // GitHub
+        Command::Login(args) => login::login(&ctx, &args),
+        Command::Logout => login::logout(&ctx),
+        Command::Whoami => login::whoami(&ctx),
+        Command::Pr(c) => pr::run(&ctx, c),
+        Command::Gh(c) => gh::run(&ctx, c),
 
         // foundation
         Command::Doctor => doctor::run(&ctx),

@@ -10,7 +10,9 @@ use time::OffsetDateTime;
 
 use crate::error::Error;
 
+mod github;
 mod metrics;
+mod model;
 mod queries;
 mod records;
 pub use metrics::*;

@@ -3,10 +3,16 @@
 mod config;
 
 // model layer
+mod context;
+mod crs_plan;
+mod llm;
 
 // jobs, sandbox, agent
+mod agent;
+mod sandbox;
 
 // GitHub
+mod github;
 
 // foundation
 mod admin;
