@@ -221,7 +221,9 @@ fn contents_lists_directories_decodes_files_and_reports_bad_refs() {
         env.ok(&["gh", "contents", &format!("{}/octo-org/demo", server.url), "docs/guide.md", "--ref", "v1"]);
     assert_eq!(out, long);
     let (_, err) = env.fails(&["gh", "contents", "octo-org/demo", "README.md", "--ref", "nope"], 1);
-    assert!(err.contains("not found"), "{err}");
+    assert!(err.contains("README.md in octo-org/demo (No commit found for the ref nope) not found"), "{err}");
+    let (_, err) = env.fails(&["gh", "commits", "octo-org/demo", "--branch", "nope"], 1);
+    assert!(err.contains("branch nope of octo-org/demo"), "{err}");
     let (_, err) = env.fails(&["gh", "contents", "octo-org/missing"], 1);
     assert!(err.contains("repository octo-org/missing not found, or this token cannot see it"), "{err}");
     assert!(server.requests_to("GET", "/api/v3/repos").iter().all(|r| r.header("authorization").is_none()));
@@ -554,6 +556,17 @@ fn pr_create_explains_missing_login_remote_and_branch() {
     assert!(err.contains("no local branch `nope`"), "{err}");
     let (_, err) = env.fails(&["pr", "create", "--branch", "main"], 2);
     assert!(err.contains("is the base branch itself"), "{err}");
+    // A job that never committed has no branch to open from.
+    let job = seed_job(&env, &repo);
+    {
+        let mut store = vibe::store::Store::open(&env.db_path()).unwrap();
+        let mut j = store.job(&job).unwrap();
+        j.branch_name = None;
+        j.status = "failed".into();
+        store.update_job(&j).unwrap();
+    }
+    let (_, err) = env.fails(&["pr", "create", "--job", &job], 2);
+    assert!(err.contains("has no branch to open a pull request from (it is failed)"), "{err}");
     // A branch with nothing new: GitHub's own 422 message comes through.
     git(&repo, &["branch", "empty-change", "main"]);
     let (_, err) = env.fails(&["pr", "create", "--branch", "empty-change"], 1);
@@ -608,4 +621,43 @@ fn without_a_keyring_login_says_so_and_points_to_the_environment() {
         .all(|f| !String::from_utf8_lossy(&std::fs::read(f).unwrap()).contains(TOKEN)));
     let (_, err) = env.fails(&["whoami"], 3);
     assert!(err.contains("GITHUB_TOKEN"), "{err}");
+}
+
+#[test]
+fn an_unfiltered_pull_list_never_attaches_to_someone_elses_pr() {
+    let (mut env, server) = setup();
+    let repo = workspace(&env, &server, "octo-org", &["octocat"]);
+    env.cwd = repo.clone();
+    env.set("GITHUB_TOKEN", TOKEN);
+    env.ok(&["pr", "create", "--branch", "vibe/1a2b3c4d-health"]);
+    // GitHub silently ignores a malformed `head` filter and lists every open PR.
+    let pull = |n: i64, owner: &str, branch: &str| {
+        json!({"number": n, "html_url": format!("{}/octo-org/demo/pull/{n}", server.url), "state": "open", "draft": false,
+               "title": "t", "head": {"ref": branch, "label": format!("{owner}:{branch}"), "sha": "0"},
+               "base": {"ref": "main"}})
+    };
+    server.inject(
+        "GET",
+        "/api/v3/repos/octo-org/demo/pulls",
+        1,
+        Response::json(
+            200,
+            &json!([
+                pull(7, "mallory", "vibe/1a2b3c4d-health"),
+                pull(5, "octo-org", "other"),
+                pull(1, "octo-org", "vibe/1a2b3c4d-health")
+            ]),
+        ),
+    );
+    let v = parse(&env.ok(&["pr", "create", "--branch", "vibe/1a2b3c4d-health", "--json"]));
+    assert_eq!(v["existed"], true);
+    assert_eq!(v["record"]["pr_number"], 1);
+}
+
+#[test]
+fn a_host_without_device_flow_is_reported_with_the_alternative() {
+    let (mut env, _server) = setup();
+    env.set("GITHUB_CLIENT_ID", "Iv1.unknown");
+    let (_, err) = env.fails(&["login"], 1);
+    assert!(err.contains("does not offer the device flow") && err.contains("--with-token"), "{err}");
 }
