@@ -131,8 +131,14 @@ fn with_token_login_logout_and_a_revoked_token() {
     assert!(err.contains("rejected the token") && err.contains("vibe login"), "{err}");
     // A token that cannot push is accepted with a warning.
     server.add_user("gho_readonlyreadonlyreadonly", "reader", 7);
-    server.state.lock().unwrap().tokens.get_mut("gho_readonlyreadonlyreadonly").unwrap().scopes = "read:user".into();
-    let out = env.vibe().args(["login", "--with-token"]).write_stdin("gho_readonlyreadonlyreadonly").output().unwrap();
+    server.state.lock().unwrap().tokens.get_mut("gho_readonlyreadonlyreadonly").unwrap().scopes =
+        "read:user".into();
+    let out = env
+        .vibe()
+        .args(["login", "--with-token"])
+        .write_stdin("gho_readonlyreadonlyreadonly")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("neither the `repo` nor the `public_repo` scope"), "{err}");
