@@ -14,6 +14,7 @@ pub mod crs;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
+pub mod git;
 
 // GitHub: github.
 
