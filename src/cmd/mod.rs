@@ -13,6 +13,8 @@ use crate::store::Store;
 // model layer
 
 // jobs
+mod jobs;
+mod run;
 
 // GitHub
 
@@ -83,6 +85,8 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
         // model layer
 
         // jobs
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Jobs(c) => jobs::run(&ctx, c),
 
         // GitHub
 

@@ -12,6 +12,8 @@ use crate::error::Error;
 
 mod records;
 pub use records::*;
+mod jobs;
+pub use jobs::*;
 
 /// The schema this build writes. A database with a higher `user_version` was written by a
 /// newer vibe and is refused rather than silently downgraded.
