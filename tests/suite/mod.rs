@@ -5,6 +5,7 @@ mod config;
 // model layer
 
 // jobs, sandbox, agent
+mod jobs;
 
 // GitHub
 
