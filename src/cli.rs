@@ -291,7 +291,9 @@ pub enum JobsCommand {
         id: String,
     },
     /// What a job produced: summary, criteria, diffstat and diff.
-    #[command(after_help = "Examples:\n  vibe jobs result 0193c1e2\n  vibe jobs result 0193c1e2 --patch | git apply")]
+    #[command(
+        after_help = "Examples:\n  vibe jobs result 0193c1e2\n  vibe jobs result 0193c1e2 --patch | git apply"
+    )]
     Result {
         /// Job id (a unique prefix is enough).
         id: String,

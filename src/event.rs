@@ -32,7 +32,14 @@ pub enum Event {
     /// The CRS is written and recorded.
     CrsReady { crs_id: String, summary: String, criteria: usize, tokens: u64 },
     /// The plan is written and recorded.
-    PlanReady { plan_id: String, summary: String, steps: usize, complexity: String, confidence: f64, tokens: u64 },
+    PlanReady {
+        plan_id: String,
+        summary: String,
+        steps: usize,
+        complexity: String,
+        confidence: f64,
+        tokens: u64,
+    },
     /// The plan waits for approval: answer with [`Op::Approve`] or [`Op::Reject`].
     ApprovalNeeded { plan_id: String },
     /// The plan was approved (by the user or by `--yes`).
@@ -179,7 +186,11 @@ mod tests {
             line,
             r#"{"type":"job","job_id":"j","seq":3,"at":"2026-01-01T00:00:00.000Z","kind":"status","from":"queued","to":"provisioning"}"#
         );
-        let unknown = crate::store::JobEventRecord { kind: "future".into(), payload: r#"{"kind":"future","x":1}"#.into(), ..row };
+        let unknown = crate::store::JobEventRecord {
+            kind: "future".into(),
+            payload: r#"{"kind":"future","x":1}"#.into(),
+            ..row
+        };
         let rec = JobEventRecord::from_row(&unknown);
         assert!(matches!(rec.event, JobEvent::Other { ref original_kind, .. } if original_kind == "future"));
     }

@@ -348,8 +348,11 @@ mod tests {
     }
 
     fn edit(copy: &Path) {
-        std::fs::write(copy.join("src/lib.rs"), "pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n")
-            .unwrap();
+        std::fs::write(
+            copy.join("src/lib.rs"),
+            "pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n",
+        )
+        .unwrap();
         std::fs::write(copy.join("src/new.rs"), "// new\n").unwrap();
         std::fs::remove_file(copy.join("README.md")).unwrap();
     }

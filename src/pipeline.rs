@@ -83,7 +83,7 @@ pub enum Outcome {
     /// The job was created and not run here.
     Created { job_id: String },
     /// The job ran to its end.
-    Finished { job: JobRecord },
+    Finished { job: Box<JobRecord> },
 }
 
 /// Runs the pipeline.
@@ -122,20 +122,15 @@ pub async fn run(
         Review::Ask => {
             let _ = events.send(Event::StageStarted { stage: Stage::Review });
             let _ = events.send(Event::ApprovalNeeded { plan_id: review_id.clone() });
-            loop {
-                match ops.recv().await {
-                    Some(Op::Approve) => break,
-                    Some(Op::Reject { .. }) | Some(Op::Cancel) | None => {
-                        if let Some(id) = &change.plan_id {
-                            store.set_plan_status(id, "rejected", &clock.now_ts())?;
-                        }
-                        return Ok(Outcome::Rejected { plan_id: change.plan_id.clone() });
-                    }
+            if !matches!(ops.recv().await, Some(Op::Approve)) {
+                if let Some(id) = change.plan_id.as_deref().filter(|id| store.plan(id).is_ok()) {
+                    store.set_plan_status(id, "rejected", &clock.now_ts())?;
                 }
+                return Ok(Outcome::Rejected { plan_id: change.plan_id.clone() });
             }
         }
     }
-    if let Some(id) = &change.plan_id {
+    if let Some(id) = change.plan_id.as_deref().filter(|id| store.plan(id).is_ok()) {
         store.set_plan_status(id, "approved", &clock.now_ts())?;
     }
     let _ = events.send(Event::PlanApproved { plan_id: review_id });
@@ -178,7 +173,7 @@ pub async fn run(
         }
     };
     let _ = events.send(Event::Finished { job_id: Some(job.id.clone()), status: Status::parse(&job.status) });
-    Ok(Outcome::Finished { job })
+    Ok(Outcome::Finished { job: Box::new(job) })
 }
 
 /// Refuses backends this build cannot use, with what to do instead.
@@ -200,7 +195,12 @@ pub fn backend_name(backend: Backend) -> &'static str {
 }
 
 /// Records a queued job and its `spec.json`; returns its id.
-pub fn create_job(config: &Config, clock: &Clock, store: &mut Store, spec: &JobSpec) -> Result<String, Error> {
+pub fn create_job(
+    config: &Config,
+    clock: &Clock,
+    store: &mut Store,
+    spec: &JobSpec,
+) -> Result<String, Error> {
     let id = uuid::Uuid::now_v7().to_string();
     let art = Artifacts::new(&config.jobs_dir(), &id);
     art.write_json(&art.spec(), spec)?;
@@ -247,10 +247,12 @@ pub fn load_plan(store: &Store, cwd: &Path, arg: &str) -> Result<PlannedChange, 
         return plan_from_file(&path);
     }
     let id = store.resolve_id(Table::Plans, arg).map_err(|e| {
-        Error::from(e).with_hint("pass a plan id from `vibe history`, or a JSON file written by `vibe plan --json`")
+        Error::from(e)
+            .with_hint("pass a plan id from `vibe history`, or a JSON file written by `vibe plan --json`")
     })?;
     let rec = store.plan(&id)?;
-    let text = rec.plan_json.as_deref().ok_or_else(|| Error::failure(format!("plan {id} has no plan document")))?;
+    let text =
+        rec.plan_json.as_deref().ok_or_else(|| Error::failure(format!("plan {id} has no plan document")))?;
     let plan: Plan = serde_json::from_str(text)
         .map_err(|e| Error::failure(format!("plan {id} is not a valid plan: {e}")))?;
     let crs_id = rec.crs_id.clone().ok_or_else(|| {
@@ -280,9 +282,11 @@ fn plan_from_file(path: &Path) -> Result<PlannedChange, Error> {
     let crs: Crs = serde_json::from_value(crs_v).map_err(|e| bad(format!("crs: {e}")))?;
     let plan: Plan = serde_json::from_value(plan_v).map_err(|e| bad(format!("plan: {e}")))?;
     let id_of = |key: &str| {
-        doc.get(key).and_then(|v| v.get("id")).and_then(|v| v.as_str()).map(str::to_string).or_else(|| {
-            doc.get(&format!("{key}_id")).and_then(|v| v.as_str()).map(str::to_string)
-        })
+        doc.get(key)
+            .and_then(|v| v.get("id"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .or_else(|| doc.get(format!("{key}_id")).and_then(|v| v.as_str()).map(str::to_string))
     };
     Ok(PlannedChange { crs_id: id_of("crs"), crs, plan_id: id_of("plan"), plan })
 }

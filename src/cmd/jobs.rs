@@ -34,9 +34,9 @@ pub fn run(ctx: &Ctx, command: JobsCommand) -> Result<(), Error> {
 
 /// Resolves an id prefix and reads the job, noticing a dead process on the way.
 pub(crate) fn load(ctx: &Ctx, store: &mut Store, id: &str) -> Result<JobRecord, Error> {
-    let id = store.resolve_id(Table::Jobs, id).map_err(|e| {
-        Error::from(e).with_hint("list jobs with `vibe jobs list`")
-    })?;
+    let id = store
+        .resolve_id(Table::Jobs, id)
+        .map_err(|e| Error::from(e).with_hint("list jobs with `vibe jobs list`"))?;
     Ok(jobs::refresh(store, &ctx.clock, &id)?)
 }
 
@@ -114,7 +114,10 @@ fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
     field("tokens", job.tokens_used.map(|t| t.to_string()))?;
     field("cost", job.cost_usd.map(|c| format!("${c:.4}")))?;
     field("time", job.execution_time_ms.map(duration_ms))?;
-    field("pid", job.pid.filter(|_| Status::parse(&job.status).is_some_and(Status::is_active)).map(|p| p.to_string()))?;
+    field(
+        "pid",
+        job.pid.filter(|_| Status::parse(&job.status).is_some_and(Status::is_active)).map(|p| p.to_string()),
+    )?;
     field("created", Some(when(&job.created_at)))?;
     if !events.is_empty() {
         o.line(format!("\n{} ({} of {})", o.bold("events"), events.len(), all.len()))?;
@@ -165,7 +168,9 @@ fn progress(ctx: &Ctx, id: &str) -> Result<(), Error> {
         Some(Status::Done) => 100,
         _ => {
             let within = match (status, step) {
-                (Some(Status::Running), Some((n, of))) if of > 0 => f64::from(n.saturating_sub(1)) / f64::from(of),
+                (Some(Status::Running), Some((n, of))) if of > 0 => {
+                    f64::from(n.saturating_sub(1)) / f64::from(of)
+                }
                 _ => 0.0,
             };
             (((done_stages.min(stages) as f64 + within) / stages as f64) * 100.0).round() as u32
@@ -226,7 +231,9 @@ fn result(ctx: &Ctx, id: &str, patch_only: bool) -> Result<(), Error> {
     }
     let Some(res) = res else { return Err(no_result(&job)) };
     if ctx.out.json {
-        return ctx.out.json(&json!({ "job_id": job.id, "status": job.status, "result": res, "patch": patch }));
+        return ctx
+            .out
+            .json(&json!({ "job_id": job.id, "status": job.status, "result": res, "patch": patch }));
     }
     let o = &ctx.out;
     o.line(format!("{} {}  {}", o.bold("job"), short_id(&job.id), job.status))?;
@@ -314,7 +321,8 @@ pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
     match Status::parse(&job.status) {
         Some(Status::Done) => {
             if !ctx.out.json {
-                let res: Option<JobResult> = job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
+                let res: Option<JobResult> =
+                    job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
                 let branch = job.branch_name.clone().unwrap_or_default();
                 ctx.out.line(format!("job {short} done: branch {branch}"))?;
                 if let Some(r) = res {
@@ -328,19 +336,25 @@ pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
             Ok(())
         }
         Some(Status::Failed) => {
-            let res: Option<JobResult> = job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
+            let res: Option<JobResult> =
+                job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
             let msg = job.error_message.clone().unwrap_or_else(|| "the job failed".into());
             if res.is_some_and(|r| !r.passed) {
                 Err(Error::new(ErrorKind::TestsFailed, format!("job {short}: {msg}"))
                     .with_hint(format!("see what failed with `vibe jobs result {short}`")))
             } else {
-                Err(Error::failure(format!("job {short} failed: {msg}"))
-                    .with_hint(format!("see its log with `vibe jobs show {short}`; retry with `vibe jobs resume {short}`")))
+                Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(format!(
+                    "see its log with `vibe jobs show {short}`; retry with `vibe jobs resume {short}`"
+                )))
             }
         }
-        Some(Status::Cancelled) => Err(Error::new(ErrorKind::Interrupted, format!("job {short} was cancelled"))),
-        Some(Status::Interrupted) => Err(Error::new(ErrorKind::Interrupted, format!("job {short} was interrupted"))
-            .with_hint(format!("continue it with `vibe jobs resume {short}`"))),
+        Some(Status::Cancelled) => {
+            Err(Error::new(ErrorKind::Interrupted, format!("job {short} was cancelled")))
+        }
+        Some(Status::Interrupted) => {
+            Err(Error::new(ErrorKind::Interrupted, format!("job {short} was interrupted"))
+                .with_hint(format!("continue it with `vibe jobs resume {short}`")))
+        }
         _ => Ok(()),
     }
 }
@@ -355,7 +369,9 @@ fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
     }
     let now = ctx.clock.now_ts();
     store.request_cancel(&job.id, &now)?;
-    let live = job.pid.filter(|p| jobs::liveness::pid_alive(*p) && Status::parse(&job.status).is_some_and(Status::is_active));
+    let live = job.pid.filter(|p| {
+        jobs::liveness::pid_alive(*p) && Status::parse(&job.status).is_some_and(Status::is_active)
+    });
     let job = match live {
         Some(pid) => {
             // Wake the runner at once; it also sees the request at its next heartbeat.
@@ -379,6 +395,16 @@ fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
                 j.finished_at = Some(now.clone());
             })?
         }
+    };
+    // The process died before it could record the cancel: record it here.
+    let job = if job.status == "interrupted" {
+        let store = ctx.store()?;
+        let mut journal = jobs::Journal::new(store, ctx.clock, job.id.clone(), None);
+        journal.move_to(Status::Cancelled, Some("cancelled by the user".into()), |j| {
+            j.finished_at = Some(now.clone());
+        })?
+    } else {
+        job
     };
     if ctx.out.json {
         return ctx.out.json(&json!({ "job_id": job.id, "status": job.status }));

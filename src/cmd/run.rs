@@ -31,7 +31,8 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
     };
     pipeline::check_backend(backend)?;
     if backend == Backend::None {
-        ctx.out.warn("--sandbox none: the agent's commands run unconfined, as you, with your files and network");
+        ctx.out
+            .warn("--sandbox none: the agent's commands run unconfined, as you, with your files and network");
     }
     let start = match (&args.plan, &args.prompt) {
         (Some(plan), _) => {
@@ -104,7 +105,10 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
                 return Ok(());
             }
             ctx.out.line(format!("Plan {} is ready for review.", short_id(&plan_id)))?;
-            ctx.out.line(format!("Read it with `vibe plan show {}`, then run it with `{cmd}`.", short_id(&plan_id)))
+            ctx.out.line(format!(
+                "Read it with `vibe plan show {}`, then run it with `{cmd}`.",
+                short_id(&plan_id)
+            ))
         }
         Outcome::Rejected { .. } => {
             ctx.out.note("plan not approved; nothing was run");
@@ -219,14 +223,19 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
         return Err(jobs::JobError::Busy { id: short, pid }.into());
     }
     if status == Some(Status::Failed) {
-        let res: Option<jobs::JobResult> = job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
+        let res: Option<jobs::JobResult> =
+            job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
         if res.is_some_and(|r| !r.passed) {
-            return Err(Error::usage(format!("job {short} ran to the end and its checks failed; there is nothing to resume"))
-                .with_hint(format!("see what failed with `vibe jobs result {short}`, then start a new run")));
+            return Err(Error::usage(format!(
+                "job {short} ran to the end and its checks failed; there is nothing to resume"
+            ))
+            .with_hint(format!("see what failed with `vibe jobs result {short}`, then start a new run")));
         }
     }
     if !status.is_some_and(|s| s.can_move_to(Status::Queued)) {
-        return Err(jobs::JobError::BadState { id: short, status: job.status.clone(), action: "resumed" }.into());
+        return Err(
+            jobs::JobError::BadState { id: short, status: job.status.clone(), action: "resumed" }.into()
+        );
     }
     let completed = jobs::completed_stages(&store, &job.id)?;
     let attempt = jobs::events(&store, &job.id, 0)?

@@ -432,7 +432,10 @@ mod tests {
         assert_eq!((job.status.as_str(), job.started_at.as_deref()), ("provisioning", Some("s")));
         let log = events(j.store(), "j1", 0).unwrap();
         assert_eq!(log.len(), 2);
-        assert_eq!(log[0].event, JobEvent::Status { from: Some(Status::Queued), to: Status::Provisioning, reason: None });
+        assert_eq!(
+            log[0].event,
+            JobEvent::Status { from: Some(Status::Queued), to: Status::Provisioning, reason: None }
+        );
         assert_eq!(log[1].seq, 2);
         // The frontend saw the same two events, in order.
         let seen: Vec<i64> = std::iter::from_fn(|| rx.try_recv().ok())

@@ -24,6 +24,8 @@ use crate::store::{JobRecord, Store};
 use super::stages::{StageCx, Work};
 use super::{completed_stages, liveness, Artifacts, JobError, JobSpec, Journal, Status};
 
+/// How long a cancelled stage may take to stop on its own.
+const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 /// How a run ended, for the caller.
 #[derive(Debug)]
@@ -134,8 +136,22 @@ async fn run_stages(
             return Err(JobError::Stage("cancelled".into()));
         }
         journal.move_to(stage, None, |_| {})?;
-        let cx = StageCx { journal: &mut *journal, cancel: cancel.clone() };
-        let result = work.run(stage, cx).await;
+        let result = {
+            let cx = StageCx { journal: &mut *journal, cancel: cancel.clone() };
+            let stage_run = work.run(stage, cx);
+            tokio::pin!(stage_run);
+            let mut watch_cancel = cancel.clone();
+            tokio::select! {
+                r = &mut stage_run => r,
+                _ = watch_cancel.wait_for(|c| *c) => {
+                    // The sandbox kills its process tree on cancel; give the stage a moment
+                    // to notice and return, then drop it (which kills what is left).
+                    tokio::time::timeout(CANCEL_GRACE, &mut stage_run)
+                        .await
+                        .unwrap_or_else(|_| Err(JobError::Stage("cancelled".into())))
+                }
+            }
+        };
         if *cancel.borrow() {
             work.cleanup(false).await;
             return Err(JobError::Stage("cancelled".into()));

@@ -8,7 +8,9 @@ use crate::config::{Backend, Config};
 use crate::event::JobEvent;
 use crate::sandbox::{self, CommandRequest, Policy, Sandbox, SandboxSpec};
 
-use super::{Artifacts, CheckResult, CriterionResult, FileStat, JobError, JobResult, JobSpec, Journal, Status};
+use super::{
+    Artifacts, CheckResult, CriterionResult, FileStat, JobError, JobResult, JobSpec, Journal, Status,
+};
 
 /// Output kept from a command for the log.
 const TAIL_BYTES: usize = 2000;
@@ -175,7 +177,11 @@ impl Work {
             if out.cancelled || *cx.cancel.borrow() {
                 return Err(JobError::Stage("cancelled".into()));
             }
-            let text = if out.stderr.is_empty() { out.stdout.clone() } else { format!("{}{}", out.stdout, out.stderr) };
+            let text = if out.stderr.is_empty() {
+                out.stdout.clone()
+            } else {
+                format!("{}{}", out.stdout, out.stderr)
+            };
             let tail = tail(&text, TAIL_BYTES);
             cx.journal.emit(JobEvent::Command {
                 command: check.command.clone(),
@@ -196,7 +202,11 @@ impl Work {
         }
         let criteria = verdicts(&self.spec, &report, &checks);
         for c in &criteria {
-            cx.journal.emit(JobEvent::Criterion { id: c.id.clone(), holds: c.holds, evidence: c.evidence.clone() })?;
+            cx.journal.emit(JobEvent::Criterion {
+                id: c.id.clone(),
+                holds: c.holds,
+                evidence: c.evidence.clone(),
+            })?;
         }
         self.art.write_json(&self.art.checks(), &checks)?;
         let patch = std::fs::read_to_string(self.art.patch()).unwrap_or_default();
@@ -222,7 +232,8 @@ impl Work {
     }
 
     async fn commit(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
-        if self.result.criteria.is_empty() && self.result.checks.is_empty() && self.result.summary.is_empty() {
+        if self.result.criteria.is_empty() && self.result.checks.is_empty() && self.result.summary.is_empty()
+        {
             // Resumed straight into committing: rebuild the result from the artifacts.
             self.rebuild_result()?;
         }
@@ -309,10 +320,16 @@ pub fn verdicts(spec: &JobSpec, report: &AgentReport, checks: &[CheckResult]) ->
                 (None, Some(a)) if !a.holds => (false, a.evidence.clone()),
                 (None, _) if !covering.is_empty() => (
                     true,
-                    covering.iter().map(|c| format!("`{}` exited 0", c.command)).collect::<Vec<_>>().join("; "),
+                    covering
+                        .iter()
+                        .map(|c| format!("`{}` exited 0", c.command))
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 ),
                 (None, Some(a)) => (true, a.evidence.clone()),
-                (None, None) => (false, "not verified: no check covers it and the agent did not report on it".into()),
+                (None, None) => {
+                    (false, "not verified: no check covers it and the agent did not report on it".into())
+                }
             };
             CriterionResult { id: ac.id.clone(), description: ac.description.clone(), holds, evidence }
         })

@@ -49,7 +49,8 @@ impl Status {
     ];
 
     /// The stages a job works through, in order.
-    pub const STAGES: [Status; 4] = [Status::Provisioning, Status::Running, Status::Testing, Status::Committing];
+    pub const STAGES: [Status; 4] =
+        [Status::Provisioning, Status::Running, Status::Testing, Status::Committing];
 
     /// As stored in `job_records.status`.
     pub fn as_str(self) -> &'static str {
@@ -78,14 +79,19 @@ impl Status {
 
     /// A process is (or should be) working on the job.
     pub fn is_active(self) -> bool {
-        matches!(self, Status::Queued | Status::Provisioning | Status::Running | Status::Testing | Status::Committing)
+        matches!(
+            self,
+            Status::Queued | Status::Provisioning | Status::Running | Status::Testing | Status::Committing
+        )
     }
 
     /// Whether `self → to` is a legal move.
     pub fn can_move_to(self, to: Status) -> bool {
         use Status::*;
         match (self, to) {
-            (Queued, Provisioning) | (Provisioning, Running) | (Running, Testing) | (Testing, Committing) => true,
+            (Queued, Provisioning) | (Provisioning, Running) | (Running, Testing) | (Testing, Committing) => {
+                true
+            }
             (Committing, Done) => true,
             // A resumed job skips the stages it already completed.
             (Queued, Running | Testing | Committing) => true,
@@ -121,10 +127,7 @@ impl fmt::Display for Status {
 
 /// Where a resumed job starts: the stage after the last one completed.
 pub fn resume_stage(completed: &[Status]) -> Status {
-    Status::STAGES
-        .into_iter()
-        .find(|s| !completed.contains(s))
-        .unwrap_or(Status::Done)
+    Status::STAGES.into_iter().find(|s| !completed.contains(s)).unwrap_or(Status::Done)
 }
 
 #[cfg(test)]
@@ -133,7 +136,14 @@ mod tests {
 
     #[test]
     fn happy_path_is_legal_and_nothing_leaves_done() {
-        let path = [Status::Queued, Status::Provisioning, Status::Running, Status::Testing, Status::Committing, Status::Done];
+        let path = [
+            Status::Queued,
+            Status::Provisioning,
+            Status::Running,
+            Status::Testing,
+            Status::Committing,
+            Status::Done,
+        ];
         for w in path.windows(2) {
             assert!(w[0].can_move_to(w[1]), "{} → {}", w[0], w[1]);
         }

@@ -41,7 +41,12 @@ impl Store {
     /// one transaction, so a state change and its log entry are never apart and two
     /// processes cannot both make the same move. `change` returns `None` to leave
     /// everything as it was. Returns the stored job and the events' sequence numbers.
-    pub fn change_job<F>(&mut self, id: &str, now: &str, change: F) -> StoreResult<Option<(JobRecord, Vec<i64>)>>
+    pub fn change_job<F>(
+        &mut self,
+        id: &str,
+        now: &str,
+        change: F,
+    ) -> StoreResult<Option<(JobRecord, Vec<i64>)>>
     where
         F: FnOnce(&mut JobRecord) -> Option<Vec<NewJobEvent>>,
     {
@@ -72,7 +77,8 @@ impl Store {
             params![id, pid, now],
         )?;
         let cancel: i64 =
-            self.conn().query_row("select cancel_requested from job_records where id = ?1", [id], |r| r.get(0))?;
+            self.conn()
+                .query_row("select cancel_requested from job_records where id = ?1", [id], |r| r.get(0))?;
         Ok(cancel != 0)
     }
 
@@ -101,10 +107,31 @@ fn write_job(conn: &Connection, j: &JobRecord) -> StoreResult<()> {
            model = ?20, cost_usd = ?21, pid = ?22, heartbeat_at = ?23, result_json = ?24, updated_at = ?25 \
          where id = ?1",
         params![
-            j.id, j.plan_id, j.user_id, j.github_host, j.repo_full_name, j.branch_name, j.sandbox, j.status,
-            j.base_commit, j.commit_sha, j.execution_time_ms, j.files_changed, j.lines_added, j.lines_removed,
-            j.tokens_used, j.error_message, j.started_at, j.finished_at, j.repo_path, j.model, j.cost_usd,
-            j.pid, j.heartbeat_at, j.result_json, j.updated_at
+            j.id,
+            j.plan_id,
+            j.user_id,
+            j.github_host,
+            j.repo_full_name,
+            j.branch_name,
+            j.sandbox,
+            j.status,
+            j.base_commit,
+            j.commit_sha,
+            j.execution_time_ms,
+            j.files_changed,
+            j.lines_added,
+            j.lines_removed,
+            j.tokens_used,
+            j.error_message,
+            j.started_at,
+            j.finished_at,
+            j.repo_path,
+            j.model,
+            j.cost_usd,
+            j.pid,
+            j.heartbeat_at,
+            j.result_json,
+            j.updated_at
         ],
     )?;
     Ok(())

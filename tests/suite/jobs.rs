@@ -66,7 +66,8 @@ fn a_job_whose_process_died_shows_as_interrupted_once_from_any_command() {
     store.insert_job(&job("0193c1e2-0000-7000-8000-000000000002", "done", None)).unwrap();
 
     let list: Value = serde_json::from_str(&env.ok(&["jobs", "list", "--json"])).unwrap();
-    let statuses: Vec<&str> = list["jobs"].as_array().unwrap().iter().map(|j| j["status"].as_str().unwrap()).collect();
+    let statuses: Vec<&str> =
+        list["jobs"].as_array().unwrap().iter().map(|j| j["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["done", "interrupted"]);
 
     let out = env.vibe().args(["jobs", "show", "0193c1e2-0000-7000-8000-000000000001"]).output().unwrap();
@@ -119,14 +120,25 @@ fn finished_job(env: &TestEnv, id: &str, passed: bool) {
     store.insert_job(&j).unwrap();
     for (kind, payload) in [
         ("status", r#"{"kind":"status","from":"queued","to":"provisioning"}"#),
-        ("command", r#"{"kind":"command","command":"cargo test","exit_code":0,"timed_out":false,"duration_ms":1500,"tail":"ok"}"#),
-        ("status", if passed { r#"{"kind":"status","from":"committing","to":"done"}"# } else { r#"{"kind":"status","from":"testing","to":"failed"}"# }),
+        (
+            "command",
+            r#"{"kind":"command","command":"cargo test","exit_code":0,"timed_out":false,"duration_ms":1500,"tail":"ok"}"#,
+        ),
+        (
+            "status",
+            if passed {
+                r#"{"kind":"status","from":"committing","to":"done"}"#
+            } else {
+                r#"{"kind":"status","from":"testing","to":"failed"}"#
+            },
+        ),
     ] {
         store.append_job_event(id, kind, payload, NOW).unwrap();
     }
     let dir = env.vibe_home().join("jobs").join(id);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("diff.patch"), "diff --git a/src/lib.rs b/src/lib.rs\n+pub fn two() {}\n").unwrap();
+    std::fs::write(dir.join("diff.patch"), "diff --git a/src/lib.rs b/src/lib.rs\n+pub fn two() {}\n")
+        .unwrap();
 }
 
 #[test]
@@ -142,7 +154,8 @@ fn watch_replays_a_finished_job_and_exits_with_its_outcome() {
 
     let (stdout, _) = env.fails(&["jobs", "watch", "dddd", "--json"], 5);
     let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let seqs: Vec<i64> = lines.iter().filter(|l| l["type"] == "job").map(|l| l["seq"].as_i64().unwrap()).collect();
+    let seqs: Vec<i64> =
+        lines.iter().filter(|l| l["type"] == "job").map(|l| l["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3]);
     assert_eq!(lines[1]["kind"], "command");
     assert_eq!(lines[3]["type"], "finished");
@@ -159,13 +172,19 @@ fn result_shows_summary_criteria_diffstat_and_patch() {
     assert!(out.contains("AC1 two() returns 2") && out.contains("yes"), "{out}");
     assert!(out.contains(" src/lib.rs | +3 -0"), "{out}");
     assert!(out.contains("+pub fn two() {}"), "{out}");
-    assert_eq!(env.ok(&["jobs", "result", "cccc", "--patch"]), "diff --git a/src/lib.rs b/src/lib.rs\n+pub fn two() {}\n");
+    assert_eq!(
+        env.ok(&["jobs", "result", "cccc", "--patch"]),
+        "diff --git a/src/lib.rs b/src/lib.rs\n+pub fn two() {}\n"
+    );
     let doc: Value = serde_json::from_str(&env.ok(&["jobs", "result", "cccc", "--json"])).unwrap();
     assert_eq!(doc["result"]["tokens"], 1234);
     let mut store = Store::open(&env.db_path()).unwrap();
     store.insert_job(&job("eeee0000-0000-7000-8000-000000000001", "queued", None)).unwrap();
     let (_, err) = env.fails(&["jobs", "result", "eeee"], 1);
-    assert!(err.contains("has no result yet (it is queued)") && err.contains("vibe jobs watch eeee0000"), "{err}");
+    assert!(
+        err.contains("has no result yet (it is queued)") && err.contains("vibe jobs watch eeee0000"),
+        "{err}"
+    );
 }
 
 /// A plan file as `vibe plan --json` writes it.
