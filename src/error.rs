@@ -45,6 +45,9 @@ pub struct Error {
     pub message: String,
     /// What the user can do about it.
     pub hint: Option<String>,
+    /// The command already printed its `--json` document describing the failure, so no
+    /// separate JSON error document follows on stdout.
+    pub reported: bool,
 }
 
 impl Error {
@@ -60,12 +63,18 @@ impl Error {
 
     /// An error of the given kind.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), hint: None }
+        Self { kind, message: message.into(), hint: None, reported: false }
     }
 
     /// Adds a hint saying what to do.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Marks the failure as already described in the command's `--json` output.
+    pub fn reported(mut self) -> Self {
+        self.reported = true;
         self
     }
 

@@ -6,6 +6,7 @@
 //! - [`config`]: layered configuration resolved once; every environment variable declared there.
 //! - [`error`]: the user-facing error and its exit codes.
 //! - [`clock`]: time as an input.
+//! - [`doctor`]: health checks behind `vibe doctor`.
 //! - [`store`]: the SQLite history (migrations, typed queries).
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 //! - [`event`]: typed events the pipeline emits and ops it accepts.
@@ -31,6 +32,7 @@ pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
+pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod store;

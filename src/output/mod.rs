@@ -94,10 +94,11 @@ impl Output {
     }
 }
 
-/// Prints an error for the user: `error: …` and `hint: …` on stderr, plus a JSON document on
-/// stdout in `--json` mode so scripts can read it.
+/// Prints an error for the user: `error: …` and `hint: …` on stderr, plus, in `--json` mode,
+/// a JSON document on stdout so scripts can read it (unless the command's own document already
+/// describes the failure).
 pub fn print_error(err: &Error, json: bool) {
-    if json {
+    if json && !err.reported {
         let doc = serde_json::json!({
             "error": { "kind": err.kind, "message": err.message, "hint": err.hint, "exit_code": err.exit_code() }
         });

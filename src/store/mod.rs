@@ -10,17 +10,21 @@ use time::OffsetDateTime;
 
 use crate::error::Error;
 
+mod metrics;
+mod queries;
 mod records;
+pub use metrics::*;
+pub use queries::*;
 pub use records::*;
 mod jobs;
 pub use jobs::*;
 
 /// The schema this build writes. A database with a higher `user_version` was written by a
 /// newer vibe and is refused rather than silently downgraded.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql")];
 
 /// An error from the store.
 #[derive(Debug, thiserror::Error)]
@@ -191,7 +195,7 @@ mod tests {
         conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
         drop(conn);
         let err = Store::open(&path).unwrap_err();
-        assert!(matches!(err, StoreError::TooNew { found: 2, .. }), "{err}");
+        assert!(matches!(err, StoreError::TooNew { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
         let shown: Error = err.into();
         assert!(shown.hint.unwrap().contains("upgrade vibe"));
     }

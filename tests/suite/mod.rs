@@ -10,3 +10,9 @@ mod jobs;
 // GitHub
 
 // foundation
+mod admin;
+mod doctor;
+mod generated;
+mod help;
+mod history;
+mod store;

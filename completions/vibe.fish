@@ -1,0 +1,221 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_vibe_global_optspecs
+    string join \n json repo= v/verbose q/quiet config= y/yes h/help V/version
+end
+
+function __fish_vibe_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_vibe_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_vibe_using_subcommand
+    set -l cmd (__fish_vibe_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c vibe -n "__fish_vibe_needs_command" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_needs_command" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_needs_command" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_needs_command" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_needs_command" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_needs_command" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vibe -n "__fish_vibe_needs_command" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "doctor" -d 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "config" -d 'Show, locate or change the configuration'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "admin" -d 'Aggregated tracking data from the local database'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "completions" -d 'Print shell completions to stdout'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -f -a "show" -d 'Effective configuration with the source of each value; secrets redacted'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -f -a "path" -d 'Paths of the configuration files, database and data directory'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -f -a "set" -d 'Set KEY to VALUE in the user configuration file (comments are kept)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -f -a "unset" -d 'Remove KEY from the user configuration file, so the default (or another layer) applies'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and not __fish_seen_subcommand_from show path set unset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from unset" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Effective configuration with the source of each value; secrets redacted'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Paths of the configuration files, database and data directory'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set KEY to VALUE in the user configuration file (comments are kept)'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Remove KEY from the user configuration file, so the default (or another layer) applies'
+complete -c vibe -n "__fish_vibe_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand history" -l limit -d 'At most this many rows' -r
+complete -c vibe -n "__fish_vibe_using_subcommand history" -l since -d 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand history" -l of-repo -d 'Only rows of this repository (owner/name, or a path for local-only records)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand history" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand history" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand history" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand history" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand history" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand history" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand history" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand history" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand history" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -f -a "metrics" -d 'Counts, success rate, job times, tokens and cost per day and model, PRs'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -f -a "users" -d 'All users, or one user\'s profile with their plans, jobs and PRs'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -f -a "jobs" -d 'All job records'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -f -a "plans" -d 'All plan records'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -f -a "prs" -d 'All pull-request records'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l days -d 'How many days of per-day usage to show' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l limit -d 'At most this many rows' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l since -d 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l of-repo -d 'Only rows of this repository (owner/name, or a path for local-only records)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l limit -d 'At most this many rows' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l since -d 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l of-repo -d 'Only rows of this repository (owner/name, or a path for local-only records)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l limit -d 'At most this many rows' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l since -d 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l of-repo -d 'Only rows of this repository (owner/name, or a path for local-only records)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l limit -d 'At most this many rows' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l since -d 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l of-repo -d 'Only rows of this repository (owner/name, or a path for local-only records)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "metrics" -d 'Counts, success rate, job times, tokens and cost per day and model, PRs'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "users" -d 'All users, or one user\'s profile with their plans, jobs and PRs'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "jobs" -d 'All job records'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "plans" -d 'All plan records'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "prs" -d 'All pull-request records'
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand man" -l out -d 'Directory to write the pages into' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand man" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand man" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand man" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand man" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand man" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand man" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand man" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand man" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "doctor" -d 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "config" -d 'Show, locate or change the configuration'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "admin" -d 'Aggregated tracking data from the local database'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "completions" -d 'Print shell completions to stdout'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Effective configuration with the source of each value; secrets redacted'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Paths of the configuration files, database and data directory'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set KEY to VALUE in the user configuration file (comments are kept)'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "unset" -d 'Remove KEY from the user configuration file, so the default (or another layer) applies'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "metrics" -d 'Counts, success rate, job times, tokens and cost per day and model, PRs'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "users" -d 'All users, or one user\'s profile with their plans, jobs and PRs'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "jobs" -d 'All job records'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "plans" -d 'All plan records'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "prs" -d 'All pull-request records'

@@ -1,0 +1,310 @@
+//! Health checks behind `vibe doctor`: each check says ok, warn or fail, what it found, and
+//! for anything not ok, how to fix it. Checks only read; nothing here prints.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::config::{Backend, Config, ConfigError};
+use crate::store::Store;
+
+/// Outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Works.
+    Ok,
+    /// Works partly, or something optional is missing.
+    Warn,
+    /// Something required is broken.
+    Fail,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// Short name: config, database, model, github, sandbox, e2b, supabase, git.
+    pub name: &'static str,
+    /// ok / warn / fail.
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+    /// What to do, when not ok.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    fn ok(name: &'static str, detail: impl Into<String>) -> Self {
+        Self { name, status: Status::Ok, detail: detail.into(), fix: None }
+    }
+
+    fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { name, status: Status::Warn, detail: detail.into(), fix: Some(fix.into()) }
+    }
+
+    fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self { name, status: Status::Fail, detail: detail.into(), fix: Some(fix.into()) }
+    }
+}
+
+/// The check for a configuration that does not load.
+pub fn config_failed(e: &ConfigError) -> Check {
+    Check::fail(
+        "config",
+        e.to_string(),
+        "fix or remove the value named above (`vibe config path` lists the files)",
+    )
+}
+
+/// Runs every check against a loaded configuration.
+pub async fn run_all(config: &Config) -> Vec<Check> {
+    let mut checks = vec![config_check(config), database_check(config)];
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .connect_timeout(Duration::from_secs(2))
+        .build();
+    let (model, supabase) = match &http {
+        Ok(http) => tokio::join!(model_check(config, http), supabase_check(config, http)),
+        Err(e) => {
+            let c = Check::fail("model", format!("no HTTP client: {e}"), "check the system TLS setup");
+            (c.clone(), Check { name: "supabase", ..c })
+        }
+    };
+    checks.push(model);
+    checks.push(github_check(config));
+    checks.push(git_check());
+    checks.extend(sandbox_checks(config));
+    checks.push(supabase);
+    checks
+}
+
+fn config_check(config: &Config) -> Check {
+    let mut files: Vec<String> = Vec::new();
+    for v in config.values.values() {
+        let s = match &v.source {
+            crate::config::Source::UserFile(p)
+            | crate::config::Source::RepoFile(p)
+            | crate::config::Source::DotEnv(p) => p.display().to_string(),
+            _ => continue,
+        };
+        if !files.contains(&s) {
+            files.push(s);
+        }
+    }
+    if files.is_empty() {
+        Check::ok("config", "built-in defaults and environment (no configuration file in use)")
+    } else {
+        Check::ok("config", format!("loaded {}", files.join(", ")))
+    }
+}
+
+fn database_check(config: &Config) -> Check {
+    let path = config.db_path();
+    match Store::open(&path) {
+        Ok(store) => {
+            let version = store.schema_version().unwrap_or(0);
+            Check::ok("database", format!("{} (schema v{version})", path.display()))
+        }
+        Err(e) => {
+            let err: crate::error::Error = e.into();
+            Check::fail(
+                "database",
+                err.message,
+                err.hint.unwrap_or_else(|| "check that VIBE_HOME is a writable directory".into()),
+            )
+        }
+    }
+}
+
+/// Whether a URL points at this machine (local model servers need no key).
+fn is_local(url: &str) -> bool {
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0") || host.starts_with("127.")
+}
+
+async fn model_check(config: &Config, http: &reqwest::Client) -> Check {
+    let m = &config.model;
+    let local = is_local(&m.base_url);
+    if m.api_key.is_none() && !local {
+        return Check::fail(
+            "model",
+            format!("no API key for {}", m.base_url),
+            "set OPENAI_API_KEY (or `vibe config set model.api_key …`), or point OPENAI_BASE_URL at a local server",
+        );
+    }
+    if m.name.trim().is_empty() {
+        return Check::fail(
+            "model",
+            "no model configured",
+            "set VIBE_MODEL (e.g. gpt-4.1, or llama3.1 for Ollama)",
+        );
+    }
+    let mut req = http.get(format!("{}/models", m.base_url));
+    if let Some(key) = &m.api_key {
+        req = req.bearer_auth(key.expose());
+    }
+    let what = format!("{} at {}", m.name, m.base_url);
+    match req.send().await {
+        Ok(resp) if resp.status().is_success() => {
+            let listed = resp
+                .json::<serde_json::Value>()
+                .await
+                .ok()
+                .and_then(|v| v["data"].as_array().cloned())
+                .map(|models| models.iter().any(|x| x["id"].as_str() == Some(m.name.as_str())));
+            match listed {
+                Some(false) => Check::warn(
+                    "model",
+                    format!("{what}: endpoint reachable, but it does not list model '{}'", m.name),
+                    "set VIBE_MODEL to a model the endpoint serves",
+                ),
+                _ => Check::ok("model", format!("{what} (reachable)")),
+            }
+        }
+        Ok(resp) if resp.status().as_u16() == 401 || resp.status().as_u16() == 403 => Check::fail(
+            "model",
+            format!("{what}: the endpoint refused the key ({})", resp.status()),
+            "check OPENAI_API_KEY",
+        ),
+        // Some compatible servers do not implement /models; the endpoint answered, which is
+        // what this check is about.
+        Ok(resp) => Check::ok("model", format!("{what} (reachable; /models answered {})", resp.status())),
+        Err(e) => Check::fail(
+            "model",
+            format!("{what}: cannot connect ({})", short_reqwest_error(&e)),
+            "start the model server, or fix OPENAI_BASE_URL",
+        ),
+    }
+}
+
+fn short_reqwest_error(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection refused or host unreachable"
+    } else {
+        "request failed"
+    }
+}
+
+fn github_check(config: &Config) -> Check {
+    match &config.github.token_from_env {
+        Some((_, var)) => Check::ok("github", format!("token from {var} for {}", config.github.api_url)),
+        None => Check::warn(
+            "github",
+            "no GitHub token (needed to push and open pull requests)",
+            "run `vibe login`, or set GITHUB_TOKEN",
+        ),
+    }
+}
+
+fn git_check() -> Check {
+    match std::process::Command::new("git").arg("--version").output() {
+        Ok(out) if out.status.success() => {
+            Check::ok("git", String::from_utf8_lossy(&out.stdout).trim().to_string())
+        }
+        _ => Check::fail("git", "git is not installed", "install git (e.g. apt-get install git)"),
+    }
+}
+
+fn sandbox_checks(config: &Config) -> Vec<Check> {
+    match config.sandbox.backend {
+        Backend::None => vec![Check::warn(
+            "sandbox",
+            "backend `none`: agent commands run without isolation",
+            "use the local sandbox: `vibe config set sandbox.backend local` (needs bubblewrap)",
+        )],
+        Backend::Local => vec![local_sandbox_check(config)],
+        Backend::E2b => {
+            let key = match &config.e2b.api_key {
+                Some(_) => Check::ok("e2b", format!("API key set; {}", config.e2b.api_url)),
+                None => {
+                    Check::fail("e2b", "sandbox backend is e2b but E2B_API_KEY is not set", "set E2B_API_KEY")
+                }
+            };
+            vec![key]
+        }
+    }
+}
+
+fn local_sandbox_check(config: &Config) -> Check {
+    let _ = config;
+    let probe = std::process::Command::new("bwrap")
+        .args([
+            "--unshare-all",
+            "--die-with-parent",
+            "--ro-bind",
+            "/",
+            "/",
+            "--dev",
+            "/dev",
+            "--proc",
+            "/proc",
+            "true",
+        ])
+        .output();
+    match probe {
+        Ok(out) if out.status.success() => {
+            Check::ok("sandbox", "bubblewrap works: read-only system, private /tmp and home, no network")
+        }
+        Ok(out) => Check::fail(
+            "sandbox",
+            format!("bubblewrap is installed but cannot create a sandbox: {}", String::from_utf8_lossy(&out.stderr).trim()),
+            "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or run with --sandbox none at your own risk",
+        ),
+        Err(_) => Check::fail(
+            "sandbox",
+            "bubblewrap (bwrap) is not installed",
+            "install it: apt-get install bubblewrap (or dnf/pacman install bubblewrap)",
+        ),
+    }
+}
+
+async fn supabase_check(config: &Config, http: &reqwest::Client) -> Check {
+    let s = &config.supabase;
+    match (&s.url, &s.key) {
+        (None, None) => Check::ok("supabase", "not configured: tracking stays local"),
+        (Some(_), None) | (None, Some(_)) => Check::fail(
+            "supabase",
+            "only one of SUPABASE_URL and SUPABASE_KEY is set",
+            "set both to mirror the history to Supabase, or neither",
+        ),
+        (Some(url), Some(key)) => {
+            let resp = http
+                .get(format!("{}/rest/v1/", url.trim_end_matches('/')))
+                .header("apikey", key.expose())
+                .bearer_auth(key.expose())
+                .send()
+                .await;
+            match resp {
+                Ok(r) if r.status().is_success() => Check::ok("supabase", format!("{url} (reachable)")),
+                Ok(r) if r.status().as_u16() == 401 || r.status().as_u16() == 403 => Check::fail(
+                    "supabase",
+                    format!("{url} refused the key ({})", r.status()),
+                    "check SUPABASE_KEY (a service_role or secret key for your own project)",
+                ),
+                Ok(r) => {
+                    Check::warn("supabase", format!("{url} answered {}", r.status()), "check SUPABASE_URL")
+                }
+                Err(e) => Check::fail(
+                    "supabase",
+                    format!("{url}: cannot connect ({})", short_reqwest_error(&e)),
+                    "check SUPABASE_URL and that the project is active",
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_urls_need_no_key() {
+        assert!(is_local("http://localhost:11434/v1"));
+        assert!(is_local("http://127.0.0.1:8080/v1"));
+        assert!(!is_local("https://api.openai.com/v1"));
+    }
+}
