@@ -53,7 +53,7 @@ fn list(ctx: &Ctx, limit: u32, status: Option<&str>) -> Result<(), Error> {
     for job in store.active_jobs()? {
         jobs::refresh(&mut store, &ctx.clock, &job.id)?;
     }
-    let rows = store.list_jobs(limit, status)?;
+    let rows = store.recent_jobs(limit, status)?;
     if ctx.out.json {
         return ctx.out.json(&json!({ "jobs": rows }));
     }

@@ -16,7 +16,7 @@ pub struct NewJobEvent {
 
 impl Store {
     /// Jobs, newest first, optionally of one status.
-    pub fn list_jobs(&self, limit: u32, status: Option<&str>) -> StoreResult<Vec<JobRecord>> {
+    pub fn recent_jobs(&self, limit: u32, status: Option<&str>) -> StoreResult<Vec<JobRecord>> {
         let sql = format!(
             "select {JOB_COLS} from job_records where deleted_at is null and (?1 is null or status = ?1) \
              order by created_at desc, id desc limit ?2"

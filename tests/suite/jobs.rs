@@ -234,5 +234,5 @@ fn run_refuses_a_dirty_tree_e2b_and_an_unapproved_plan_before_doing_anything() {
     let (_, err) = env.fails(&["run", "--plan", "nope.json", "--yes"], 1);
     assert!(err.contains("no plan with id nope.json"), "{err}");
     let store = Store::open(&env.db_path()).unwrap();
-    assert!(store.list_jobs(10, None).unwrap().is_empty());
+    assert!(store.recent_jobs(10, None).unwrap().is_empty());
 }
