@@ -244,6 +244,8 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
         .count() as u32
         + 2;
     let from = jobs::resume_stage(&completed);
+    // A cancel asked of an earlier attempt does not stop this one.
+    store.clear_cancel(&job.id)?;
     let mut journal = Journal::new(store, ctx.clock, job.id.clone(), None);
     journal.move_to(Status::Queued, Some("resumed by the user".into()), |j| {
         j.pid = None;
