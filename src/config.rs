@@ -151,6 +151,13 @@ pub static KEYS: &[Key] = &[
         "retries on 429, 5xx, timeouts and connection errors",
     ),
     key(
+        "model.retry_base_ms",
+        &["VIBE_RETRY_BASE_MS"],
+        Some("500"),
+        Kind::Count,
+        "first retry delay in milliseconds (doubles each retry, with jitter; Retry-After wins)",
+    ),
+    key(
         "context.max_tokens",
         &["VIBE_CONTEXT_TOKENS"],
         Some("12000"),
@@ -392,6 +399,8 @@ pub struct ModelSettings {
     pub max_tokens_field: String,
     pub timeout_secs: u64,
     pub max_retries: u32,
+    /// First retry delay in milliseconds; doubles on each retry.
+    pub retry_base_ms: u64,
     /// Built-in prices are in `llm`; these extend or override them.
     pub prices: BTreeMap<String, Price>,
 }
@@ -605,6 +614,7 @@ impl Config {
                 max_tokens_field: text("model.max_tokens_field"),
                 timeout_secs: count("model.timeout_secs"),
                 max_retries: count("model.max_retries") as u32,
+                retry_base_ms: count("model.retry_base_ms"),
                 prices,
             },
             context_max_tokens: count("context.max_tokens") as usize,

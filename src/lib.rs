@@ -16,6 +16,7 @@
 
 // Model layer: llm, context, crs, plan.
 pub mod crs;
+pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.

@@ -9,6 +9,7 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 
 // Loopback servers speaking the real wire protocols (one module each).
+pub mod openai;
 
 /// The clock every test runs at, so output is reproducible.
 pub const NOW: &str = "2026-03-14T15:09:26.000Z";

@@ -3,6 +3,7 @@
 mod config;
 
 // model layer
+mod llm;
 
 // jobs, sandbox, agent
 mod jobs;
