@@ -28,14 +28,29 @@ _vibe() {
             vibe,doctor)
                 cmd="vibe__subcmd__doctor"
                 ;;
+            vibe,gh)
+                cmd="vibe__subcmd__gh"
+                ;;
             vibe,help)
                 cmd="vibe__subcmd__help"
                 ;;
             vibe,history)
                 cmd="vibe__subcmd__history"
                 ;;
+            vibe,login)
+                cmd="vibe__subcmd__login"
+                ;;
+            vibe,logout)
+                cmd="vibe__subcmd__logout"
+                ;;
             vibe,man)
                 cmd="vibe__subcmd__man"
+                ;;
+            vibe,pr)
+                cmd="vibe__subcmd__pr"
+                ;;
+            vibe,whoami)
+                cmd="vibe__subcmd__whoami"
                 ;;
             vibe__subcmd__admin,help)
                 cmd="vibe__subcmd__admin__subcmd__help"
@@ -103,6 +118,30 @@ _vibe() {
             vibe__subcmd__config__subcmd__help,unset)
                 cmd="vibe__subcmd__config__subcmd__help__subcmd__unset"
                 ;;
+            vibe__subcmd__gh,commits)
+                cmd="vibe__subcmd__gh__subcmd__commits"
+                ;;
+            vibe__subcmd__gh,contents)
+                cmd="vibe__subcmd__gh__subcmd__contents"
+                ;;
+            vibe__subcmd__gh,help)
+                cmd="vibe__subcmd__gh__subcmd__help"
+                ;;
+            vibe__subcmd__gh,parse-url)
+                cmd="vibe__subcmd__gh__subcmd__parse__subcmd__url"
+                ;;
+            vibe__subcmd__gh__subcmd__help,commits)
+                cmd="vibe__subcmd__gh__subcmd__help__subcmd__commits"
+                ;;
+            vibe__subcmd__gh__subcmd__help,contents)
+                cmd="vibe__subcmd__gh__subcmd__help__subcmd__contents"
+                ;;
+            vibe__subcmd__gh__subcmd__help,help)
+                cmd="vibe__subcmd__gh__subcmd__help__subcmd__help"
+                ;;
+            vibe__subcmd__gh__subcmd__help,parse-url)
+                cmd="vibe__subcmd__gh__subcmd__help__subcmd__parse__subcmd__url"
+                ;;
             vibe__subcmd__help,admin)
                 cmd="vibe__subcmd__help__subcmd__admin"
                 ;;
@@ -115,14 +154,29 @@ _vibe() {
             vibe__subcmd__help,doctor)
                 cmd="vibe__subcmd__help__subcmd__doctor"
                 ;;
+            vibe__subcmd__help,gh)
+                cmd="vibe__subcmd__help__subcmd__gh"
+                ;;
             vibe__subcmd__help,help)
                 cmd="vibe__subcmd__help__subcmd__help"
                 ;;
             vibe__subcmd__help,history)
                 cmd="vibe__subcmd__help__subcmd__history"
                 ;;
+            vibe__subcmd__help,login)
+                cmd="vibe__subcmd__help__subcmd__login"
+                ;;
+            vibe__subcmd__help,logout)
+                cmd="vibe__subcmd__help__subcmd__logout"
+                ;;
             vibe__subcmd__help,man)
                 cmd="vibe__subcmd__help__subcmd__man"
+                ;;
+            vibe__subcmd__help,pr)
+                cmd="vibe__subcmd__help__subcmd__pr"
+                ;;
+            vibe__subcmd__help,whoami)
+                cmd="vibe__subcmd__help__subcmd__whoami"
                 ;;
             vibe__subcmd__help__subcmd__admin,jobs)
                 cmd="vibe__subcmd__help__subcmd__admin__subcmd__jobs"
@@ -151,6 +205,48 @@ _vibe() {
             vibe__subcmd__help__subcmd__config,unset)
                 cmd="vibe__subcmd__help__subcmd__config__subcmd__unset"
                 ;;
+            vibe__subcmd__help__subcmd__gh,commits)
+                cmd="vibe__subcmd__help__subcmd__gh__subcmd__commits"
+                ;;
+            vibe__subcmd__help__subcmd__gh,contents)
+                cmd="vibe__subcmd__help__subcmd__gh__subcmd__contents"
+                ;;
+            vibe__subcmd__help__subcmd__gh,parse-url)
+                cmd="vibe__subcmd__help__subcmd__gh__subcmd__parse__subcmd__url"
+                ;;
+            vibe__subcmd__help__subcmd__pr,create)
+                cmd="vibe__subcmd__help__subcmd__pr__subcmd__create"
+                ;;
+            vibe__subcmd__help__subcmd__pr,list)
+                cmd="vibe__subcmd__help__subcmd__pr__subcmd__list"
+                ;;
+            vibe__subcmd__help__subcmd__pr,status)
+                cmd="vibe__subcmd__help__subcmd__pr__subcmd__status"
+                ;;
+            vibe__subcmd__pr,create)
+                cmd="vibe__subcmd__pr__subcmd__create"
+                ;;
+            vibe__subcmd__pr,help)
+                cmd="vibe__subcmd__pr__subcmd__help"
+                ;;
+            vibe__subcmd__pr,list)
+                cmd="vibe__subcmd__pr__subcmd__list"
+                ;;
+            vibe__subcmd__pr,status)
+                cmd="vibe__subcmd__pr__subcmd__status"
+                ;;
+            vibe__subcmd__pr__subcmd__help,create)
+                cmd="vibe__subcmd__pr__subcmd__help__subcmd__create"
+                ;;
+            vibe__subcmd__pr__subcmd__help,help)
+                cmd="vibe__subcmd__pr__subcmd__help__subcmd__help"
+                ;;
+            vibe__subcmd__pr__subcmd__help,list)
+                cmd="vibe__subcmd__pr__subcmd__help__subcmd__list"
+                ;;
+            vibe__subcmd__pr__subcmd__help,status)
+                cmd="vibe__subcmd__pr__subcmd__help__subcmd__status"
+                ;;
             *)
                 ;;
         esac
@@ -158,7 +254,7 @@ _vibe() {
 
     case "${cmd}" in
         vibe)
-            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version doctor config history admin completions man help"
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version login logout whoami pr gh doctor config history admin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,8 +811,170 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__gh)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version parse-url commits contents help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__commits)
+            opts="-v -q -y -h -V --branch --limit --json --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__contents)
+            opts="-v -q -y -h -V --ref --json --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ref)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__help)
+            opts="parse-url commits contents help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__help__subcmd__commits)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__help__subcmd__contents)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__help__subcmd__parse__subcmd__url)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__gh__subcmd__parse__subcmd__url)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__help)
-            opts="doctor config history admin completions man help"
+            opts="login logout whoami pr gh doctor config history admin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -911,6 +1169,62 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__help__subcmd__gh)
+            opts="parse-url commits contents"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__gh__subcmd__commits)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__gh__subcmd__contents)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__gh__subcmd__parse__subcmd__url)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -939,7 +1253,105 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__pr)
+            opts="create list status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__pr__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__pr__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__pr__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -991,6 +1403,50 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__login)
+            opts="-v -q -y -h -V --with-token --no-browser --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__logout)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__man)
             opts="-v -q -y -h -V --out --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1002,6 +1458,218 @@ _vibe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version create list status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__create)
+            opts="-v -q -y -h -V --branch --base --title --body --body-file --draft --job --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --title)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --body-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --job)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__help)
+            opts="create list status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__list)
+            opts="-v -q -y -h -V --limit --all-repos --offline --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__pr__subcmd__status)
+            opts="-v -q -y -h -V --branch --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__whoami)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -31,6 +31,11 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
+            cand logout 'Forget the GitHub token stored by `vibe login`'
+            cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
+            cand pr 'Open, list and refresh pull requests'
+            cand gh 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
             cand doctor 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
             cand config 'Show, locate or change the configuration'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
@@ -38,6 +43,221 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;login'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --with-token 'Read a token from standard input instead of the device flow'
+            cand --no-browser 'Do not open the browser at the verification page'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;logout'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;whoami'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Push a branch and open its pull request (or report the one already open)'
+            cand list 'Recorded pull requests, with their state refreshed from GitHub'
+            cand status 'The pull request of a branch (default: the current one), refreshed from GitHub'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;pr;create'= {
+            cand --branch 'Branch to push (default: the job''s branch, else the current branch)'
+            cand --base 'Branch to merge into (default: the repository''s default branch)'
+            cand --title 'Title (default: the job''s CRS summary, else the last commit''s subject)'
+            cand --body 'Body text (default: built from the job)'
+            cand --body-file 'Read the body from a file (`-` for standard input)'
+            cand --job 'The job whose result the PR describes (id or prefix)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --draft 'Open the pull request as a draft'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr;list'= {
+            cand --limit 'At most this many'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --all-repos 'Records of every repository, not just this one'
+            cand --offline 'Do not ask GitHub; show the recorded states'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr;status'= {
+            cand --branch 'Branch whose pull request to show'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;pr;help'= {
+            cand create 'Push a branch and open its pull request (or report the one already open)'
+            cand list 'Recorded pull requests, with their state refreshed from GitHub'
+            cand status 'The pull request of a branch (default: the current one), refreshed from GitHub'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;pr;help;create'= {
+        }
+        &'vibe;pr;help;list'= {
+        }
+        &'vibe;pr;help;status'= {
+        }
+        &'vibe;pr;help;help'= {
+        }
+        &'vibe;gh'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand parse-url 'Normalize a repository URL to host, owner and name'
+            cand commits 'Recent commits of a repository''s branch'
+            cand contents 'A directory listing or a file''s content'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;gh;parse-url'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;gh;commits'= {
+            cand --branch 'Branch (default: the repository''s default branch)'
+            cand --limit 'At most this many'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;gh;contents'= {
+            cand --ref 'Branch, tag or commit (default: the default branch)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;gh;help'= {
+            cand parse-url 'Normalize a repository URL to host, owner and name'
+            cand commits 'Recent commits of a repository''s branch'
+            cand contents 'A directory listing or a file''s content'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;gh;help;parse-url'= {
+        }
+        &'vibe;gh;help;commits'= {
+        }
+        &'vibe;gh;help;contents'= {
+        }
+        &'vibe;gh;help;help'= {
         }
         &'vibe;doctor'= {
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
@@ -335,6 +555,11 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --version 'Print version'
         }
         &'vibe;help'= {
+            cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
+            cand logout 'Forget the GitHub token stored by `vibe login`'
+            cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
+            cand pr 'Open, list and refresh pull requests'
+            cand gh 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
             cand doctor 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
             cand config 'Show, locate or change the configuration'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
@@ -342,6 +567,34 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;help;login'= {
+        }
+        &'vibe;help;logout'= {
+        }
+        &'vibe;help;whoami'= {
+        }
+        &'vibe;help;pr'= {
+            cand create 'Push a branch and open its pull request (or report the one already open)'
+            cand list 'Recorded pull requests, with their state refreshed from GitHub'
+            cand status 'The pull request of a branch (default: the current one), refreshed from GitHub'
+        }
+        &'vibe;help;pr;create'= {
+        }
+        &'vibe;help;pr;list'= {
+        }
+        &'vibe;help;pr;status'= {
+        }
+        &'vibe;help;gh'= {
+            cand parse-url 'Normalize a repository URL to host, owner and name'
+            cand commits 'Recent commits of a repository''s branch'
+            cand contents 'A directory listing or a file''s content'
+        }
+        &'vibe;help;gh;parse-url'= {
+        }
+        &'vibe;help;gh;commits'= {
+        }
+        &'vibe;help;gh;contents'= {
         }
         &'vibe;help;doctor'= {
         }

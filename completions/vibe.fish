@@ -32,6 +32,11 @@ complete -c vibe -n "__fish_vibe_needs_command" -s q -l quiet -d 'Only errors on
 complete -c vibe -n "__fish_vibe_needs_command" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
 complete -c vibe -n "__fish_vibe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vibe -n "__fish_vibe_needs_command" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "login" -d 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "logout" -d 'Forget the GitHub token stored by `vibe login`'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "whoami" -d 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "pr" -d 'Open, list and refresh pull requests'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "gh" -d 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "doctor" -d 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "config" -d 'Show, locate or change the configuration'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
@@ -39,6 +44,124 @@ complete -c vibe -n "__fish_vibe_needs_command" -f -a "admin" -d 'Aggregated tra
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "completions" -d 'Print shell completions to stdout'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand login" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand login" -l with-token -d 'Read a token from standard input instead of the device flow'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -l no-browser -d 'Do not open the browser at the verification page'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand login" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -f -a "create" -d 'Push a branch and open its pull request (or report the one already open)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -f -a "list" -d 'Recorded pull requests, with their state refreshed from GitHub'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -f -a "status" -d 'The pull request of a branch (default: the current one), refreshed from GitHub'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and not __fish_seen_subcommand_from create list status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l branch -d 'Branch to push (default: the job\'s branch, else the current branch)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l base -d 'Branch to merge into (default: the repository\'s default branch)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l title -d 'Title (default: the job\'s CRS summary, else the last commit\'s subject)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l body -d 'Body text (default: built from the job)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l body-file -d 'Read the body from a file (`-` for standard input)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l job -d 'The job whose result the PR describes (id or prefix)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l draft -d 'Open the pull request as a draft'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -l limit -d 'At most this many' -r
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -l all-repos -d 'Records of every repository, not just this one'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -l offline -d 'Do not ask GitHub; show the recorded states'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -l branch -d 'Branch whose pull request to show' -r
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from help" -f -a "create" -d 'Push a branch and open its pull request (or report the one already open)'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from help" -f -a "list" -d 'Recorded pull requests, with their state refreshed from GitHub'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from help" -f -a "status" -d 'The pull request of a branch (default: the current one), refreshed from GitHub'
+complete -c vibe -n "__fish_vibe_using_subcommand pr; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -f -a "parse-url" -d 'Normalize a repository URL to host, owner and name'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -f -a "commits" -d 'Recent commits of a repository\'s branch'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -f -a "contents" -d 'A directory listing or a file\'s content'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and not __fish_seen_subcommand_from parse-url commits contents help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from parse-url" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l branch -d 'Branch (default: the repository\'s default branch)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l limit -d 'At most this many' -r
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from commits" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -l ref -d 'Branch, tag or commit (default: the default branch)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from contents" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from help" -f -a "parse-url" -d 'Normalize a repository URL to host, owner and name'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from help" -f -a "commits" -d 'Recent commits of a repository\'s branch'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from help" -f -a "contents" -d 'A directory listing or a file\'s content'
+complete -c vibe -n "__fish_vibe_using_subcommand gh; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vibe -n "__fish_vibe_using_subcommand doctor" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand doctor" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand doctor" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
@@ -203,13 +326,24 @@ complete -c vibe -n "__fish_vibe_using_subcommand man" -s q -l quiet -d 'Only er
 complete -c vibe -n "__fish_vibe_using_subcommand man" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
 complete -c vibe -n "__fish_vibe_using_subcommand man" -s h -l help -d 'Print help'
 complete -c vibe -n "__fish_vibe_using_subcommand man" -s V -l version -d 'Print version'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "doctor" -d 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "config" -d 'Show, locate or change the configuration'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "admin" -d 'Aggregated tracking data from the local database'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "completions" -d 'Print shell completions to stdout'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from doctor config history admin completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "login" -d 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "logout" -d 'Forget the GitHub token stored by `vibe login`'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "whoami" -d 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "pr" -d 'Open, list and refresh pull requests'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "gh" -d 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "doctor" -d 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "config" -d 'Show, locate or change the configuration'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "admin" -d 'Aggregated tracking data from the local database'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "completions" -d 'Print shell completions to stdout'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from pr" -f -a "create" -d 'Push a branch and open its pull request (or report the one already open)'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from pr" -f -a "list" -d 'Recorded pull requests, with their state refreshed from GitHub'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from pr" -f -a "status" -d 'The pull request of a branch (default: the current one), refreshed from GitHub'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from gh" -f -a "parse-url" -d 'Normalize a repository URL to host, owner and name'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from gh" -f -a "commits" -d 'Recent commits of a repository\'s branch'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from gh" -f -a "contents" -d 'A directory listing or a file\'s content'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Effective configuration with the source of each value; secrets redacted'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Paths of the configuration files, database and data directory'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set KEY to VALUE in the user configuration file (comments are kept)'

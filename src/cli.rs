@@ -72,6 +72,26 @@ pub enum Command {
     Jobs(JobsCommand),
 
     // ── GitHub: login, logout, whoami, pr, gh ──
+    /// Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring.
+    #[command(after_help = "Examples:\n  vibe login\n  vibe login --no-browser\n  \
+                            gh auth token | vibe login --with-token")]
+    Login(LoginArgs),
+
+    /// Forget the GitHub token stored by `vibe login`.
+    #[command(after_help = "Examples:\n  vibe logout")]
+    Logout,
+
+    /// Show the GitHub user, where the token comes from, its scopes and whether it still works.
+    #[command(after_help = "Examples:\n  vibe whoami\n  vibe whoami --json")]
+    Whoami,
+
+    /// Open, list and refresh pull requests.
+    #[command(subcommand)]
+    Pr(PrCommand),
+
+    /// GitHub look-ups: parse a repository URL, list commits, read files and directories.
+    #[command(subcommand)]
+    Gh(GhCommand),
 
     // ── foundation: doctor, config, history, admin, completions, man ──
     /// Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix.
@@ -327,5 +347,124 @@ pub enum JobsCommand {
     RunJob {
         /// Job id.
         id: String,
+    },
+}
+
+// ── GitHub: argument types ──
+
+/// `vibe login`
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Read a token from standard input instead of the device flow.
+    #[arg(long)]
+    pub with_token: bool,
+    /// Do not open the browser at the verification page.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// `vibe pr …`
+#[derive(Debug, Subcommand)]
+pub enum PrCommand {
+    /// Push a branch and open its pull request (or report the one already open).
+    #[command(after_help = "Examples:\n  vibe pr create --branch fix-login --title \"Fix login\"\n  \
+                            vibe pr create --job 0193c1e2 --draft\n  vibe pr create --body-file notes.md")]
+    Create(PrCreateArgs),
+    /// Recorded pull requests, with their state refreshed from GitHub.
+    #[command(after_help = "Examples:\n  vibe pr list\n  vibe pr list --all-repos --offline --json")]
+    List(PrListArgs),
+    /// The pull request of a branch (default: the current one), refreshed from GitHub.
+    #[command(
+        after_help = "Examples:\n  vibe pr status\n  vibe pr status --branch fix-login\n  vibe pr status 42"
+    )]
+    Status(PrStatusArgs),
+}
+
+/// `vibe pr create`
+#[derive(Debug, Args)]
+pub struct PrCreateArgs {
+    /// Branch to push (default: the job's branch, else the current branch).
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Branch to merge into (default: the repository's default branch).
+    #[arg(long)]
+    pub base: Option<String>,
+    /// Title (default: the job's CRS summary, else the last commit's subject).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Body text (default: built from the job).
+    #[arg(long, conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// Read the body from a file (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Open the pull request as a draft.
+    #[arg(long)]
+    pub draft: bool,
+    /// The job whose result the PR describes (id or prefix).
+    #[arg(long, value_name = "ID")]
+    pub job: Option<String>,
+}
+
+/// `vibe pr list`
+#[derive(Debug, Args)]
+pub struct PrListArgs {
+    /// At most this many.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Records of every repository, not just this one.
+    #[arg(long)]
+    pub all_repos: bool,
+    /// Do not ask GitHub; show the recorded states.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// `vibe pr status`
+#[derive(Debug, Args)]
+pub struct PrStatusArgs {
+    /// Pull request number (default: the PR of --branch or the current branch).
+    pub number: Option<i64>,
+    /// Branch whose pull request to show.
+    #[arg(long, conflicts_with = "number")]
+    pub branch: Option<String>,
+}
+
+/// `vibe gh …`
+#[derive(Debug, Subcommand)]
+pub enum GhCommand {
+    /// Normalize a repository URL to host, owner and name.
+    #[command(after_help = "Examples:\n  vibe gh parse-url git@github.com:rust-lang/cargo.git\n  \
+                            vibe gh parse-url https://ghe.example.com/team/app --json")]
+    ParseUrl {
+        /// https://, git@host:, ssh://, host/owner/repo or owner/repo.
+        url: String,
+    },
+    /// Recent commits of a repository's branch.
+    #[command(
+        after_help = "Examples:\n  vibe gh commits rust-lang/cargo\n  vibe gh commits octo/app --branch dev --limit 5"
+    )]
+    Commits {
+        /// Repository (URL or owner/repo).
+        repo: String,
+        /// Branch (default: the repository's default branch).
+        #[arg(long)]
+        branch: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// A directory listing or a file's content.
+    #[command(
+        after_help = "Examples:\n  vibe gh contents octo/app\n  vibe gh contents octo/app src/main.rs --ref v1.2.0"
+    )]
+    Contents {
+        /// Repository (URL or owner/repo).
+        repo: String,
+        /// Path in the repository (default: the root).
+        path: Option<String>,
+        /// Branch, tag or commit (default: the default branch).
+        #[arg(long = "ref", value_name = "REF")]
+        git_ref: Option<String>,
     },
 }

@@ -207,6 +207,21 @@ pub static KEYS: &[Key] = &[
         "scopes requested by `vibe login`",
     ),
     key(
+        "github.keyring",
+        &["VIBE_KEYRING"],
+        Some("os"),
+        Kind::OneOf(&["os", "file"]),
+        "where `vibe login` keeps the token: os (the OS keyring) or file (an isolated plain-text \
+         store inside VIBE_HOME, for tests and throw-away environments only)",
+    ),
+    key(
+        "github.wait_cap_ms",
+        &["VIBE_GITHUB_WAIT_CAP_MS"],
+        None,
+        Kind::Count,
+        "upper bound on any single wait for GitHub (device-flow polling, rate-limit back-off), in ms",
+    ),
+    key(
         "sandbox.backend",
         &["VIBE_SANDBOX"],
         Some("local"),

@@ -189,13 +189,21 @@ fn short_reqwest_error(e: &reqwest::Error) -> &'static str {
 }
 
 fn github_check(config: &Config) -> Check {
-    match &config.github.token_from_env {
-        Some((_, var)) => Check::ok("github", format!("token from {var} for {}", config.github.api_url)),
-        None => Check::warn(
+    match crate::github::auth::resolve_token(config) {
+        Ok(token) => Check::ok("github", format!("token from {} for {}", token.source, token.host)),
+        Err(crate::github::GithubError::NeedsLogin { host }) => Check::warn(
             "github",
-            "no GitHub token (needed to push and open pull requests)",
+            format!("no GitHub token for {host} (needed to push and open pull requests)"),
             "run `vibe login`, or set GITHUB_TOKEN",
         ),
+        Err(e) => {
+            let err: crate::error::Error = e.into();
+            Check::warn(
+                "github",
+                err.message,
+                err.hint.unwrap_or_else(|| "set GITHUB_TOKEN, or run `vibe login`".into()),
+            )
+        }
     }
 }
 

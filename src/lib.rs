@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod sandbox;
 
 // GitHub: github.
+pub mod github;
 
 // Foundation.
 pub mod cli;

@@ -17,6 +17,9 @@ mod jobs;
 mod run;
 
 // GitHub
+mod gh;
+mod login;
+mod pr;
 
 // foundation
 mod admin;
@@ -89,6 +92,11 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
         Command::Jobs(c) => jobs::run(&ctx, c),
 
         // GitHub
+        Command::Login(args) => login::login(&ctx, &args),
+        Command::Logout => login::logout(&ctx),
+        Command::Whoami => login::whoami(&ctx),
+        Command::Pr(c) => pr::run(&ctx, c),
+        Command::Gh(c) => gh::run(&ctx, c),
 
         // foundation
         Command::Doctor => doctor::run(&ctx),

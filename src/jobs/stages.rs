@@ -140,6 +140,8 @@ impl Work {
             allow_dirty: self.spec.allow_dirty,
             dir,
             policy,
+            // The sandbox keeps only its allow-list of these; no token or key gets in.
+            host_env: std::env::vars().collect(),
         };
         let (sb, warnings) = sandbox::create(backend, spec).await.map_err(stage_err)?;
         for w in warnings {

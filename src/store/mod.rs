@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 
 use crate::error::Error;
 
+mod github;
 mod metrics;
 mod queries;
 mod records;

@@ -56,3 +56,35 @@ fn path_shows_files_and_data_directory() {
     assert!(out.contains("user_config  [ROOT]/config/vibe/config.toml (does not exist)"), "{out}");
     assert!(out.contains("database     [ROOT]/vibe-home/vibe.db"), "{out}");
 }
+
+/// Lists every file under `dir`, relative to it.
+fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn commands_write_only_to_vibe_home_and_the_user_config_file() {
+    let env = TestEnv::new();
+    env.ok(&["config", "set", "model.name", "m"]);
+    env.ok(&["config", "show"]);
+    env.ok(&["config", "path"]);
+    let _ = env.vibe().arg("doctor").output().unwrap();
+    let outside: Vec<String> = files_under(env.root())
+        .into_iter()
+        .filter(|f| !f.starts_with("vibe-home/") && f != "config/vibe/config.toml")
+        .collect();
+    assert!(outside.is_empty(), "files written outside VIBE_HOME and the user config: {outside:?}");
+}

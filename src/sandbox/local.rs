@@ -1,0 +1,881 @@
+//! The local backend: the copy lives in a directory on this machine and every command runs
+//! under bubblewrap — new user, PID, network, IPC, UTS and cgroup namespaces, all
+//! capabilities dropped, the system mounted read-only, only the copy (and a private `/tmp`
+//! and empty home) writable, an environment built from an allow-list, and rlimits set in the
+//! child before exec. Killing bubblewrap takes the sandbox's PID namespace, and so every
+//! process a command started, with it.
+//!
+//! [`Isolation::None`] is the explicit opt-out: the same copy and limits, no namespaces.
+
+use std::collections::BTreeMap;
+use std::ffi::{CString, OsString};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncReadExt;
+
+use super::capture::CappedBuf;
+use super::{
+    copy, paths, BoxFuture, CommandOutcome, CommandRequest, Diff, Entry, EntryKind, Listing, OutputChunk,
+    OutputSink, Policy, Sandbox, SandboxError, SandboxSpec, SearchHit, SearchResult, Stream, Warning,
+};
+
+/// Where the copy appears inside the sandbox.
+pub const SANDBOX_WORK: &str = "/vibe/work";
+/// The private, empty home inside the sandbox.
+pub const SANDBOX_HOME: &str = "/vibe/home";
+
+/// Variables of vibe's own environment that commands inherit; everything else is dropped.
+pub const ENV_ALLOW_LIST: &[&str] =
+    &["PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TERM", "TZ"];
+
+const SYSTEM_DIRS: &[&str] =
+    &["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/gnu"];
+
+const META_FILE: &str = "sandbox.json";
+
+/// How commands are isolated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Isolation {
+    /// bubblewrap namespaces (the default).
+    Bubblewrap,
+    /// None at all: the explicit, unsafe opt-out.
+    None,
+}
+
+/// What `vibe doctor` shows about the local sandbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    /// Whether the OS sandbox works here.
+    pub available: bool,
+    /// The mechanism (`bubblewrap`).
+    pub mechanism: String,
+    /// Version and what it enforces, or why it does not work.
+    pub detail: String,
+}
+
+/// Checks that bubblewrap is installed and can actually create its namespaces here.
+pub fn probe() -> Probe {
+    match find_bwrap() {
+        Some(path) => probe_with(&path),
+        None => Probe {
+            available: false,
+            mechanism: "bubblewrap".into(),
+            detail: "`bwrap` was not found on PATH; install the `bubblewrap` package".into(),
+        },
+    }
+}
+
+/// [`probe`] with a given `bwrap` binary.
+pub fn probe_with(bwrap: &Path) -> Probe {
+    let version = std::process::Command::new(bwrap)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let mut args: Vec<OsString> = Vec::new();
+    for flag in ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"] {
+        args.push(flag.into());
+    }
+    push_system_mounts(&mut args);
+    for a in ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", "true"] {
+        args.push(a.into());
+    }
+    let run = std::process::Command::new(bwrap)
+        .args(&args)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .stdin(std::process::Stdio::null())
+        .output();
+    let name = if version.is_empty() { "bubblewrap".to_string() } else { version };
+    match run {
+        Ok(out) if out.status.success() => Probe {
+            available: true,
+            mechanism: "bubblewrap".into(),
+            detail: format!(
+                "{name}: user/pid/net/ipc/uts namespaces, read-only system, private /tmp and home, no network unless allowed, {}",
+                process_limit_mechanism()
+            ),
+        },
+        Ok(out) => Probe {
+            available: false,
+            mechanism: "bubblewrap".into(),
+            detail: format!(
+                "{name} is installed but cannot create namespaces here: {} (are unprivileged user namespaces disabled? \
+                 see kernel.unprivileged_userns_clone / AppArmor's restrict_unprivileged_userns)",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        },
+        Err(e) => Probe { available: false, mechanism: "bubblewrap".into(), detail: format!("running {}: {e}", bwrap.display()) },
+    }
+}
+
+fn process_limit_mechanism() -> &'static str {
+    if PidsCgroup::base().is_some() {
+        "process limit by pids cgroup and RLIMIT_NPROC"
+    } else if is_root() {
+        "no process limit (RLIMIT_NPROC does not bind root and no pids cgroup is writable)"
+    } else {
+        "process limit by RLIMIT_NPROC"
+    }
+}
+
+/// The warning given when running without isolation.
+pub fn no_isolation_warning() -> Warning {
+    Warning {
+        message: "running without a sandbox (`--sandbox none`): commands the agent chooses run with your \
+                  permissions, can read your files and use the network"
+            .into(),
+    }
+}
+
+fn find_bwrap() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join("bwrap")).find(|p| p.is_file())
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// What is stored beside the copy so a later process can reopen it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Meta {
+    repo: PathBuf,
+    base_commit: String,
+    objects_dir: PathBuf,
+    isolation: Isolation,
+    policy: Policy,
+    /// The allow-listed part of the environment vibe ran in.
+    base_env: BTreeMap<String, String>,
+}
+
+/// A sandbox on this machine.
+#[derive(Debug)]
+pub struct LocalSandbox {
+    dir: PathBuf,
+    work: PathBuf,
+    home: PathBuf,
+    meta: Meta,
+    bwrap: Option<PathBuf>,
+    destroyed: AtomicBool,
+}
+
+impl LocalSandbox {
+    /// Makes the copy in `spec.dir` and checks the isolation works.
+    pub async fn create(spec: SandboxSpec, isolation: Isolation) -> Result<Self, SandboxError> {
+        let bwrap = check_isolation(isolation)?;
+        if spec.dir.exists()
+            && std::fs::read_dir(&spec.dir)
+                .map_err(|e| SandboxError::io("reading the sandbox directory", e))?
+                .next()
+                .is_some()
+        {
+            return Err(SandboxError::Invalid(format!(
+                "the sandbox directory {} is not empty",
+                spec.dir.display()
+            )));
+        }
+        let work = spec.dir.join("work");
+        let (repo, base, allow_dirty, w) =
+            (spec.repo.clone(), spec.base.clone(), spec.allow_dirty, work.clone());
+        let info = tokio::task::spawn_blocking(move || copy::create(&repo, base.as_deref(), allow_dirty, &w))
+            .await
+            .map_err(|e| SandboxError::Git(format!("creating the copy: {e}")))?;
+        let info = match info {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&spec.dir);
+                return Err(e);
+            }
+        };
+        let meta = Meta {
+            repo: spec.repo.clone(),
+            base_commit: info.base_commit,
+            objects_dir: info.objects_dir,
+            isolation,
+            policy: spec.policy,
+            base_env: spec
+                .host_env
+                .iter()
+                .filter(|(k, _)| ENV_ALLOW_LIST.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        };
+        let text = serde_json::to_string_pretty(&meta).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        std::fs::write(spec.dir.join(META_FILE), text)
+            .map_err(|e| SandboxError::io("writing the sandbox metadata", e))?;
+        let home = spec.dir.join("home");
+        std::fs::create_dir_all(&home).map_err(|e| SandboxError::io("creating the private home", e))?;
+        Ok(Self { work, home, dir: spec.dir, meta, bwrap, destroyed: AtomicBool::new(false) })
+    }
+
+    /// Reopens a sandbox made by [`LocalSandbox::create`] in `dir`.
+    pub async fn open(dir: PathBuf) -> Result<Self, SandboxError> {
+        let text = std::fs::read_to_string(dir.join(META_FILE))
+            .map_err(|e| SandboxError::io(format!("reading {}", dir.join(META_FILE).display()), e))?;
+        let meta: Meta = serde_json::from_str(&text)
+            .map_err(|e| SandboxError::Invalid(format!("bad sandbox metadata: {e}")))?;
+        let bwrap = check_isolation(meta.isolation)?;
+        let home = dir.join("home");
+        std::fs::create_dir_all(&home).map_err(|e| SandboxError::io("creating the private home", e))?;
+        Ok(Self { work: dir.join("work"), home, dir, meta, bwrap, destroyed: AtomicBool::new(false) })
+    }
+
+    /// The copy on the host (for the caller's own reading; tools go through the trait).
+    pub fn work_dir(&self) -> &Path {
+        &self.work
+    }
+
+    /// How commands are isolated.
+    pub fn isolation(&self) -> Isolation {
+        self.meta.isolation
+    }
+
+    fn alive(&self) -> Result<(), SandboxError> {
+        if self.destroyed.load(Ordering::SeqCst) {
+            Err(SandboxError::Destroyed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn build_env(&self, request: &CommandRequest) -> Result<BTreeMap<String, String>, SandboxError> {
+        let mut env: BTreeMap<String, String> = self.meta.base_env.clone();
+        env.entry("PATH".into()).or_insert_with(|| "/usr/local/bin:/usr/bin:/bin".into());
+        let home = match self.meta.isolation {
+            Isolation::Bubblewrap => SANDBOX_HOME.to_string(),
+            Isolation::None => self.home.display().to_string(),
+        };
+        env.insert("HOME".into(), home);
+        env.insert("VIBE_SANDBOX".into(), "1".into());
+        for (k, v) in self.meta.policy.env.iter().chain(request.env.iter()) {
+            if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
+                return Err(SandboxError::Invalid(format!("invalid environment variable name `{k}`")));
+            }
+            env.insert(k.clone(), v.clone());
+        }
+        Ok(env)
+    }
+
+    fn command(
+        &self,
+        request: &CommandRequest,
+        cwd_rel: &Path,
+        env: &BTreeMap<String, String>,
+    ) -> tokio::process::Command {
+        match (&self.meta.isolation, &self.bwrap) {
+            (Isolation::Bubblewrap, Some(bwrap)) => {
+                let args = bwrap_args(&BwrapConfig {
+                    work: &self.work,
+                    cwd: cwd_rel,
+                    objects_dir: &self.meta.objects_dir,
+                    policy: &self.meta.policy,
+                    env,
+                    argv: &request.argv,
+                });
+                let mut cmd = tokio::process::Command::new(bwrap);
+                cmd.args(args).env_clear();
+                cmd
+            }
+            _ => {
+                let mut cmd = tokio::process::Command::new(&request.argv[0]);
+                cmd.args(&request.argv[1..]).env_clear().envs(env).current_dir(self.work.join(cwd_rel));
+                cmd
+            }
+        }
+    }
+
+    async fn run_inner(
+        &self,
+        request: CommandRequest,
+        sink: Option<OutputSink>,
+        cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<CommandOutcome, SandboxError> {
+        self.alive()?;
+        if request.argv.is_empty() || request.argv[0].is_empty() {
+            return Err(SandboxError::Invalid("an empty command cannot run".into()));
+        }
+        if request.argv.iter().any(|a| a.contains('\0')) {
+            return Err(SandboxError::Invalid("command arguments may not contain NUL bytes".into()));
+        }
+        let cwd_rel = paths::relative(&request.cwd)?;
+        let cwd_host = paths::resolve_existing(&self.work, &cwd_rel)?;
+        if !cwd_host.is_dir() {
+            return Err(SandboxError::Invalid(format!(
+                "working directory `{}` is not a directory",
+                request.cwd
+            )));
+        }
+        let env = self.build_env(&request)?;
+        let policy = &self.meta.policy;
+        let timeout = request.timeout.map_or(policy.command_timeout, |t| t.min(policy.command_timeout));
+
+        let cgroup = PidsCgroup::create(policy.max_processes);
+        let limits = Limits::new(policy, timeout, cgroup.as_ref());
+        let mut cmd = self.command(&request, &cwd_rel, &env);
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .process_group(0);
+        // SAFETY: the closure only calls async-signal-safe functions (setrlimit, open, write,
+        // close) on data prepared before fork.
+        unsafe {
+            cmd.pre_exec(move || limits.apply());
+        }
+        let started = Instant::now();
+        let mut child =
+            cmd.spawn().map_err(|e| SandboxError::io(format!("starting `{}`", request.argv[0]), e))?;
+        let pid = child.id().map(|p| p as i32);
+        let mut stdout = child.stdout.take();
+        let mut stderr = child.stderr.take();
+        let cap = policy.max_output_bytes;
+        let mut out_buf = CappedBuf::new(cap);
+        let mut err_buf = CappedBuf::new(cap);
+
+        let kill_tree = || {
+            if let Some(pid) = pid {
+                // SAFETY: sending a signal to our own child's process group.
+                unsafe {
+                    libc::killpg(pid, libc::SIGKILL);
+                }
+            }
+            if let Some(cg) = &cgroup {
+                cg.kill_all();
+            }
+        };
+
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        let waiter = async {
+            let mut cancel = cancel;
+            let ending = tokio::select! {
+                status = child.wait() => {
+                    let _ = done_tx.send(());
+                    return (status, false, false);
+                }
+                _ = tokio::time::sleep(timeout) => (true, false),
+                _ = cancelled(&mut cancel) => (false, true),
+            };
+            kill_tree();
+            let status = child.wait().await;
+            let _ = done_tx.send(());
+            (status, ending.0, ending.1)
+        };
+        let pumps = async {
+            let both = async {
+                tokio::join!(
+                    pump(stdout.as_mut(), Stream::Stdout, sink.as_ref(), &mut out_buf),
+                    pump(stderr.as_mut(), Stream::Stderr, sink.as_ref(), &mut err_buf)
+                )
+            };
+            tokio::select! {
+                _ = both => {}
+                _ = async {
+                    let _ = done_rx.await;
+                    // A process that escaped (only possible without isolation) may hold the
+                    // pipes open; stop reading shortly after the command itself is gone.
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                } => {}
+            }
+        };
+        let ((status, timed_out, cancelled), ()) = tokio::join!(waiter, pumps);
+        // Whatever is left in the process group or cgroup goes too.
+        kill_tree();
+        drop(cgroup);
+        let status = status.map_err(|e| SandboxError::io("waiting for the command", e))?;
+        use std::os::unix::process::ExitStatusExt;
+        let truncated = out_buf.truncated() || err_buf.truncated();
+        Ok(CommandOutcome {
+            exit_code: if timed_out || cancelled { None } else { status.code() },
+            signal: status.signal().or(if timed_out || cancelled { Some(libc::SIGKILL) } else { None }),
+            timed_out,
+            cancelled,
+            stdout: out_buf.finish(),
+            stderr: err_buf.finish(),
+            truncated,
+            duration_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    fn list_inner(&self, dir: &str, recursive: bool, max: usize) -> Result<Listing, SandboxError> {
+        self.alive()?;
+        let rel = paths::relative(dir)?;
+        let start = paths::resolve_existing(&self.work, &rel)?;
+        let root =
+            std::fs::canonicalize(&self.work).map_err(|e| SandboxError::io("resolving the copy", e))?;
+        let mut walker = ignore::WalkBuilder::new(&start);
+        walker
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(|e| e.file_name() != ".git");
+        if !recursive {
+            walker.max_depth(Some(1));
+        }
+        let mut entries = Vec::new();
+        let mut truncated = false;
+        for item in walker.build() {
+            let Ok(item) = item else { continue };
+            if item.depth() == 0 {
+                continue;
+            }
+            let Some(ft) = item.file_type() else { continue };
+            let kind = if ft.is_symlink() {
+                EntryKind::Symlink
+            } else if ft.is_dir() {
+                EntryKind::Dir
+            } else {
+                EntryKind::File
+            };
+            if entries.len() >= max {
+                truncated = true;
+                break;
+            }
+            let path = item.path().strip_prefix(&root).unwrap_or(item.path()).to_string_lossy().into_owned();
+            let size =
+                if kind == EntryKind::File { item.metadata().map(|m| m.len()).unwrap_or(0) } else { 0 };
+            entries.push(Entry { path, kind, size });
+        }
+        Ok(Listing { entries, truncated })
+    }
+
+    fn search_inner(&self, pattern: &str, dir: &str, max: usize) -> Result<SearchResult, SandboxError> {
+        self.alive()?;
+        let regex = regex::Regex::new(pattern)
+            .map_err(|e| SandboxError::Invalid(format!("invalid regular expression: {e}")))?;
+        let rel = paths::relative(dir)?;
+        let start = paths::resolve_existing(&self.work, &rel)?;
+        let root =
+            std::fs::canonicalize(&self.work).map_err(|e| SandboxError::io("resolving the copy", e))?;
+        let walker = ignore::WalkBuilder::new(&start)
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .require_git(false)
+            .follow_links(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        let mut hits = Vec::new();
+        for item in walker {
+            let Ok(item) = item else { continue };
+            if !item.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(item.path()) else { continue };
+            if bytes.iter().take(8000).any(|b| *b == 0) {
+                continue; // binary
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            let path = item.path().strip_prefix(&root).unwrap_or(item.path()).to_string_lossy().into_owned();
+            for (i, line) in text.lines().enumerate() {
+                if regex.is_match(line) {
+                    if hits.len() >= max {
+                        return Ok(SearchResult { hits, truncated: true });
+                    }
+                    let line_text =
+                        if line.len() > 300 { super::truncate_middle(line, 300) } else { line.to_string() };
+                    hits.push(SearchHit { path: path.clone(), line: i as u64 + 1, text: line_text });
+                }
+            }
+        }
+        Ok(SearchResult { hits, truncated: false })
+    }
+
+    fn read_inner(&self, path: &str) -> Result<Vec<u8>, SandboxError> {
+        self.alive()?;
+        let rel = paths::relative(path)?;
+        let resolved = paths::resolve_existing(&self.work, &rel)?;
+        if resolved.is_dir() {
+            return Err(SandboxError::Invalid(format!("`{path}` is a directory; list it instead")));
+        }
+        std::fs::read(&resolved).map_err(|e| SandboxError::io(format!("reading {path}"), e))
+    }
+
+    fn write_inner(&self, path: &str, contents: &[u8]) -> Result<(), SandboxError> {
+        self.alive()?;
+        if contents.len() as u64 > self.meta.policy.max_file_bytes {
+            return Err(SandboxError::Invalid(format!("`{path}` would be larger than the file size limit")));
+        }
+        let rel = paths::relative(path)?;
+        let target = paths::resolve_for_write(&self.work, &rel)?;
+        // Write beside the target and rename over it: never writes through a hard link.
+        let dir = target.parent().unwrap_or(&self.work);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".vibe-write-")
+            .tempfile_in(dir)
+            .map_err(|e| SandboxError::io(format!("writing {path}"), e))?;
+        use std::io::Write;
+        tmp.write_all(contents).map_err(|e| SandboxError::io(format!("writing {path}"), e))?;
+        if let Ok(meta) = std::fs::metadata(&target) {
+            let _ = tmp.as_file().set_permissions(meta.permissions());
+        } else {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644));
+        }
+        tmp.persist(&target).map_err(|e| SandboxError::io(format!("writing {path}"), e.error))?;
+        Ok(())
+    }
+
+    fn remove_inner(&self, path: &str) -> Result<(), SandboxError> {
+        self.alive()?;
+        let rel = paths::relative(path)?;
+        if rel.as_os_str().is_empty() {
+            return Err(SandboxError::PathRefused {
+                path: path.into(),
+                reason: "the repository root cannot be removed".into(),
+            });
+        }
+        // Check the parent resolves inside; remove the entry itself without following it.
+        let parent = rel.parent().unwrap_or(Path::new(""));
+        let parent_host = paths::resolve_existing(&self.work, parent)?;
+        let name =
+            rel.file_name().ok_or_else(|| SandboxError::Invalid(format!("`{path}` has no file name")))?;
+        let target = parent_host.join(name);
+        let meta = std::fs::symlink_metadata(&target).map_err(|_| SandboxError::NotFound(path.into()))?;
+        let result =
+            if meta.is_dir() { std::fs::remove_dir_all(&target) } else { std::fs::remove_file(&target) };
+        result.map_err(|e| SandboxError::io(format!("removing {path}"), e))
+    }
+}
+
+fn check_isolation(isolation: Isolation) -> Result<Option<PathBuf>, SandboxError> {
+    match isolation {
+        Isolation::None => Ok(None),
+        Isolation::Bubblewrap => {
+            let Some(bwrap) = find_bwrap() else {
+                return Err(SandboxError::Unavailable {
+                    mechanism: "bubblewrap".into(),
+                    detail: "`bwrap` was not found on PATH".into(),
+                });
+            };
+            let probe = probe_with(&bwrap);
+            if !probe.available {
+                return Err(SandboxError::Unavailable { mechanism: probe.mechanism, detail: probe.detail });
+            }
+            Ok(Some(bwrap))
+        }
+    }
+}
+
+async fn cancelled(cancel: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    let Some(rx) = cancel else { return std::future::pending().await };
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
+}
+
+async fn pump<R: tokio::io::AsyncRead + Unpin>(
+    reader: Option<&mut R>,
+    stream: Stream,
+    sink: Option<&OutputSink>,
+    buf: &mut CappedBuf,
+) {
+    let Some(reader) = reader else { return };
+    let mut chunk = vec![0u8; 8192];
+    loop {
+        match reader.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                buf.push(&chunk[..n]);
+                if let Some(sink) = sink {
+                    sink(OutputChunk { stream, text: String::from_utf8_lossy(&chunk[..n]).into_owned() });
+                }
+            }
+        }
+    }
+}
+
+/// Inputs of [`bwrap_args`].
+#[derive(Debug)]
+pub struct BwrapConfig<'a> {
+    /// The copy on the host.
+    pub work: &'a Path,
+    /// Working directory relative to the copy.
+    pub cwd: &'a Path,
+    /// The user's object store the copy borrows from (read-only).
+    pub objects_dir: &'a Path,
+    pub policy: &'a Policy,
+    pub env: &'a BTreeMap<String, String>,
+    pub argv: &'a [String],
+}
+
+/// The bubblewrap command line for one command.
+pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
+    let mut a: Vec<OsString> = Vec::new();
+    let mut push = |items: &[&str]| a.extend(items.iter().map(OsString::from));
+    push(&["--unshare-all"]);
+    if c.policy.network {
+        push(&["--share-net"]);
+    }
+    push(&["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "vibe-sandbox"]);
+    push_system_mounts(&mut a);
+    let size = c.policy.memory_bytes.to_string();
+    for dir in ["/tmp", SANDBOX_HOME] {
+        a.extend(["--size".into(), OsString::from(&size), "--tmpfs".into(), dir.into()]);
+    }
+    a.extend(["--proc".into(), "/proc".into(), "--dev".into(), "/dev".into()]);
+    a.extend(["--ro-bind".into(), c.objects_dir.into(), c.objects_dir.into()]);
+    for p in &c.policy.read_only_paths {
+        a.extend(["--ro-bind-try".into(), p.into(), p.into()]);
+    }
+    for p in &c.policy.writable_paths {
+        a.extend(["--bind-try".into(), p.into(), p.into()]);
+    }
+    a.extend(["--bind".into(), c.work.into(), SANDBOX_WORK.into()]);
+    a.extend(["--chdir".into(), Path::new(SANDBOX_WORK).join(c.cwd).into()]);
+    a.push("--clearenv".into());
+    for (k, v) in c.env {
+        a.extend(["--setenv".into(), k.into(), v.into()]);
+    }
+    a.push("--".into());
+    a.extend(c.argv.iter().map(OsString::from));
+    a
+}
+
+fn push_system_mounts(a: &mut Vec<OsString>) {
+    for dir in SYSTEM_DIRS {
+        let Ok(meta) = std::fs::symlink_metadata(dir) else { continue };
+        if meta.file_type().is_symlink() {
+            if let Ok(target) = std::fs::read_link(dir) {
+                a.extend(["--symlink".into(), target.into(), (*dir).into()]);
+            }
+        } else if meta.is_dir() {
+            a.extend(["--ro-bind".into(), (*dir).into(), (*dir).into()]);
+        }
+    }
+}
+
+/// rlimits and cgroup membership applied in the child between fork and exec.
+struct Limits {
+    nproc: u64,
+    address_space: u64,
+    file_size: u64,
+    cpu_secs: u64,
+    cgroup_procs: Option<CString>,
+}
+
+impl Limits {
+    fn new(policy: &Policy, timeout: Duration, cgroup: Option<&PidsCgroup>) -> Self {
+        // RLIMIT_NPROC counts every process of the user, so leave room for the ones the user
+        // already runs; the sandbox's own tree gets `max_processes` on top.
+        let nproc =
+            if is_root() { policy.max_processes } else { user_process_count() + policy.max_processes };
+        Self {
+            nproc,
+            address_space: policy.memory_bytes,
+            file_size: policy.max_file_bytes,
+            cpu_secs: timeout.as_secs() + 5,
+            cgroup_procs: cgroup
+                .and_then(|c| CString::new(c.procs_file().as_os_str().as_encoded_bytes()).ok()),
+        }
+    }
+
+    fn apply(&self) -> std::io::Result<()> {
+        let set = |resource, value: u64| -> std::io::Result<()> {
+            let limit = libc::rlimit { rlim_cur: value as libc::rlim_t, rlim_max: value as libc::rlim_t };
+            // SAFETY: setrlimit with a valid pointer to a stack value.
+            if unsafe { libc::setrlimit(resource, &limit) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        };
+        if let Some(procs) = &self.cgroup_procs {
+            // SAFETY: open/write/close on a NUL-terminated path prepared before fork.
+            unsafe {
+                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                let written = libc::write(fd, b"0\n".as_ptr().cast(), 2);
+                libc::close(fd);
+                if written < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+        }
+        set(libc::RLIMIT_NPROC, self.nproc)?;
+        set(libc::RLIMIT_AS, self.address_space)?;
+        set(libc::RLIMIT_FSIZE, self.file_size)?;
+        set(libc::RLIMIT_CPU, self.cpu_secs)?;
+        set(libc::RLIMIT_CORE, 0)?;
+        Ok(())
+    }
+}
+
+fn user_process_count() -> u64 {
+    // SAFETY: getuid has no preconditions.
+    let uid = unsafe { libc::getuid() };
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let mut count = 0;
+    for entry in dir.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        use std::os::unix::fs::MetadataExt;
+        if entry.metadata().is_ok_and(|m| m.uid() == uid) {
+            count += 1;
+        }
+    }
+    count
+}
+
+/// A pids cgroup for one command, when this machine lets us make one (root, or a delegated
+/// cgroup v2 subtree). Bounds the process count where RLIMIT_NPROC does not (root) and kills
+/// every member at the end.
+#[derive(Debug)]
+struct PidsCgroup {
+    path: PathBuf,
+}
+
+impl PidsCgroup {
+    fn base() -> Option<PathBuf> {
+        let v1 = Path::new("/sys/fs/cgroup/pids");
+        if v1.join("cgroup.procs").exists() && writable(v1) {
+            return Some(v1.to_path_buf());
+        }
+        let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let rel = own.lines().find_map(|l| l.strip_prefix("0::"))?;
+        let dir = Path::new("/sys/fs/cgroup").join(rel.trim_start_matches('/'));
+        let controllers = std::fs::read_to_string(dir.join("cgroup.subtree_control")).ok()?;
+        (controllers.split_whitespace().any(|c| c == "pids") && writable(&dir)).then_some(dir)
+    }
+
+    fn create(max: u64) -> Option<Self> {
+        let base = Self::base()?;
+        let path = base.join(format!("vibe-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir(&path).ok()?;
+        let cgroup = Self { path };
+        if std::fs::write(cgroup.path.join("pids.max"), max.to_string()).is_err() {
+            return None;
+        }
+        Some(cgroup)
+    }
+
+    fn procs_file(&self) -> PathBuf {
+        self.path.join("cgroup.procs")
+    }
+
+    fn kill_all(&self) {
+        let Ok(text) = std::fs::read_to_string(self.procs_file()) else { return };
+        for pid in text.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+            // SAFETY: signalling processes we placed in our own cgroup.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+impl Drop for PidsCgroup {
+    fn drop(&mut self) {
+        for _ in 0..50 {
+            self.kill_all();
+            if std::fs::remove_dir(&self.path).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn writable(path: &Path) -> bool {
+    let Ok(c) = CString::new(path.as_os_str().as_encoded_bytes()) else { return false };
+    // SAFETY: access with a valid NUL-terminated path.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+impl Sandbox for LocalSandbox {
+    fn backend(&self) -> &'static str {
+        match self.meta.isolation {
+            Isolation::Bubblewrap => "local",
+            Isolation::None => "none",
+        }
+    }
+
+    fn base_commit(&self) -> &str {
+        &self.meta.base_commit
+    }
+
+    fn policy(&self) -> &Policy {
+        &self.meta.policy
+    }
+
+    fn run<'a>(
+        &'a self,
+        request: CommandRequest,
+        sink: Option<OutputSink>,
+        cancel: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> BoxFuture<'a, Result<CommandOutcome, SandboxError>> {
+        Box::pin(self.run_inner(request, sink, cancel))
+    }
+
+    fn read<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Vec<u8>, SandboxError>> {
+        Box::pin(async move { self.read_inner(path) })
+    }
+
+    fn write<'a>(&'a self, path: &'a str, contents: &'a [u8]) -> BoxFuture<'a, Result<(), SandboxError>> {
+        Box::pin(async move { self.write_inner(path, contents) })
+    }
+
+    fn list<'a>(
+        &'a self,
+        dir: &'a str,
+        recursive: bool,
+        max: usize,
+    ) -> BoxFuture<'a, Result<Listing, SandboxError>> {
+        Box::pin(async move { self.list_inner(dir, recursive, max) })
+    }
+
+    fn remove<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<(), SandboxError>> {
+        Box::pin(async move { self.remove_inner(path) })
+    }
+
+    fn search<'a>(
+        &'a self,
+        pattern: &'a str,
+        dir: &'a str,
+        max: usize,
+    ) -> BoxFuture<'a, Result<SearchResult, SandboxError>> {
+        Box::pin(async move { self.search_inner(pattern, dir, max) })
+    }
+
+    fn diff(&self) -> BoxFuture<'_, Result<Diff, SandboxError>> {
+        Box::pin(async move {
+            self.alive()?;
+            let (work, base) = (self.work.clone(), self.meta.base_commit.clone());
+            tokio::task::spawn_blocking(move || copy::diff(&work, &base))
+                .await
+                .map_err(|e| SandboxError::Git(format!("computing the diff: {e}")))?
+        })
+    }
+
+    fn destroy(&self) -> BoxFuture<'_, Result<(), SandboxError>> {
+        Box::pin(async move {
+            if self.destroyed.swap(true, Ordering::SeqCst) {
+                return Ok(());
+            }
+            match std::fs::remove_dir_all(&self.dir) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(SandboxError::io(format!("removing {}", self.dir.display()), e)),
+            }
+        })
+    }
+}

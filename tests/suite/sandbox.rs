@@ -1,0 +1,516 @@
+//! The local sandbox against hostile commands: real bubblewrap, real temp git repositories.
+//! Every test states what an attacker tries and checks the host afterwards.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use vibe::config::Backend;
+use vibe::sandbox::local::{probe, probe_with};
+use vibe::sandbox::{
+    self, ChangeKind, CommandOutcome, CommandRequest, Policy, Sandbox, SandboxError, SandboxSpec,
+};
+
+use crate::common::{git, TestEnv};
+
+/// Environment a user might run vibe with: the allow-listed basics plus secrets.
+pub fn hostile_host_env() -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    env.insert("PATH".into(), std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".into()));
+    env.insert("LANG".into(), "C.UTF-8".into());
+    for (k, v) in [
+        ("GITHUB_TOKEN", "ghp_sandboxleak0000000000000000000000"),
+        ("OPENAI_API_KEY", "sk-sandboxleak-openai"),
+        ("E2B_API_KEY", "e2b_sandboxleak"),
+        ("SUPABASE_KEY", "supabase-sandboxleak"),
+        ("AWS_SECRET_ACCESS_KEY", "aws-sandboxleak"),
+    ] {
+        env.insert(k.into(), v.into());
+    }
+    env
+}
+
+/// A repository with a few files, and a spec for a sandbox of it.
+pub fn fixture(env: &TestEnv, name: &str) -> (PathBuf, SandboxSpec) {
+    let repo = env.git_repo(name);
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    41\n}\n").unwrap();
+    std::fs::write(repo.join("old.txt"), "to be deleted\n").unwrap();
+    std::fs::write(repo.join(".gitignore"), "target/\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "files"]);
+    let spec = SandboxSpec {
+        repo: repo.clone(),
+        base: None,
+        allow_dirty: false,
+        dir: env.root().join(format!("{name}-sandbox")),
+        policy: Policy { command_timeout: Duration::from_secs(60), ..Policy::default() },
+        host_env: hostile_host_env(),
+    };
+    (repo, spec)
+}
+
+pub fn sh(script: &str) -> CommandRequest {
+    CommandRequest::shell(script)
+}
+
+async fn run(sb: &dyn Sandbox, script: &str) -> CommandOutcome {
+    sb.run(sh(script), None, None).await.unwrap()
+}
+
+async fn local(spec: SandboxSpec) -> Box<dyn Sandbox> {
+    let (sb, warnings) = sandbox::create(Backend::Local, spec).await.unwrap();
+    assert!(warnings.is_empty());
+    sb
+}
+
+/// Everything git keeps about the user's checkout: HEAD, branch, index bytes, refs, status.
+fn repo_state(repo: &Path) -> String {
+    let index = std::fs::read(repo.join(".git/index")).unwrap();
+    let mut files: Vec<String> =
+        walk(&repo.join(".git")).into_iter().map(|p| p.display().to_string()).collect();
+    files.sort();
+    format!(
+        "head={} branch={} status={:?} index={} files={}",
+        git(repo, &["rev-parse", "HEAD"]).trim(),
+        git(repo, &["symbolic-ref", "HEAD"]).trim(),
+        git(repo, &["status", "--porcelain", "--untracked-files=all"]),
+        index.len() as u64 + index.iter().map(|b| *b as u64).sum::<u64>(),
+        files.join(",")
+    )
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Host processes whose command line contains `marker`.
+fn processes_with(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if !entry.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if text.contains(marker) {
+            found.push(format!("{}: {text}", entry.file_name().to_string_lossy()));
+        }
+    }
+    found
+}
+
+#[test]
+fn probe_reports_a_working_bubblewrap_and_a_broken_one() {
+    let p = probe();
+    assert!(p.available, "{p:?}");
+    assert_eq!(p.mechanism, "bubblewrap");
+    assert!(p.detail.contains("namespaces"), "{p:?}");
+    let broken = probe_with(Path::new("/bin/false"));
+    assert!(!broken.available);
+    assert!(broken.detail.contains("cannot create namespaces"), "{broken:?}");
+}
+
+#[tokio::test]
+async fn commands_change_the_copy_and_the_diff_reproduces_them_while_the_user_repo_is_untouched() {
+    let env = TestEnv::new();
+    let (repo, spec) = fixture(&env, "repo");
+    let before = repo_state(&repo);
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "set -e; sed -i s/41/42/ src/lib.rs; echo new > added.txt; rm old.txt; mkdir -p target; echo junk > target/out; \
+         printf '\\000\\001binary' > data.bin; git status --short; git add -A; git -c user.name=a -c user.email=a@b commit -qm agent; \
+         git checkout -q -b evil; echo done",
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+    assert!(out.stdout.contains("done"), "{out:?}");
+
+    let diff = sb.diff().await.unwrap();
+    assert_eq!(diff.base_commit, git(&repo, &["rev-parse", "HEAD"]).trim());
+    let mut kinds: Vec<(String, ChangeKind)> = diff.files.iter().map(|f| (f.path.clone(), f.kind)).collect();
+    kinds.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        kinds,
+        vec![
+            ("added.txt".into(), ChangeKind::Added),
+            ("data.bin".into(), ChangeKind::Added),
+            ("old.txt".into(), ChangeKind::Deleted),
+            ("src/lib.rs".into(), ChangeKind::Modified),
+        ]
+    );
+    assert_eq!((diff.additions, diff.deletions), (2, 2), "{diff:?}");
+    assert!(diff.files.iter().any(|f| f.path == "data.bin" && f.binary));
+    assert!(!diff.patch.contains("target/out"));
+
+    // The patch reproduces the copy on a fresh checkout of the base.
+    let check = env.root().join("check");
+    git(env.root(), &["clone", "-q", repo.to_str().unwrap(), check.to_str().unwrap()]);
+    std::fs::write(env.root().join("p.patch"), &diff.patch).unwrap();
+    git(&check, &["apply", "--binary", env.root().join("p.patch").to_str().unwrap()]);
+    assert_eq!(
+        std::fs::read_to_string(check.join("src/lib.rs")).unwrap(),
+        "pub fn answer() -> u32 {\n    42\n}\n"
+    );
+    assert_eq!(std::fs::read(check.join("data.bin")).unwrap(), b"\x00\x01binary");
+    assert!(!check.join("old.txt").exists());
+
+    // The user's work tree, index, branch, refs and .git are exactly as before.
+    assert_eq!(repo_state(&repo), before);
+    assert_eq!(
+        std::fs::read_to_string(repo.join("src/lib.rs")).unwrap(),
+        "pub fn answer() -> u32 {\n    41\n}\n"
+    );
+    sb.destroy().await.unwrap();
+    assert!(!env.root().join("repo-sandbox").exists());
+    assert!(matches!(sb.read("src/lib.rs").await, Err(SandboxError::Destroyed)));
+}
+
+#[tokio::test]
+async fn a_dirty_tree_is_refused_unless_allowed_and_then_included() {
+    let env = TestEnv::new();
+    let (repo, mut spec) = fixture(&env, "dirty");
+    std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    7\n}\n").unwrap();
+    std::fs::write(repo.join("untracked.txt"), "wip\n").unwrap();
+    std::fs::remove_file(repo.join("old.txt")).unwrap();
+    let before = repo_state(&repo);
+
+    let err = sandbox::create(Backend::Local, spec.clone()).await.err().unwrap();
+    assert!(matches!(err, SandboxError::DirtyTree { .. }), "{err}");
+    let user_error = vibe::error::Error::from(err);
+    assert!(user_error.message.contains("uncommitted changes"), "{}", user_error.message);
+    assert!(user_error.hint.unwrap().contains("--allow-dirty"));
+    assert!(!spec.dir.exists(), "a refused sandbox leaves nothing behind");
+
+    spec.allow_dirty = true;
+    let sb = local(spec).await;
+    assert_eq!(sb.read("src/lib.rs").await.unwrap(), b"pub fn answer() -> u32 {\n    7\n}\n");
+    assert_eq!(sb.read("untracked.txt").await.unwrap(), b"wip\n");
+    assert!(matches!(sb.read("old.txt").await, Err(SandboxError::NotFound(_))));
+    let diff = sb.diff().await.unwrap();
+    assert_eq!(diff.files.len(), 3, "{diff:?}");
+    assert_eq!(repo_state(&repo), before);
+}
+
+#[tokio::test]
+async fn writes_outside_the_copy_fail_and_the_host_stays_untouched() {
+    let env = TestEnv::new();
+    let (repo, spec) = fixture(&env, "writes");
+    let outside = env.root().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    let host_tmp_marker = format!("/tmp/vibe-sandbox-escape-{}", std::process::id());
+    let objects = repo.join(".git/objects");
+    let sb = local(spec).await;
+    let script = format!(
+        "for target in /etc/vibe-escape {outside}/escaped {host_tmp_marker} {objects}/escaped {repo}/escaped /usr/escaped; do \
+           if echo x > $target; then echo WROTE $target; fi; done; \
+         touch /tmp/private-ok && echo TMP-OK; ls -d {repo}/src 2>/dev/null && echo SAW-USER-TREE; true",
+        outside = outside.display(),
+        objects = objects.display(),
+        repo = repo.display()
+    );
+    let out = run(sb.as_ref(), &script).await;
+    // The system and the user's object store are read-only; other host paths do not exist
+    // in the sandbox (writes under /tmp land in its private /tmp).
+    for target in [
+        "/etc/vibe-escape",
+        "/usr/escaped",
+        &format!("{}/escaped", objects.display()),
+        &format!("{}/escaped", outside.display()),
+    ] {
+        assert!(!out.stdout.contains(&format!("WROTE {target}")), "{out:?}");
+    }
+    assert!(out.stdout.contains("TMP-OK"), "{out:?}");
+    assert!(!out.stdout.contains("SAW-USER-TREE"), "{out:?}");
+    assert!(!Path::new("/etc/vibe-escape").exists());
+    assert!(!outside.join("escaped").exists());
+    assert!(!Path::new(&host_tmp_marker).exists());
+    assert!(!objects.join("escaped").exists());
+    assert!(!repo.join("escaped").exists());
+}
+
+#[tokio::test]
+async fn file_operations_refuse_dotdot_absolute_and_symlink_escapes() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "paths");
+    let outside = env.root().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.txt"), "TOP-SECRET").unwrap();
+    let sb = local(spec).await;
+    // The attacker plants symlinks inside the copy first.
+    let out = run(
+        sb.as_ref(),
+        &format!(
+            "ln -s {o} escape && ln -s {o}/secret.txt leak.txt && ln -s /etc/passwd passwd",
+            o = outside.display()
+        ),
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+
+    for path in ["../outside/secret.txt", "/etc/passwd", "escape/secret.txt", "leak.txt", ".git/config"] {
+        let err = sb.read(path).await.unwrap_err();
+        assert!(err.is_refusal(), "{path}: {err}");
+        assert!(!err.to_string().contains("TOP-SECRET"));
+    }
+    for path in [
+        "../outside/new.txt",
+        "/tmp/new.txt",
+        "escape/new.txt",
+        "escape/deep/new.txt",
+        "leak.txt",
+        ".git/hooks/post-checkout",
+    ] {
+        let err = sb.write(path, b"pwned").await.unwrap_err();
+        assert!(matches!(err, SandboxError::PathRefused { .. }), "{path}: {err}");
+    }
+    assert!(sb.remove("../outside/secret.txt").await.unwrap_err().is_refusal());
+    assert!(sb.remove("escape/secret.txt").await.unwrap_err().is_refusal());
+    // Removing the symlink itself is fine and does not touch its target.
+    sb.remove("leak.txt").await.unwrap();
+    assert_eq!(std::fs::read_to_string(outside.join("secret.txt")).unwrap(), "TOP-SECRET");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1, "nothing was created outside");
+    assert!(sb.list("../", false, 100).await.unwrap_err().is_refusal());
+    assert!(sb.search("SECRET", "escape", 10).await.unwrap_err().is_refusal());
+
+    // Ordinary operations work.
+    sb.write("src/new/mod.rs", b"// new\n").await.unwrap();
+    assert_eq!(sb.read("src/new/mod.rs").await.unwrap(), b"// new\n");
+    let listing = sb.list("", true, 100).await.unwrap();
+    let paths: Vec<&str> = listing.entries.iter().map(|e| e.path.as_str()).collect();
+    assert!(paths.contains(&"src/new/mod.rs") && paths.contains(&"src/lib.rs"), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.starts_with(".git/") || *p == ".git"), "{paths:?}");
+    let hits = sb.search(r"fn \w+\(\)", "src", 10).await.unwrap();
+    assert_eq!(hits.hits.len(), 1);
+    assert_eq!((hits.hits[0].path.as_str(), hits.hits[0].line), ("src/lib.rs", 1));
+}
+
+#[tokio::test]
+async fn a_hard_link_to_a_host_file_cannot_be_made_or_written_through() {
+    let env = TestEnv::new();
+    let (repo, spec) = fixture(&env, "hardlink");
+    let sb = local(spec).await;
+    let pack = repo.join(".git/HEAD");
+    let out = run(
+        sb.as_ref(),
+        &format!("ln {} head-link && echo LINKED; ln /etc/hostname h2 && echo LINKED2; true", pack.display()),
+    )
+    .await;
+    assert!(!out.stdout.contains("LINKED"), "{out:?}");
+}
+
+#[tokio::test]
+async fn the_home_given_to_vibe_and_its_ssh_keys_are_invisible() {
+    let env = TestEnv::new();
+    let home = env.root().join("home");
+    std::fs::create_dir_all(home.join(".ssh")).unwrap();
+    std::fs::write(home.join(".ssh/id_ed25519"), "PRIVATE-KEY-MATERIAL").unwrap();
+    std::fs::create_dir_all(env.vibe_home()).unwrap();
+    std::fs::write(env.vibe_home().join("vibe.db"), "DATABASE-CONTENT").unwrap();
+    let (_repo, mut spec) = fixture(&env, "home");
+    spec.host_env.insert("HOME".into(), home.display().to_string());
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        &format!(
+            "echo HOME=$HOME; ls -A $HOME; cat {h}/.ssh/id_ed25519 ~/.ssh/id_ed25519 {v}/vibe.db /root/.ssh/* 2>&1; ls {h} 2>&1; true",
+            h = home.display(),
+            v = env.vibe_home().display()
+        ),
+    )
+    .await;
+    assert!(out.stdout.contains("HOME=/vibe/home"), "{out:?}");
+    assert!(!out.stdout.contains("PRIVATE-KEY") && !out.stderr.contains("PRIVATE-KEY"), "{out:?}");
+    assert!(!out.stdout.contains("DATABASE") && !out.stderr.contains("DATABASE"), "{out:?}");
+    assert!(out.stdout.contains("No such file"), "{out:?}");
+}
+
+#[tokio::test]
+async fn secrets_of_the_parent_environment_never_enter() {
+    let env = TestEnv::new();
+    let (_repo, mut spec) = fixture(&env, "secrets");
+    spec.policy.env.insert("CARGO_TERM_COLOR".into(), "never".into());
+    let sb = local(spec).await;
+    let out = run(sb.as_ref(), "env; cat /proc/1/environ | tr '\\0' '\\n'").await;
+    assert!(out.success(), "{out:?}");
+    for leak in ["sandboxleak", "GITHUB_TOKEN", "OPENAI_API_KEY", "E2B_API_KEY", "SUPABASE_KEY", "AWS_SECRET"]
+    {
+        assert!(!out.stdout.contains(leak), "{leak} leaked:\n{}", out.stdout);
+    }
+    assert!(out.stdout.contains("LANG=C.UTF-8"), "{}", out.stdout);
+    assert!(out.stdout.contains("CARGO_TERM_COLOR=never"), "{}", out.stdout);
+    // The test process's own environment (with whatever it holds) is not passed either.
+    let mut req = sh("echo ${VIBE_PARENT_ONLY:-absent}");
+    req.env.insert("EXTRA".into(), "1".into());
+    let out = sb.run(req, None, None).await.unwrap();
+    assert_eq!(out.stdout.trim(), "absent");
+}
+
+#[tokio::test]
+async fn loopback_services_of_the_host_are_unreachable_unless_the_policy_allows_network() {
+    let env = TestEnv::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let probe = format!(
+        "if bash -c 'echo hello > /dev/tcp/127.0.0.1/{port}'; then echo CONNECTED; else echo REFUSED; fi"
+    );
+
+    let (_repo, spec) = fixture(&env, "net-off");
+    let sb = local(spec).await;
+    let out = run(sb.as_ref(), &probe).await;
+    assert!(out.stdout.contains("REFUSED"), "{out:?}");
+    assert!(listener.accept().is_err(), "no connection may arrive");
+
+    let (_repo, mut spec) = fixture(&env, "net-on");
+    spec.policy.network = true;
+    let sb = local(spec).await;
+    let out = run(sb.as_ref(), &probe).await;
+    assert!(out.stdout.contains("CONNECTED"), "{out:?}");
+    assert!(listener.accept().is_ok(), "the allowed connection arrived");
+}
+
+#[tokio::test]
+async fn a_process_flood_hits_the_process_limit() {
+    let env = TestEnv::new();
+    let (_repo, mut spec) = fixture(&env, "nproc");
+    spec.policy.max_processes = 40;
+    spec.policy.command_timeout = Duration::from_secs(30);
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "ok=0; for i in $(seq 1 120); do (sleep 4801 &) 2>/dev/null && ok=$((ok+1)); done; \
+         echo ok=$ok",
+    )
+    .await;
+    let started: u32 = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("ok="))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{out:?}"));
+    assert!(started < 40, "{started} background processes under a limit of 40: {out:?}");
+    assert!(processes_with("sleep 4801").is_empty(), "{:?}", processes_with("sleep 4801"));
+}
+
+#[tokio::test]
+async fn a_fork_bomb_is_bounded_and_killed_with_its_tree() {
+    let env = TestEnv::new();
+    let (_repo, mut spec) = fixture(&env, "bomb");
+    spec.policy.max_processes = 64;
+    spec.policy.command_timeout = Duration::from_secs(3);
+    let sb = local(spec).await;
+    let out =
+        run(sb.as_ref(), "vibebomb4802() { vibebomb4802 | vibebomb4802 & }; vibebomb4802; sleep 100").await;
+    assert!(!out.success(), "{out:?}");
+    assert!(processes_with("vibebomb4802").is_empty(), "{:?}", processes_with("vibebomb4802"));
+    // The sandbox still works afterwards.
+    assert!(run(sb.as_ref(), "true").await.success());
+}
+
+#[tokio::test]
+async fn a_command_that_never_ends_is_killed_by_the_timeout() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "timeout");
+    let sb = local(spec).await;
+    let mut req = sh("echo started; sleep 4803; echo never");
+    req.timeout = Some(Duration::from_secs(1));
+    let out = sb.run(req, None, None).await.unwrap();
+    assert!(out.timed_out && !out.cancelled, "{out:?}");
+    assert_eq!(out.exit_code, None);
+    assert!(out.stdout.contains("started") && !out.stdout.contains("never"), "{out:?}");
+    assert!(processes_with("sleep 4803").is_empty());
+}
+
+#[tokio::test]
+async fn daemonised_children_die_with_the_command() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "daemon");
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "setsid sleep 4804 > /dev/null 2>&1 & nohup sleep 4805 > /dev/null 2>&1 & echo detached",
+    )
+    .await;
+    assert!(out.success() && out.stdout.contains("detached"), "{out:?}");
+    assert!(processes_with("sleep 4804").is_empty(), "{:?}", processes_with("sleep 4804"));
+    assert!(processes_with("sleep 4805").is_empty(), "{:?}", processes_with("sleep 4805"));
+}
+
+#[tokio::test]
+async fn cancel_kills_the_whole_tree_and_streams_what_came_before() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "cancel");
+    let sb = local(spec).await;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let seen = Arc::new(Mutex::new(String::new()));
+    let (seen2, tx2) = (seen.clone(), Arc::new(tx));
+    let tx3 = tx2.clone();
+    let sink: sandbox::OutputSink = Arc::new(move |chunk: sandbox::OutputChunk| {
+        seen2.lock().unwrap().push_str(&chunk.text);
+        if chunk.text.contains("ready") {
+            let _ = tx3.send(true);
+        }
+    });
+    let out =
+        sb.run(sh("setsid sleep 4806 & sleep 4807 & echo ready; wait"), Some(sink), Some(rx)).await.unwrap();
+    assert!(out.cancelled && !out.timed_out, "{out:?}");
+    assert!(seen.lock().unwrap().contains("ready"));
+    assert!(processes_with("sleep 4806").is_empty(), "{:?}", processes_with("sleep 4806"));
+    assert!(processes_with("sleep 4807").is_empty());
+    drop(tx2);
+}
+
+#[tokio::test]
+async fn large_output_is_capped_with_head_and_tail() {
+    let env = TestEnv::new();
+    let (_repo, mut spec) = fixture(&env, "output");
+    spec.policy.max_output_bytes = 1000;
+    let sb = local(spec).await;
+    let out = run(sb.as_ref(), "seq 1 100000").await;
+    assert!(out.truncated);
+    assert!(out.stdout.starts_with("1\n2\n3\n"), "{}", &out.stdout[..20]);
+    assert!(out.stdout.ends_with("99999\n100000\n"));
+    assert!(out.stdout.contains("bytes omitted"));
+    assert!(out.stdout.len() < 1100);
+}
+
+#[tokio::test]
+async fn a_sandbox_reopens_from_its_directory_with_its_changes() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "reopen");
+    let dir = spec.dir.clone();
+    let sb = local(spec).await;
+    sb.write("notes.md", b"step 1 done\n").await.unwrap();
+    let base = sb.base_commit().to_string();
+    drop(sb);
+    let sb = sandbox::reopen(dir).await.unwrap();
+    assert_eq!(sb.base_commit(), base);
+    assert_eq!(sb.read("notes.md").await.unwrap(), b"step 1 done\n");
+    let out = run(sb.as_ref(), "env").await;
+    assert!(!out.stdout.contains("sandboxleak"));
+}
+
+#[tokio::test]
+async fn the_none_backend_runs_unisolated_with_a_warning() {
+    let env = TestEnv::new();
+    let (repo, spec) = fixture(&env, "none");
+    let (sb, warnings) = sandbox::create(Backend::None, spec).await.unwrap();
+    assert_eq!(sb.backend(), "none");
+    assert!(warnings[0].message.contains("without a sandbox"), "{warnings:?}");
+    let out = run(sb.as_ref(), "echo changed > README.md; env").await;
+    assert!(out.success());
+    assert!(!out.stdout.contains("sandboxleak"));
+    assert_eq!(std::fs::read_to_string(repo.join("README.md")).unwrap(), "# demo\n");
+}
