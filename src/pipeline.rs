@@ -149,6 +149,7 @@ pub async fn run(
         allow_dirty: req.allow_dirty,
         no_pr: req.no_pr,
         draft: req.draft,
+        pr_base: req.base.clone(),
     };
     let job_id = create_job(config, &clock, &mut store, &spec)?;
     let _ = events.send(Event::JobCreated { job_id: job_id.clone(), plan_id: spec.plan_id.clone() });

@@ -97,6 +97,9 @@ pub struct JobSpec {
     pub no_pr: bool,
     /// Open the pull request as a draft.
     pub draft: bool,
+    /// Branch the pull request targets (`--base`; default: the repository's default branch).
+    #[serde(default)]
+    pub pr_base: Option<String>,
 }
 
 /// The verdict on one acceptance criterion.
@@ -150,6 +153,7 @@ pub struct JobResult {
     /// Verdict per acceptance criterion.
     pub criteria: Vec<CriterionResult>,
     /// The testing strategy's checks.
+    #[serde(rename = "tests", alias = "checks")]
     pub checks: Vec<CheckResult>,
     /// Per-file line counts.
     pub files: Vec<FileStat>,
@@ -267,6 +271,11 @@ impl Journal {
     /// The store.
     pub fn store(&mut self) -> &mut Store {
         &mut self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     /// Now, as stored.

@@ -270,11 +270,64 @@ impl Work {
             lines_added: done.lines_added,
             lines_removed: done.lines_removed,
         })?;
-        self.result.branch = Some(done.branch);
-        self.result.commit_sha = Some(done.sha);
+        self.result.branch = Some(done.branch.clone());
+        self.result.commit_sha = Some(done.sha.clone());
         self.result.files_changed = done.files_changed;
         self.result.lines_added = done.lines_added;
         self.result.lines_removed = done.lines_removed;
+        // Record the commit now: the pull request is built from the job record.
+        let result_json = serde_json::to_string(&self.result).ok();
+        let now = cx.journal.now();
+        cx.journal.store().change_job(&job_id, &now, |j| {
+            j.branch_name = Some(done.branch.clone());
+            j.commit_sha = Some(done.sha.clone());
+            j.result_json = result_json.clone();
+            Some(Vec::new())
+        })?;
+        self.pull_request(cx, &job_id).await
+    }
+
+    /// Pushes the branch and opens the pull request, unless `--no-pr` or GitHub is not set
+    /// up; then it says how to open it later. A finished job never fails here.
+    async fn pull_request(&mut self, cx: &mut StageCx<'_>, job_id: &str) -> Result<(), JobError> {
+        use crate::github::pr;
+        let short = job_id.get(..8).unwrap_or(job_id);
+        let later = pr::later_command(short);
+        let skipped = |reason: String, how: String| JobEvent::PullRequestSkipped { reason, how };
+        let event = if self.spec.no_pr {
+            skipped("--no-pr was given".into(), format!("open it later with `{later}`"))
+        } else {
+            match pr::readiness(&self.config, &self.spec.repo) {
+                pr::Readiness::NotReady { reason, how_to_later } => {
+                    skipped(reason, how_to_later.replace("<JOB_ID>", short))
+                }
+                pr::Readiness::Ready { .. } => {
+                    let clock = cx.journal.clock();
+                    let options = pr::PrOptions {
+                        base: self.spec.pr_base.clone(),
+                        draft: self.spec.draft,
+                        repo_path: Some(self.spec.repo.clone()),
+                        ..pr::PrOptions::default()
+                    };
+                    match pr::open_for_job(&self.config, cx.journal.store(), &clock, job_id, options).await {
+                        Ok(rec) => JobEvent::PullRequest { url: rec.pr_url, number: rec.pr_number.max(0) as u64 },
+                        Err(e) => {
+                            let e: crate::error::Error = e.into();
+                            let hint = e.hint.map(|h| format!("{h}; then ")).unwrap_or_default();
+                            skipped(e.message, format!("{hint}open it with `{later}`"))
+                        }
+                    }
+                }
+            }
+        };
+        match &event {
+            JobEvent::PullRequest { url, .. } => self.result.pr_url = Some(url.clone()),
+            JobEvent::PullRequestSkipped { reason, how } => {
+                self.result.pr_hint = Some(format!("no pull request ({reason}): {how}"))
+            }
+            _ => {}
+        }
+        cx.journal.emit(event)?;
         Ok(())
     }
 

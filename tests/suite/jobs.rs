@@ -109,7 +109,7 @@ fn finished_job(env: &TestEnv, id: &str, passed: bool) {
     let result = serde_json::json!({
         "summary": "Added two().",
         "criteria": [{"id": "AC1", "description": "two() returns 2", "holds": passed, "evidence": "`cargo test` exited 0"}],
-        "checks": [],
+        "tests": [],
         "files": [{"path": "src/lib.rs", "added": 3, "removed": 0}],
         "files_changed": 1, "lines_added": 3, "lines_removed": 0, "tokens": 1234, "cost_usd": null,
         "passed": passed, "branch": passed.then_some("vibe/cccc0000-add-two"), "commit_sha": null,
