@@ -112,6 +112,10 @@ pub enum JobEvent {
     Warning { message: String },
     /// The agent started a plan step.
     Step { n: u32, of: u32, title: String },
+    /// The agent completed a plan step.
+    StepDone { n: u32, of: u32, summary: String },
+    /// The sandbox refused a tool call (an attempted escape or a forbidden path).
+    Refused { tool: String, reason: String },
     /// The agent called a tool.
     ToolCall { tool: String, summary: String },
     /// A tool call's outcome.
@@ -144,6 +148,8 @@ impl JobEvent {
             JobEvent::SandboxReady { .. } => "sandbox_ready",
             JobEvent::Warning { .. } => "warning",
             JobEvent::Step { .. } => "step",
+            JobEvent::StepDone { .. } => "step_done",
+            JobEvent::Refused { .. } => "refused",
             JobEvent::ToolCall { .. } => "tool_call",
             JobEvent::ToolResult { .. } => "tool_result",
             JobEvent::Command { .. } => "command",

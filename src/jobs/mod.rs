@@ -349,6 +349,7 @@ pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, 
     let Some(reason) = liveness::orphan_reason(&job, clock.now()) else {
         return Ok(job);
     };
+    reap(store, id);
     let now = clock.now_ts();
     let changed = store.change_job(id, &now, |j| {
         // Re-check inside the transaction: another process may have moved it already.
@@ -364,6 +365,14 @@ pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, 
     match changed {
         Some((job, _)) => Ok(job),
         None => Ok(store.job(id)?),
+    }
+}
+
+/// Kills what still runs in the sandbox copy of a job nobody runs any more.
+fn reap(store: &Store, id: &str) {
+    // The copy lives beside the database: `<home>/jobs/<id>/sandbox`.
+    if let Some(home) = store.path().parent() {
+        liveness::kill_leftovers(&Artifacts::new(&home.join("jobs"), id).dir.join("sandbox"));
     }
 }
 

@@ -160,7 +160,7 @@ impl Work {
     }
 
     async fn agent(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
-        let report = super::agent_bridge::run(&self.config, &self.spec, self.sandbox()?, cx).await?;
+        let report = super::agent_bridge::run(&self.config, &self.spec, &self.art, self.sandbox()?, cx).await?;
         self.art.write_json(&self.art.agent(), &report)?;
         let diff = self.sandbox()?.diff().await.map_err(stage_err)?;
         self.art.write(&self.art.patch(), diff.patch.as_bytes())?;

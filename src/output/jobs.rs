@@ -134,6 +134,8 @@ pub fn describe_job(event: &JobEvent) -> Option<String> {
         }
         JobEvent::Warning { message } => format!("  warning: {message}"),
         JobEvent::Step { n, of, title } => format!("  step {n}/{of}: {title}"),
+        JobEvent::StepDone { n, of, summary } => format!("  step {n}/{of} done: {}", first_line(summary)),
+        JobEvent::Refused { tool, reason } => format!("  refused {tool}: {reason}"),
         JobEvent::ToolCall { tool, summary } => format!("  → {tool} {summary}"),
         JobEvent::ToolResult { ok: false, tool, summary } => format!("    {tool} failed: {summary}"),
         JobEvent::ToolResult { .. } => return None,

@@ -7,6 +7,7 @@ mod llm;
 
 // jobs, sandbox, agent
 mod jobs;
+mod run;
 mod sandbox;
 
 // GitHub
