@@ -65,7 +65,22 @@ pub fn orphan_reason(job: &JobRecord, now: OffsetDateTime) -> Option<String> {
 /// Returns how many were killed.
 pub fn kill_leftovers(dir: &std::path::Path) -> usize {
     let Ok(dir) = std::fs::canonicalize(dir) else { return 0 };
+    let mut killed = 0;
+    // Dying parents re-parent their children meanwhile: scan until a pass finds nothing.
+    for _ in 0..50 {
+        let found = scan_and_kill(&dir);
+        if found == 0 {
+            break;
+        }
+        killed += found;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    killed
+}
+
+fn scan_and_kill(dir: &std::path::Path) -> usize {
     let needle = dir.display().to_string();
+    let prefix = format!("{needle}/");
     let me = std::process::id();
     let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
     let mut killed = 0;
@@ -74,11 +89,16 @@ pub fn kill_leftovers(dir: &std::path::Path) -> usize {
         if pid == me {
             continue;
         }
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().next()) == Some("Z");
+        if zombie {
+            continue;
+        }
         let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        let named = cmdline.split(|b| *b == 0).any(|arg| {
-            std::str::from_utf8(arg).is_ok_and(|a| a == needle || a.starts_with(&format!("{needle}/")))
-        });
-        let inside = std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(&dir));
+        let named = cmdline
+            .split(|b| *b == 0)
+            .any(|arg| std::str::from_utf8(arg).is_ok_and(|a| a == needle || a.starts_with(&prefix)));
+        let inside = std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(dir));
         if named || inside {
             if let Ok(pid) = libc::pid_t::try_from(pid) {
                 // SAFETY: plain kill(2) on a pid read from /proc.

@@ -252,7 +252,7 @@ fn wait_until(what: &str, f: impl Fn() -> bool) {
 #[test]
 fn a_job_killed_mid_command_is_interrupted_and_resumes_to_done_without_losing_events() {
     let w = world();
-    let sleeper = "sleep 4141";
+    let sleeper = &format!("sleep 41{}", std::process::id());
     w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
     w.server.push_tool_call("run_command", json!({"command": sleeper}));
     // After the resume, the conversation continues from the checkpoint of the first turn.
@@ -309,7 +309,7 @@ fn a_job_killed_mid_command_is_interrupted_and_resumes_to_done_without_losing_ev
 #[test]
 fn cancel_from_another_process_kills_the_sandboxed_tree() {
     let w = world();
-    let sleeper = "sleep 4242";
+    let sleeper = &format!("sleep 42{}", std::process::id());
     w.server.push_tool_call("run_command", json!({"command": format!("{sleeper} & {sleeper}; wait")}));
     let plan = w.plan.to_str().unwrap().to_string();
     let (mut child, job_id, _) =
@@ -324,4 +324,69 @@ fn cancel_from_another_process_kills_the_sandboxed_tree() {
     assert_eq!(statuses(&shown), ["provisioning", "running", "cancelled"]);
     assert_log_is_gap_free(&shown);
     assert!(!w.env.vibe_home().join("jobs").join(&job_id).join("sandbox").exists());
+}
+
+#[test]
+fn detach_returns_the_job_id_at_once_and_watch_follows_it_from_another_process() {
+    let w = world();
+    script_success(&w.server, "hello\n");
+    let plan = w.plan.to_str().unwrap().to_string();
+    let out = w.env.ok(&["run", "--plan", &plan, "--yes", "--no-pr", "--detach", "--json"]);
+    let detached: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(detached["type"], "detached");
+    let id = detached["job_id"].as_str().unwrap().to_string();
+
+    let out = w.env.vibe().args(["jobs", "watch", &id[..8], "--json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let seqs: Vec<i64> = lines.iter().filter(|l| l["type"] == "job").map(|l| l["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    assert_eq!(lines.last().unwrap()["type"], "finished");
+    assert_eq!(lines.last().unwrap()["status"], "done");
+    let shown = job_json(&w.env, &id);
+    assert_eq!(seqs.len(), shown["events"].as_array().unwrap().len(), "watch missed events");
+    assert_ne!(shown["job"]["pid"].as_i64(), None);
+    assert!(w.env.vibe_home().join("jobs").join(&id).join("job.log").exists());
+    let progress: Value = serde_json::from_str(&w.env.ok(&["jobs", "progress", &id[..8], "--json"])).unwrap();
+    assert_eq!(progress["percent"], 100);
+}
+
+#[test]
+fn two_jobs_at_once_do_not_interfere() {
+    let w = world();
+    let other_repo = w.env.git_repo("other");
+    let other_server = OpenAiServer::start();
+    script_success(&w.server, "hello\n");
+    script_success(&other_server, "hello there\n");
+    let plan = w.plan.to_str().unwrap().to_string();
+    let spawn = |repo: &Path, base_url: String| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+            .env_clear()
+            .envs(&w.env.env)
+            .env("OPENAI_BASE_URL", base_url)
+            .current_dir(repo)
+            .args(["run", "--plan", &plan, "--yes", "--no-pr", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(&w.repo, w.server.base_url());
+    let b = spawn(&other_repo, other_server.base_url());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let jobs = store.recent_jobs(10, None).unwrap();
+    assert_eq!(jobs.len(), 2);
+    for (repo, text) in [(&w.repo, "hello\n"), (&other_repo, "hello there\n")] {
+        let job = jobs.iter().find(|j| j.repo_path.as_deref() == Some(repo.to_str().unwrap())).unwrap();
+        assert_eq!(job.status, "done");
+        let branch = job.branch_name.clone().unwrap();
+        assert_eq!(git(repo, &["show", &format!("{branch}:hello.txt")]), text);
+        let shown = job_json(&w.env, &job.id);
+        assert_log_is_gap_free(&shown);
+        assert!(shown["events"].as_array().unwrap().iter().all(|e| e["job_id"] == job.id.as_str()));
+    }
 }
