@@ -59,6 +59,25 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     // ── model layer: crs, plan, context ──
+    /// Write a change request spec (CRS) for a change described in plain words.
+    #[command(after_help = "Examples:\n  vibe crs \"add a --verbose flag\"\n  \
+                            vibe crs \"add a --verbose flag\" --out crs.md\n  \
+                            vibe crs \"add a --verbose flag\" --json")]
+    Crs(CrsArgs),
+
+    /// Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  vibe plan \"add rate limiting to the login route\"\n  \
+                      vibe plan --crs crs.json\n  vibe plan --crs 0193c1e2\n  vibe plan show 0193c1e2\n  \
+                      vibe plan list --limit 5"
+    )]
+    Plan(PlanArgs),
+
+    /// Show the repository context a CRS or plan request would send for a prompt, and why.
+    #[command(after_help = "Examples:\n  vibe context \"add rate limiting to the login route\"\n  \
+                            vibe context \"add rate limiting\" --explain\n  vibe context \"…\" --tokens 4000 --json")]
+    Context(ContextArgs),
 
     // ── jobs: run, jobs ──
     /// The whole pipeline: CRS, plan, review, then a job that commits on a new branch.
@@ -350,6 +369,66 @@ pub enum JobsCommand {
     },
 }
 
+// ── model layer: argument types ──
+
+/// `vibe crs`
+#[derive(Debug, Args)]
+pub struct CrsArgs {
+    /// The change, in plain words.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: String,
+    /// Also write the CRS to FILE: `.json` for JSON, `.md` for markdown.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `vibe plan`
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(subcommand)]
+    pub action: Option<PlanCommand>,
+    /// The change, in plain words (a CRS is made first).
+    #[arg(value_name = "PROMPT", required_unless_present = "crs")]
+    pub prompt: Option<String>,
+    /// Plan for this CRS instead: a JSON file (from `vibe crs --out x.json`) or a CRS id.
+    #[arg(long, value_name = "FILE|ID", conflicts_with = "prompt")]
+    pub crs: Option<String>,
+    /// Also write the plan to FILE: `.json` for JSON, `.md` for markdown.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// `vibe plan show|list`
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Show a recorded plan with its CRS.
+    #[command(after_help = "Examples:\n  vibe plan show 0193c1e2\n  vibe plan show 0193c1e2 --json")]
+    Show {
+        /// Plan id (or a unique prefix).
+        id: String,
+    },
+    /// Recorded plans, newest first.
+    #[command(after_help = "Examples:\n  vibe plan list\n  vibe plan list --status draft --limit 5")]
+    List {
+        #[command(flatten)]
+        filter: ListFilter,
+    },
+}
+
+/// `vibe context`
+#[derive(Debug, Args)]
+pub struct ContextArgs {
+    /// The change, in plain words.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: String,
+    /// Explain the choice: every file with its score, the reasons and token counts.
+    #[arg(long)]
+    pub explain: bool,
+    /// Token budget (default: context.max_tokens).
+    #[arg(long, value_name = "N")]
+    pub tokens: Option<usize>,
+}
+
 // ── GitHub: argument types ──
 
 /// `vibe login`
@@ -446,7 +525,8 @@ pub enum GhCommand {
     )]
     Commits {
         /// Repository (URL or owner/repo).
-        repo: String,
+        #[arg(value_name = "REPO")]
+        repository: String,
         /// Branch (default: the repository's default branch).
         #[arg(long)]
         branch: Option<String>,
@@ -460,7 +540,8 @@ pub enum GhCommand {
     )]
     Contents {
         /// Repository (URL or owner/repo).
-        repo: String,
+        #[arg(value_name = "REPO")]
+        repository: String,
         /// Path in the repository (default: the root).
         path: Option<String>,
         /// Branch, tag or commit (default: the default branch).

@@ -210,9 +210,10 @@ pub static KEYS: &[Key] = &[
         "github.keyring",
         &["VIBE_KEYRING"],
         Some("os"),
-        Kind::OneOf(&["os", "file"]),
-        "where `vibe login` keeps the token: os (the OS keyring) or file (an isolated plain-text \
-         store inside VIBE_HOME, for tests and throw-away environments only)",
+        Kind::OneOf(&["os", "file", "none"]),
+        "where `vibe login` keeps the token: os (the OS keyring), none (nowhere: only GITHUB_TOKEN / \
+         GH_TOKEN count), or file (an isolated plain-text store inside VIBE_HOME, for tests and \
+         throw-away environments only)",
     ),
     key(
         "github.wait_cap_ms",

@@ -15,11 +15,13 @@
 //! - [`git`]: the user's repository: base commit, clean check, branch + commit of a result.
 
 // Model layer: llm, context, crs, plan.
+pub mod context;
 pub mod crs;
 pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
+pub mod agent;
 pub mod event;
 pub mod git;
 pub mod jobs;

@@ -99,13 +99,16 @@ pub async fn run(
     let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
     check_backend(req.sandbox)?;
 
-    let change = match req.start.clone() {
+    let mut change = match req.start.clone() {
         Start::Plan(change) => *change,
-        Start::Prompt(prompt) => generate(config, clock, &req.repo, &prompt, &events).await?,
+        Start::Prompt(prompt) => generate(config, clock, &prompt, &events).await?,
     };
 
     // Review.
     let mut store = Store::open(&config.db_path())?;
+    // Ids from a plan file written on another machine mean nothing here.
+    change.plan_id = change.plan_id.filter(|id| store.plan(id).is_ok());
+    change.crs_id = change.crs_id.filter(|id| store.crs(id).is_ok());
     let review_id = change.plan_id.clone().unwrap_or_else(|| "file".into());
     match req.review {
         Review::Approved => {}
@@ -123,14 +126,14 @@ pub async fn run(
             let _ = events.send(Event::StageStarted { stage: Stage::Review });
             let _ = events.send(Event::ApprovalNeeded { plan_id: review_id.clone() });
             if !matches!(ops.recv().await, Some(Op::Approve)) {
-                if let Some(id) = change.plan_id.as_deref().filter(|id| store.plan(id).is_ok()) {
+                if let Some(id) = change.plan_id.as_deref() {
                     store.set_plan_status(id, "rejected", &clock.now_ts())?;
                 }
                 return Ok(Outcome::Rejected { plan_id: change.plan_id.clone() });
             }
         }
     }
-    if let Some(id) = change.plan_id.as_deref().filter(|id| store.plan(id).is_ok()) {
+    if let Some(id) = change.plan_id.as_deref() {
         store.set_plan_status(id, "approved", &clock.now_ts())?;
     }
     let _ = events.send(Event::PlanApproved { plan_id: review_id });
@@ -282,24 +285,43 @@ fn plan_from_file(path: &Path) -> Result<PlannedChange, Error> {
     let plan_v = pick("plan").ok_or_else(|| bad("no `plan` field".into()))?;
     let crs: Crs = serde_json::from_value(crs_v).map_err(|e| bad(format!("crs: {e}")))?;
     let plan: Plan = serde_json::from_value(plan_v).map_err(|e| bad(format!("plan: {e}")))?;
-    let id_of = |key: &str| {
-        doc.get(key)
-            .and_then(|v| v.get("id"))
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-            .or_else(|| doc.get(format!("{key}_id")).and_then(|v| v.as_str()).map(str::to_string))
-    };
-    Ok(PlannedChange { crs_id: id_of("crs"), crs, plan_id: id_of("plan"), plan })
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    // `vibe plan --json` writes {id, crs_id, plan, crs, record}.
+    let plan_id = text(doc.get("plan_id")).or_else(|| text(doc.get("id")));
+    let crs_id = text(doc.get("crs_id")).or_else(|| text(doc.get("record").and_then(|r| r.get("crs_id"))));
+    Ok(PlannedChange { crs_id, crs, plan_id, plan })
 }
 
 async fn generate(
     config: &Config,
     clock: Clock,
-    repo: &Path,
     prompt: &str,
     events: &UnboundedSender<Event>,
 ) -> Result<PlannedChange, Error> {
+    let client = crate::llm::Client::new(&config.model)?;
+    let mut store = Store::open(&config.db_path())?;
     let _ = events.send(Event::StageStarted { stage: Stage::Crs });
-    let _ = (config, clock, repo, prompt);
-    Err(Error::failure("generation"))
+    let crs = crate::crs::generate(&client, config, &mut store, &clock, prompt, None).await?;
+    let _ = events.send(Event::CrsReady {
+        crs_id: crs.record.id.clone(),
+        summary: crs.crs.summary.clone(),
+        criteria: crs.crs.acceptance_criteria.len(),
+        tokens: crs.usage.total(),
+    });
+    let _ = events.send(Event::StageStarted { stage: Stage::Plan });
+    let plan = crate::plan::generate(&client, config, &mut store, &clock, &crs.record, None).await?;
+    let _ = events.send(Event::PlanReady {
+        plan_id: plan.record.id.clone(),
+        summary: plan.plan.summary.clone(),
+        steps: plan.plan.steps.len(),
+        complexity: plan.plan.complexity.as_str().to_string(),
+        confidence: plan.plan.confidence,
+        tokens: plan.usage.total(),
+    });
+    Ok(PlannedChange {
+        crs_id: Some(crs.record.id),
+        crs: crs.crs,
+        plan_id: Some(plan.record.id),
+        plan: plan.plan,
+    })
 }

@@ -12,9 +12,11 @@ use crate::github::{host_of, url, Client, GithubError, RepoRef};
 pub fn run(ctx: &Ctx, cmd: GhCommand) -> Result<(), Error> {
     match cmd {
         GhCommand::ParseUrl { url } => parse_url(ctx, &url),
-        GhCommand::Commits { repo, branch, limit } => commits(ctx, &repo, branch.as_deref(), limit),
-        GhCommand::Contents { repo, path, git_ref } => {
-            contents(ctx, &repo, path.as_deref().unwrap_or(""), git_ref.as_deref())
+        GhCommand::Commits { repository, branch, limit } => {
+            commits(ctx, &repository, branch.as_deref(), limit)
+        }
+        GhCommand::Contents { repository, path, git_ref } => {
+            contents(ctx, &repository, path.as_deref().unwrap_or(""), git_ref.as_deref())
         }
     }
 }

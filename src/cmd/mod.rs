@@ -11,6 +11,9 @@ use crate::output::Output;
 use crate::store::Store;
 
 // model layer
+mod context;
+mod crs;
+mod plan;
 
 // jobs
 mod jobs;
@@ -86,6 +89,9 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
     let ctx = Ctx { clock: Clock::from_env(&inputs.env), config, global: cli.global, out };
     match cli.command {
         // model layer
+        Command::Crs(args) => crs::run(&ctx, &args),
+        Command::Plan(args) => plan::run(&ctx, &args),
+        Command::Context(args) => context::run(&ctx, &args),
 
         // jobs
         Command::Run(args) => run::run(&ctx, args),

@@ -1,5 +1,6 @@
-//! The change request spec (CRS): what must change and how we know it is done. Domain types
-//! only; generation lives beside them and talks to the model through `llm`.
+//! The change request spec (CRS): what must change and how we know it is done. The types are
+//! here; [`schema`] holds its JSON Schema and checks, [`generate()`] makes and records one
+//! through [`crate::llm`], [`to_markdown`] renders it.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,3 +35,11 @@ pub struct AcceptanceCriterion {
     /// How to check it (a command, a test, an observation).
     pub verification: String,
 }
+
+mod generate;
+mod render;
+pub mod schema;
+
+pub use generate::{generate, load, CrsOutcome};
+pub(crate) use generate::{tokens_i64, Owner};
+pub use render::to_markdown;

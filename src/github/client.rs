@@ -407,7 +407,11 @@ impl Client {
             p.push_str("?ref=");
             p.push_str(&encode(rf));
         }
-        let what = if path.is_empty() { r.full_name() } else { format!("{path} in {}", r.full_name()) };
+        let what = if path.is_empty() {
+            format!("repository {}", r.full_name())
+        } else {
+            format!("{path} in {}", r.full_name())
+        };
         let value: Value = self.get(&p, &what).await?;
         if value.is_array() {
             let entries: Vec<Entry> = serde_json::from_value(value)

@@ -130,14 +130,6 @@ pub async fn open(
     clock: &Clock,
     opts: PrOptions,
 ) -> GithubResult<Opened> {
-    let repo_path = match &opts.repo_path {
-        Some(p) => p.clone(),
-        None => config.repo.clone().ok_or_else(|| GithubError::Local {
-            message: "not inside a git repository".into(),
-            hint: "run vibe inside a git repository, or pass --repo PATH".into(),
-        })?,
-    };
-    let upstream = upstream_of(config, &repo_path)?;
     let job = match &opts.job_id {
         Some(id) => {
             let full = store.resolve_id(crate::store::Table::Jobs, id)?;
@@ -145,6 +137,15 @@ pub async fn open(
         }
         None => None,
     };
+    let job_repo = job.as_ref().and_then(|j| j.repo_path.clone()).map(PathBuf::from).filter(|p| p.is_dir());
+    let repo_path = match opts.repo_path.clone().or(job_repo) {
+        Some(p) => p,
+        None => config.repo.clone().ok_or_else(|| GithubError::Local {
+            message: "not inside a git repository".into(),
+            hint: "run vibe inside a git repository, or pass --repo PATH".into(),
+        })?,
+    };
+    let upstream = upstream_of(config, &repo_path)?;
     let branch = match opts.branch.clone().or_else(|| job.as_ref().and_then(|j| j.branch_name.clone())) {
         Some(b) => b,
         None => push::current_branch(&repo_path)?.ok_or_else(|| GithubError::Local {
@@ -185,11 +186,11 @@ pub async fn open(
 
     let title = match opts.title.clone() {
         Some(t) => t,
-        None => default_title(store, job.as_ref(), &repo_path, &branch)?,
+        None => default_title(config, store, job.as_ref(), &repo_path, &branch)?,
     };
     let body = match (&opts.body, &job) {
         (Some(b), _) => b.clone(),
-        (None, Some(j)) => render_body(&body_input(store, j)?),
+        (None, Some(j)) => render_body(&body_input(config, store, j)?),
         (None, None) => "Opened with vibe.".to_string(),
     };
     let body = super::scrub(&body, token.secret.expose());
@@ -297,9 +298,15 @@ pub fn record_pull(
     })?)
 }
 
-fn default_title(store: &Store, job: Option<&JobRecord>, repo: &Path, branch: &str) -> GithubResult<String> {
+fn default_title(
+    config: &Config,
+    store: &Store,
+    job: Option<&JobRecord>,
+    repo: &Path,
+    branch: &str,
+) -> GithubResult<String> {
     if let Some(j) = job {
-        if let Some(s) = crs_of(store, j).map(|c| c.summary).filter(|s| !s.trim().is_empty()) {
+        if let Some(s) = crs_of(config, store, j).map(|c| c.summary).filter(|s| !s.trim().is_empty()) {
             return Ok(first_line(&s, 72));
         }
     }
@@ -317,10 +324,18 @@ fn first_line(s: &str, max: usize) -> String {
     }
 }
 
-fn crs_of(store: &Store, job: &JobRecord) -> Option<crate::crs::Crs> {
-    let plan = store.plan(job.plan_id.as_deref()?).ok()?;
-    let crs = store.crs(plan.crs_id.as_deref()?).ok()?;
-    serde_json::from_str(&crs.crs_json).ok()
+/// The job's CRS: through its plan record, else from the job's `spec.json` artifact.
+fn crs_of(config: &Config, store: &Store, job: &JobRecord) -> Option<crate::crs::Crs> {
+    let from_store = || {
+        let plan = store.plan(job.plan_id.as_deref()?).ok()?;
+        let crs = store.crs(plan.crs_id.as_deref()?).ok()?;
+        serde_json::from_str(&crs.crs_json).ok()
+    };
+    from_store().or_else(|| {
+        let text = std::fs::read_to_string(config.jobs_dir().join(&job.id).join("spec.json")).ok()?;
+        let spec: Value = serde_json::from_str(&text).ok()?;
+        serde_json::from_value(spec.get("crs")?.clone()).ok()
+    })
 }
 
 /// Everything the PR body shows; built from a job and its CRS.
@@ -334,8 +349,16 @@ pub struct BodyInput {
     pub criteria: Vec<CriterionRow>,
     /// Test commands the job ran.
     pub tests: Vec<TestRow>,
-    /// Paths the job changed.
-    pub files_changed: Vec<String>,
+    /// Files the job changed.
+    pub files_changed: Vec<FileRow>,
+}
+
+/// A changed file and its line counts, when known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRow {
+    pub path: String,
+    pub added: Option<u64>,
+    pub removed: Option<u64>,
 }
 
 /// An acceptance criterion and whether the job showed it holds.
@@ -357,11 +380,12 @@ pub struct TestRow {
 
 /// Builds the body input from a job record (its `result_json`) and its CRS.
 ///
-/// Reads from `result_json`: `summary`, `files_changed` (paths, or objects with `path`),
-/// `tests` (objects with `command` and `passed`/`success`/`exit_code`) and `criteria` /
-/// `acceptance` (objects with `id` and `met`/`passed`/`status`, optional `evidence`/`notes`).
-pub fn body_input(store: &Store, job: &JobRecord) -> GithubResult<BodyInput> {
-    let crs = crs_of(store, job);
+/// Reads from `result_json` (the jobs engine's `JobResult`): `summary`, `files` (objects with
+/// `path`, `added`, `removed`; or `files_changed` as a list of paths), `checks` (objects with
+/// `command` and `passed`/`exit_code`) and `criteria` (objects with `id`, `description`,
+/// `holds` (or `met`/`status`) and `evidence`).
+pub fn body_input(config: &Config, store: &Store, job: &JobRecord) -> GithubResult<BodyInput> {
+    let crs = crs_of(config, store, job);
     let result: Value =
         job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
     Ok(body_input_from(&job.id, crs.as_ref(), &result))
@@ -375,11 +399,15 @@ pub fn body_input_from(job_id: &str, crs: Option<&crate::crs::Crs>, result: &Val
     let list = |keys: &[&str]| -> Vec<Value> {
         keys.iter().find_map(|k| result.get(*k).and_then(Value::as_array).cloned()).unwrap_or_default()
     };
-    let files_changed = list(&["files_changed", "files"])
+    let files_changed = list(&["files", "files_changed"])
         .iter()
-        .filter_map(|f| f.as_str().map(str::to_string).or_else(|| text(f, &["path"])))
+        .filter_map(|f| {
+            let path = f.as_str().map(str::to_string).or_else(|| text(f, &["path"]))?;
+            let n = |k: &str| f.get(k).and_then(Value::as_u64);
+            Some(FileRow { path, added: n("added"), removed: n("removed") })
+        })
         .collect();
-    let tests = list(&["tests", "test_results", "test_runs"])
+    let tests = list(&["checks", "tests", "test_results"])
         .iter()
         .filter_map(|t| {
             let command = text(t, &["command", "name"])?;
@@ -482,7 +510,11 @@ pub fn render_body(input: &BodyInput) -> String {
     }
     out.push_str(&format!("\n## Files changed ({})\n\n", input.files_changed.len()));
     for f in &input.files_changed {
-        out.push_str(&format!("- `{}`\n", f.replace('`', "'")));
+        let stats = match (f.added, f.removed) {
+            (Some(a), Some(r)) => format!(" (+{a} −{r})"),
+            _ => String::new(),
+        };
+        out.push_str(&format!("- `{}`{stats}\n", f.path.replace('`', "'")));
     }
     if input.files_changed.is_empty() {
         out.push_str("None recorded.\n");
@@ -524,9 +556,10 @@ mod tests {
     fn body_shows_summary_criteria_tests_files_and_job() {
         let result = serde_json::json!({
             "summary": "ignored when a CRS exists",
-            "files_changed": ["src/health.rs", {"path": "README.md"}],
-            "tests": [{"command": "cargo test", "exit_code": 0}, {"command": "cargo clippy", "passed": false}],
-            "criteria": [{"id": "AC1", "met": true, "evidence": "test health_ok passes"}, {"id": "AC2", "status": "fail"}]
+            "files": [{"path": "src/health.rs", "added": 12, "removed": 1}, {"path": "README.md"}],
+            "files_changed": 2,
+            "checks": [{"command": "cargo test", "exit_code": 0}, {"command": "cargo clippy", "passed": false}],
+            "criteria": [{"id": "AC1", "holds": true, "evidence": "test health_ok passes"}, {"id": "AC2", "status": "fail"}]
         });
         let input = body_input_from("0193c1e2-aaaa", Some(&crs()), &result);
         let body = render_body(&input);
@@ -535,7 +568,7 @@ mod tests {
             "## Summary\n\nAdd a /health route\n\n## Acceptance criteria\n\n| | Criterion | Result | Evidence |\n|---|---|---|---|\n\
              | ✅ | **AC1** GET /health answers 200 | met | test health_ok passes |\n\
              | ❌ | **AC2** documented \\| in README | not met |  |\n\n## Tests run\n\n- `cargo test`: passed\n\
-             - `cargo clippy`: failed\n\n## Files changed (2)\n\n- `src/health.rs`\n- `README.md`\n\n---\nvibe job `0193c1e2-aaaa`\n"
+             - `cargo clippy`: failed\n\n## Files changed (2)\n\n- `src/health.rs` (+12 −1)\n- `README.md`\n\n---\nvibe job `0193c1e2-aaaa`\n"
         );
     }
 

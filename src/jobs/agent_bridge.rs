@@ -97,13 +97,20 @@ pub(super) async fn run(
 }
 
 /// Logs one agent event (or saves the checkpoint it carries).
-fn record(art: &Artifacts, checkpoint: &std::path::Path, cx: &mut StageCx<'_>, ev: AgentEvent) -> Result<(), JobError> {
+fn record(
+    art: &Artifacts,
+    checkpoint: &std::path::Path,
+    cx: &mut StageCx<'_>,
+    ev: AgentEvent,
+) -> Result<(), JobError> {
     let event = match ev {
         AgentEvent::Checkpoint(cp) => return art.write_json(checkpoint, &cp),
         // Live output stays out of the log; the finished command's tail goes in.
         AgentEvent::CommandOutput { .. } => return Ok(()),
         AgentEvent::StepStarted { n, of, title } => JobEvent::Step { n: n as u32, of: of as u32, title },
-        AgentEvent::StepCompleted { n, of, summary } => JobEvent::StepDone { n: n as u32, of: of as u32, summary },
+        AgentEvent::StepCompleted { n, of, summary } => {
+            JobEvent::StepDone { n: n as u32, of: of as u32, summary }
+        }
         AgentEvent::ToolCall { tool, arguments, .. } => {
             JobEvent::ToolCall { tool, summary: crate::sandbox::truncate_middle(&arguments, ARGS_IN_LOG) }
         }

@@ -133,7 +133,8 @@ mod tests {
         let copy = dir.path().join("sandbox/work");
         std::fs::create_dir_all(&copy).unwrap();
         let mut inside = std::process::Command::new("sleep").arg("31").current_dir(&copy).spawn().unwrap();
-        let mut outside = std::process::Command::new("sleep").arg("32").current_dir(dir.path()).spawn().unwrap();
+        let mut outside =
+            std::process::Command::new("sleep").arg("32").current_dir(dir.path()).spawn().unwrap();
         assert_eq!(kill_leftovers(&dir.path().join("sandbox")), 1);
         assert!(inside.wait().unwrap().code().is_none());
         assert!(outside.try_wait().unwrap().is_none());

@@ -160,7 +160,8 @@ impl Work {
     }
 
     async fn agent(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
-        let report = super::agent_bridge::run(&self.config, &self.spec, &self.art, self.sandbox()?, cx).await?;
+        let report =
+            super::agent_bridge::run(&self.config, &self.spec, &self.art, self.sandbox()?, cx).await?;
         self.art.write_json(&self.art.agent(), &report)?;
         let diff = self.sandbox()?.diff().await.map_err(stage_err)?;
         self.art.write(&self.art.patch(), diff.patch.as_bytes())?;
@@ -310,7 +311,9 @@ impl Work {
                         ..pr::PrOptions::default()
                     };
                     match pr::open_for_job(&self.config, cx.journal.store(), &clock, job_id, options).await {
-                        Ok(rec) => JobEvent::PullRequest { url: rec.pr_url, number: rec.pr_number.max(0) as u64 },
+                        Ok(rec) => {
+                            JobEvent::PullRequest { url: rec.pr_url, number: rec.pr_number.max(0) as u64 }
+                        }
                         Err(e) => {
                             let e: crate::error::Error = e.into();
                             let hint = e.hint.map(|h| format!("{h}; then ")).unwrap_or_default();

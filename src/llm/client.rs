@@ -118,7 +118,7 @@ impl Client {
                 Err(Failure::Retry(e, _)) if attempt >= attempts => return Err(e),
                 Err(Failure::Retry(e, wait)) => {
                     let delay = self.backoff(attempt, wait);
-                    tracing::warn!("model request failed ({e}); retrying in {} ms", delay.as_millis());
+                    tracing::info!("model request failed ({e}); retrying in {} ms", delay.as_millis());
                     if let Some(p) = progress {
                         p(StreamProgress {
                             tokens: 0,

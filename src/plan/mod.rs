@@ -1,6 +1,7 @@
 //! The plan: how the change is made — ordered steps, a testing strategy that covers every
-//! acceptance criterion, complexity and confidence. Domain types only; generation lives beside
-//! them and talks to the model through `llm`.
+//! acceptance criterion, complexity and confidence. The types are here; [`schema`] holds the
+//! JSON Schema and the sanity checks, [`generate()`] makes and records a plan through
+//! [`crate::llm`], [`to_markdown`] renders one.
 
 use serde::{Deserialize, Serialize};
 
@@ -86,3 +87,10 @@ impl Complexity {
         }
     }
 }
+
+mod generate;
+mod render;
+pub mod schema;
+
+pub use generate::{from_record, generate, PlanOutcome};
+pub use render::to_markdown;

@@ -12,6 +12,7 @@ use crate::error::Error;
 
 mod github;
 mod metrics;
+mod model;
 mod queries;
 mod records;
 pub use metrics::*;

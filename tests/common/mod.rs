@@ -9,6 +9,8 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 
 // Loopback servers speaking the real wire protocols (one module each).
+pub mod gh_http;
+pub mod github;
 pub mod openai;
 
 /// The clock every test runs at, so output is reproducible.
@@ -70,6 +72,14 @@ impl TestEnv {
         let mut cmd = Command::cargo_bin("vibe").expect("vibe binary");
         cmd.env_clear().envs(&self.env).current_dir(&self.cwd);
         cmd
+    }
+
+    /// Aims vibe's GitHub client at a loopback server (waits capped to a few milliseconds).
+    pub fn use_github(&mut self, server: &github::GithubServer) -> &mut Self {
+        self.set("VIBE_GITHUB_URL", server.url.clone());
+        self.set("VIBE_GITHUB_API_URL", server.api_url());
+        self.set("GITHUB_CLIENT_ID", github::CLIENT_ID);
+        self.set("VIBE_GITHUB_WAIT_CAP_MS", "5")
     }
 
     /// Runs vibe with `args`, asserts success, returns stdout.

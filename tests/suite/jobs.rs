@@ -187,26 +187,33 @@ fn result_shows_summary_criteria_diffstat_and_patch() {
     );
 }
 
-/// A plan file as `vibe plan --json` writes it.
-pub fn plan_file(dir: &Path, checks: &[(&str, &[&str])]) -> std::path::PathBuf {
+/// The CRS the tests run: one criterion, checked by `grep`.
+pub fn crs_doc() -> Value {
+    serde_json::json!({
+        "summary": "Add a greeting file",
+        "goals": ["greet"], "non_goals": [], "constraints": [],
+        "acceptance_criteria": [{"id": "AC1", "description": "hello.txt says hello", "verification": "grep hello hello.txt"}],
+        "affected_areas": ["hello.txt"], "risks": [], "open_questions": []
+    })
+}
+
+/// A plan for [`crs_doc`] with the given checks (command, criteria).
+pub fn plan_doc(checks: &[(&str, &[&str])]) -> Value {
     let testing: Vec<Value> = checks
         .iter()
         .map(|(cmd, ac)| serde_json::json!({"command": cmd, "proves": "it works", "criteria": ac}))
         .collect();
-    let doc = serde_json::json!({
-        "crs": {
-            "summary": "Add a greeting file",
-            "goals": ["greet"], "non_goals": [], "constraints": [],
-            "acceptance_criteria": [{"id": "AC1", "description": "hello.txt says hello", "verification": "grep hello hello.txt"}],
-            "affected_areas": ["hello.txt"], "risks": [], "open_questions": []
-        },
-        "plan": {
-            "summary": "Write hello.txt",
-            "steps": [{"title": "Write the file", "intent": "greet", "files": [{"path": "hello.txt", "action": "create"}], "commands": []}],
-            "testing_strategy": testing,
-            "complexity": "low", "confidence": 0.9, "estimated_files_changed": 1, "needs_network": false
-        }
-    });
+    serde_json::json!({
+        "summary": "Write hello.txt",
+        "steps": [{"title": "Write the file", "intent": "greet", "files": [{"path": "hello.txt", "action": "create"}], "commands": []}],
+        "testing_strategy": testing,
+        "complexity": "low", "confidence": 0.9, "estimated_files_changed": 1, "needs_network": false
+    })
+}
+
+/// A plan file as `vibe plan --json` writes it.
+pub fn plan_file(dir: &Path, checks: &[(&str, &[&str])]) -> std::path::PathBuf {
+    let doc = serde_json::json!({ "crs": crs_doc(), "plan": plan_doc(checks) });
     let path = dir.join("plan.json");
     std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
     path

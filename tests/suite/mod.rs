@@ -3,14 +3,18 @@
 mod config;
 
 // model layer
+mod context;
+mod crs_plan;
 mod llm;
 
 // jobs, sandbox, agent
+mod agent;
 mod jobs;
 mod run;
 mod sandbox;
 
 // GitHub
+mod github;
 
 // foundation
 mod admin;

@@ -66,7 +66,8 @@ fn job_json(env: &TestEnv, id: &str) -> Value {
 }
 
 fn assert_log_is_gap_free(job: &Value) {
-    let seqs: Vec<i64> = job["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    let seqs: Vec<i64> =
+        job["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "{job}");
 }
 
@@ -113,7 +114,8 @@ fn run_commits_the_agents_work_on_a_new_branch_and_leaves_the_user_alone() {
     let w = world();
     script_success(&w.server, "hello\n");
     let before = snapshot(&w.repo);
-    let out = w.env.vibe().args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]).output().unwrap();
+    let out =
+        w.env.vibe().args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]).output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_eq!(snapshot(&w.repo), before, "the user's HEAD, branch or tree changed");
@@ -146,7 +148,11 @@ fn run_commits_the_agents_work_on_a_new_branch_and_leaves_the_user_alone() {
     assert!(shown.contains("Wrote hello.txt.") && shown.contains("+hello"), "{shown}");
 
     // The key went to the model server, and nowhere else.
-    assert!(w.server.chat_requests().iter().all(|r| r.header("authorization") == Some(&format!("Bearer {KEY}"))));
+    assert!(w
+        .server
+        .chat_requests()
+        .iter()
+        .all(|r| r.header("authorization") == Some(&format!("Bearer {KEY}"))));
     assert_no_secret_under(&w.env.vibe_home());
 }
 
@@ -159,18 +165,28 @@ fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_without_a_commit(
         "finish",
         json!({"summary": "Wrote it.", "criteria": [{"id": "AC1", "holds": true, "evidence": [], "note": "looks right"}]}),
     );
-    let out = w.env.vibe().args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--json"]).output().unwrap();
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--json"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(5), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     let kinds: Vec<&str> =
         lines.iter().map(|l| l["kind"].as_str().or(l["type"].as_str()).unwrap_or("?")).collect();
-    for k in ["plan_approved", "job_created", "sandbox_ready", "tool_call", "command", "criterion", "finished"] {
+    for k in
+        ["plan_approved", "job_created", "sandbox_ready", "tool_call", "command", "criterion", "finished"]
+    {
         assert!(kinds.contains(&k), "no {k} in {kinds:?}");
     }
     let criterion = lines.iter().find(|l| l["kind"] == "criterion").unwrap();
     assert_eq!(criterion["holds"], false);
-    assert!(criterion["evidence"].as_str().unwrap().contains("`grep -q hello hello.txt` exited 1"), "{criterion}");
+    assert!(
+        criterion["evidence"].as_str().unwrap().contains("`grep -q hello hello.txt` exited 1"),
+        "{criterion}"
+    );
     assert_eq!(lines.last().unwrap()["error"]["kind"], "tests_failed");
     let store = Store::open(&w.env.db_path()).unwrap();
     let job = store.recent_jobs(1, None).unwrap().remove(0);
@@ -215,16 +231,14 @@ fn start_and_wait(w: &World, args: &[&str], until: impl Fn(&Value) -> bool) -> (
 }
 
 fn is_sleep_started(v: &Value) -> bool {
-    v["kind"] == "tool_call" && v["tool"] == "run_command" && v["summary"].as_str().unwrap_or("").contains("sleep")
+    v["kind"] == "tool_call"
+        && v["tool"] == "run_command"
+        && v["summary"].as_str().unwrap_or("").contains("sleep")
 }
 
 /// Processes whose command line contains `needle`.
 fn processes_with(needle: &str) -> Vec<u32> {
-    walk_proc()
-        .into_iter()
-        .filter(|(_, cmd)| cmd.contains(needle))
-        .map(|(pid, _)| pid)
-        .collect()
+    walk_proc().into_iter().filter(|(_, cmd)| cmd.contains(needle)).map(|(pid, _)| pid).collect()
 }
 
 fn walk_proc() -> Vec<(u32, String)> {
@@ -285,8 +299,11 @@ fn a_job_killed_mid_command_is_interrupted_and_resumes_to_done_without_losing_ev
         ["provisioning", "running", "interrupted", "queued", "running", "testing", "committing", "done"]
     );
     let events = shown["events"].as_array().unwrap();
-    let completed: Vec<&str> =
-        events.iter().filter(|e| e["kind"] == "stage_completed").map(|e| e["stage"].as_str().unwrap()).collect();
+    let completed: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "stage_completed")
+        .map(|e| e["stage"].as_str().unwrap())
+        .collect();
     assert_eq!(completed, ["provisioning", "running", "testing"]);
     // Everything the resumed run printed is what was appended after the resume, in order.
     let printed: Vec<i64> = stdout
@@ -340,7 +357,8 @@ fn detach_returns_the_job_id_at_once_and_watch_follows_it_from_another_process()
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let seqs: Vec<i64> = lines.iter().filter(|l| l["type"] == "job").map(|l| l["seq"].as_i64().unwrap()).collect();
+    let seqs: Vec<i64> =
+        lines.iter().filter(|l| l["type"] == "job").map(|l| l["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
     assert_eq!(lines.last().unwrap()["type"], "finished");
     assert_eq!(lines.last().unwrap()["status"], "done");
@@ -389,4 +407,66 @@ fn two_jobs_at_once_do_not_interfere() {
         assert_log_is_gap_free(&shown);
         assert!(shown["events"].as_array().unwrap().iter().all(|e| e["job_id"] == job.id.as_str()));
     }
+}
+
+#[test]
+fn run_from_a_prompt_writes_crs_and_plan_and_stops_for_review_without_a_terminal() {
+    let w = world();
+    let checks: &[(&str, &[&str])] = &[(CHECK, &["AC1"])];
+    w.server.push_json(&crate::suite::jobs::crs_doc());
+    w.server.push_json(&crate::suite::jobs::plan_doc(checks));
+    let out = w.env.ok(&["run", "add a greeting file"]);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    assert!(store.recent_jobs(5, None).unwrap().is_empty(), "a job ran without approval");
+    let plan_id = out
+        .split("vibe run --plan ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no resume command in {out}"))
+        .to_string();
+    assert!(out.contains(&format!("`vibe run --plan {plan_id} --yes`")), "{out}");
+
+    // The reviewed plan runs by its id.
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", &plan_id, "--yes", "--no-pr"]);
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let plan = store.plan(job.plan_id.as_deref().unwrap()).unwrap();
+    assert!(plan.id.starts_with(&plan_id));
+    assert_eq!(plan.status, "approved");
+}
+
+#[test]
+fn run_from_a_prompt_with_yes_goes_all_the_way() {
+    let w = world();
+    let checks: &[(&str, &[&str])] = &[(CHECK, &["AC1"])];
+    w.server.push_json(&crate::suite::jobs::crs_doc());
+    w.server.push_json(&crate::suite::jobs::plan_doc(checks));
+    script_success(&w.server, "hello\n");
+    let out =
+        w.env.vibe().args(["run", "add a greeting file", "--yes", "--no-pr", "--json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let types: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["type"].as_str().unwrap().to_string())
+        .collect();
+    let firsts: Vec<&str> = types.iter().map(String::as_str).filter(|t| *t != "job").take(7).collect();
+    assert_eq!(
+        firsts,
+        [
+            "stage_started",
+            "crs_ready",
+            "stage_started",
+            "plan_ready",
+            "plan_approved",
+            "job_created",
+            "stage_started"
+        ]
+    );
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    assert_eq!(store.plan(job.plan_id.as_deref().unwrap()).unwrap().status, "approved");
+    assert_no_secret_under(&w.env.vibe_home());
 }

@@ -1,0 +1,210 @@
+//! `vibe plan PROMPT` (a CRS, then a plan), `vibe plan --crs FILE|ID`, `vibe plan show ID`,
+//! `vibe plan list`. The plan is checked (files inside the repository, steps that say
+//! something, every acceptance criterion covered) and recorded as a draft.
+
+use serde::Serialize;
+
+use super::crs::{client, out_format, pretty, usage_line, write_file, ContextSummary, Format, Spinner};
+use super::history::{clip, is_filtered, resolve_filter, table_text};
+use super::Ctx;
+use crate::cli::{PlanArgs, PlanCommand};
+use crate::crs::Crs;
+use crate::error::Error;
+use crate::llm::{StreamProgress, Usage};
+use crate::output::{duration_ms, short_id, when};
+use crate::plan::Plan;
+use crate::store::{PlanRecord, Table, PLAN_STATUSES};
+
+/// Runs `vibe plan …`.
+pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
+    match &args.action {
+        Some(PlanCommand::Show { id }) => return show(ctx, id),
+        Some(PlanCommand::List { filter }) => {
+            let q = resolve_filter(ctx, filter, PLAN_STATUSES)?;
+            let rows = ctx.store()?.list_plans(&q)?;
+            if ctx.out.json {
+                return ctx.out.json(&rows);
+            }
+            if rows.is_empty() {
+                return ctx.out.line(if is_filtered(filter) {
+                    "No plans match these filters."
+                } else {
+                    "No plans recorded yet. Make one with `vibe plan \"describe a change\"`."
+                });
+            }
+            let mut t =
+                ctx.out.table(&["id", "status", "complexity", "steps", "confidence", "created", "summary"]);
+            for r in &rows {
+                let p = &r.record;
+                t.add_row(vec![
+                    short_id(&p.id).to_string(),
+                    p.status.clone(),
+                    p.complexity.clone().unwrap_or_else(|| "-".into()),
+                    p.steps_count.to_string(),
+                    p.confidence.map(|c| format!("{:.0}%", c * 100.0)).unwrap_or_else(|| "-".into()),
+                    when(&p.created_at),
+                    clip(p.task_summary.as_deref().unwrap_or("-"), 60),
+                ]);
+            }
+            return ctx.out.line(table_text(&t));
+        }
+        None => {}
+    }
+    let client = client(ctx)?;
+    ctx.config.require_repo()?;
+    let out_format = args.out.as_deref().map(|p| out_format(ctx, p)).transpose()?;
+    let mut store = ctx.store()?;
+    let rt = ctx.runtime()?;
+    let mut spinner = Spinner::start(ctx, "Writing the change request spec");
+
+    // The CRS: made now, or given.
+    let (crs_record, crs, crs_usage) = match (&args.crs, &args.prompt) {
+        (Some(arg), _) => {
+            let (r, c) = crate::crs::load(&ctx.config, &mut store, &ctx.clock, arg)?;
+            (r, c, None)
+        }
+        (None, Some(prompt)) => {
+            let cb = spinner.callback();
+            let progress = cb.as_ref().map(|f| f as &(dyn Fn(StreamProgress) + Sync));
+            let made = rt.block_on(crate::crs::generate(
+                &client,
+                &ctx.config,
+                &mut store,
+                &ctx.clock,
+                prompt,
+                progress,
+            ));
+            let made = match made {
+                Ok(m) => m,
+                Err(e) => {
+                    spinner.finish();
+                    return Err(e);
+                }
+            };
+            (made.record, made.crs, Some(made.usage))
+        }
+        (None, None) => {
+            spinner.finish();
+            return Err(Error::usage("give the change in plain words, or --crs FILE|ID"));
+        }
+    };
+
+    spinner.relabel("Planning");
+    let cb = spinner.callback();
+    let progress = cb.as_ref().map(|f| f as &(dyn Fn(StreamProgress) + Sync));
+    let result = rt.block_on(crate::plan::generate(
+        &client,
+        &ctx.config,
+        &mut store,
+        &ctx.clock,
+        &crs_record,
+        progress,
+    ));
+    drop(cb);
+    spinner.finish();
+    let outcome = result.map_err(|e| {
+        if crs_usage.is_some() {
+            let id = short_id(&crs_record.id);
+            let hint = match &e.hint {
+                Some(h) => format!("{h}; the CRS is saved as {id}: retry with `vibe plan --crs {id}`"),
+                None => format!("the CRS is saved as {id}: retry with `vibe plan --crs {id}`"),
+            };
+            e.with_hint(hint)
+        } else {
+            e
+        }
+    })?;
+
+    if let Some((path, format)) = &out_format {
+        let text = match format {
+            Format::Json => pretty(&outcome.plan)?,
+            Format::Markdown => crate::plan::to_markdown(&outcome.plan),
+        };
+        write_file(path, &text)?;
+    }
+    if ctx.out.json {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            id: &'a str,
+            crs_id: &'a str,
+            plan: &'a Plan,
+            crs: &'a Crs,
+            record: &'a PlanRecord,
+            usage: Usages<'a>,
+            context: ContextSummary,
+        }
+        #[derive(Serialize)]
+        struct Usages<'a> {
+            crs: Option<&'a Usage>,
+            plan: &'a Usage,
+        }
+        return ctx.out.json(&Doc {
+            id: &outcome.record.id,
+            crs_id: &crs_record.id,
+            plan: &outcome.plan,
+            crs: &crs,
+            record: &outcome.record,
+            usage: Usages { crs: crs_usage.as_ref(), plan: &outcome.usage },
+            context: ContextSummary::of(&outcome.context),
+        });
+    }
+    if crs_usage.is_some() {
+        ctx.out.line(crate::crs::to_markdown(&crs))?;
+    }
+    ctx.out.line(crate::plan::to_markdown(&outcome.plan).trim_end())?;
+    if let Some(u) = &crs_usage {
+        ctx.out.note(format!("\nCRS {} recorded · {}", short_id(&crs_record.id), usage_line(u)));
+    } else {
+        ctx.out.note("");
+    }
+    ctx.out.note(format!(
+        "Plan {} recorded as a draft · {} · {}",
+        short_id(&outcome.record.id),
+        usage_line(&outcome.usage),
+        duration_ms(outcome.record.processing_time_ms.unwrap_or(0))
+    ));
+    if let Some((p, _)) = &out_format {
+        ctx.out.note(format!("Written to {}", p.display()));
+    }
+    Ok(())
+}
+
+fn show(ctx: &Ctx, id: &str) -> Result<(), Error> {
+    let store = ctx.store()?;
+    let id = store.resolve_id(Table::Plans, id)?;
+    let record = store.plan(&id)?;
+    let plan = crate::plan::from_record(&record)?;
+    let crs = match &record.crs_id {
+        Some(cid) => {
+            let r = store.crs(cid)?;
+            serde_json::from_str::<Crs>(&r.crs_json).ok()
+        }
+        None => None,
+    };
+    if ctx.out.json {
+        #[derive(Serialize)]
+        struct Doc<'a> {
+            record: &'a PlanRecord,
+            plan: &'a Plan,
+            crs: Option<&'a Crs>,
+        }
+        return ctx.out.json(&Doc { record: &record, plan: &plan, crs: crs.as_ref() });
+    }
+    let tokens = record.tokens_used.map(|t| format!("{t} tokens")).unwrap_or_else(|| "- tokens".into());
+    ctx.out.line(format!(
+        "plan {} · {} · {} · {} · {}",
+        short_id(&record.id),
+        record.status,
+        when(&record.created_at),
+        record.model.as_deref().unwrap_or("-"),
+        tokens
+    ))?;
+    if let Some(c) = &record.crs_id {
+        ctx.out.line(format!("CRS {}", short_id(c)))?;
+    }
+    ctx.out.line("")?;
+    if let Some(crs) = &crs {
+        ctx.out.line(crate::crs::to_markdown(crs))?;
+    }
+    ctx.out.line(crate::plan::to_markdown(&plan).trim_end())
+}

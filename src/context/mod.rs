@@ -1,0 +1,326 @@
+//! Repository context for CRS and plan requests: the files that matter for a prompt, packed
+//! into a token budget — never the whole repository.
+//!
+//! 1. **Walk** ([`walk`]) every file the ignore rules keep; skip binary, generated, huge
+//!    files and symbolic links.
+//! 2. **Rank** ([`rank`]): BM25 of the prompt's terms over path segments (every file) and
+//!    over identifiers in the first 16 KiB of each file (every file in repositories up to
+//!    [`CONTENT_SCAN_LIMIT`] files; beyond that the best candidates by path and recency, so
+//!    large repositories stay fast), plus a bonus for files changed recently in git
+//!    ([`recent`]) and for the project's README and manifests.
+//! 3. **Pack** ([`pack`]): a layout summary, then files in rank order — whole when they fit,
+//!    as an outline of their definitions otherwise — until the budget is spent.
+//!
+//! Tokens are counted with [`crate::llm::tokens::estimate`] (approximate, see there). The
+//! result depends only on the files, the git history and the prompt: the same inputs give
+//! the same context.
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::llm::tokens;
+
+pub mod pack;
+pub mod rank;
+pub mod recent;
+pub mod walk;
+
+pub use walk::{FileKind, Skipped};
+
+/// Files whose content is read for ranking, at most.
+pub const CONTENT_SCAN_LIMIT: usize = 3000;
+/// Files considered for packing, at most.
+const PACK_CANDIDATES: usize = 200;
+/// Share of the budget a single file may take whole.
+const FILE_SHARE: f64 = 0.4;
+
+/// Files that describe the project, worth a place in any context.
+const MANIFESTS: &[&str] = &[
+    "README.md",
+    "README",
+    "README.rst",
+    "Cargo.toml",
+    "package.json",
+    "pyproject.toml",
+    "go.mod",
+    "setup.py",
+    "pom.xml",
+    "build.gradle",
+    "Makefile",
+    "CMakeLists.txt",
+    "Gemfile",
+    "composer.json",
+    "mix.exs",
+    "deno.json",
+];
+
+/// An error gathering context.
+#[derive(Debug, thiserror::Error)]
+pub enum ContextError {
+    /// The root cannot be walked.
+    #[error("cannot read the repository at {root}: {message}")]
+    Walk {
+        /// The root.
+        root: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl From<ContextError> for Error {
+    fn from(e: ContextError) -> Self {
+        Error::failure(e.to_string()).with_hint("run vibe inside a git repository, or pass --repo PATH")
+    }
+}
+
+/// How a file was included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Inclusion {
+    /// The whole file.
+    Full,
+    /// Its definition lines only.
+    Outline,
+}
+
+/// A file in the context, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Included {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// Whole or outline.
+    pub inclusion: Inclusion,
+    /// Tokens it takes (its heading included).
+    pub tokens: usize,
+    /// Relevance score.
+    pub score: f64,
+    /// Why it ranked where it did.
+    pub reasons: Vec<String>,
+}
+
+/// A ranked file that did not fit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Left {
+    /// Path.
+    pub path: String,
+    /// Relevance score.
+    pub score: f64,
+    /// Tokens its outline would have taken.
+    pub tokens: usize,
+}
+
+/// The gathered context.
+#[derive(Debug, Clone, Serialize)]
+pub struct Context {
+    /// Repository name (the root directory's name).
+    pub repo: String,
+    /// Search terms taken from the prompt.
+    pub terms: Vec<String>,
+    /// Files seen by the walk (after ignore rules).
+    pub files_seen: usize,
+    /// Files left out, by reason.
+    pub skipped: Skipped,
+    /// Files whose content was read for ranking.
+    pub files_scanned: usize,
+    /// Tokens of the layout summary.
+    pub tree_tokens: usize,
+    /// Files included, in rank order.
+    pub files: Vec<Included>,
+    /// The best ranked files that did not fit.
+    pub left_out: Vec<Left>,
+    /// Tokens of [`Context::text`].
+    pub tokens: usize,
+    /// The budget.
+    pub max_tokens: usize,
+    /// Time taken, in milliseconds (the only part that varies between runs).
+    pub elapsed_ms: u64,
+    /// The text sent to the model.
+    pub text: String,
+}
+
+struct Candidate {
+    idx: usize,
+    score: f64,
+    reasons: Vec<String>,
+}
+
+/// Gathers the context for `prompt` from the repository at `root` within `max_tokens`.
+pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, ContextError> {
+    let started = Instant::now();
+    let (files, symlinks) = walk::walk(root)
+        .map_err(|message| ContextError::Walk { root: root.display().to_string(), message })?;
+    let mut skipped = Skipped { symlinks, ..Skipped::default() };
+    let terms = rank::query_terms(prompt);
+    let recent = recent::recent(root);
+    let untracked_dirs: Vec<&String> = recent.uncommitted.iter().filter(|p| p.ends_with('/')).collect();
+
+    let mut kinds: Vec<FileKind> = files.iter().map(|f| f.kind).collect();
+    for k in &kinds {
+        match k {
+            FileKind::Binary => skipped.binary += 1,
+            FileKind::Generated => skipped.generated += 1,
+            FileKind::Large => skipped.large += 1,
+            FileKind::Text => {}
+        }
+    }
+
+    // Path BM25 over every text file.
+    let text_idx: Vec<usize> = (0..files.len()).filter(|i| kinds[*i] == FileKind::Text).collect();
+    let mut words = Vec::new();
+    let path_docs: Vec<(rank::Doc, u32)> = text_idx
+        .iter()
+        .map(|&i| {
+            words.clear();
+            rank::split_words(&files[i].path, &mut words);
+            rank::doc_of(&words, &terms)
+        })
+        .collect();
+    let path_bm = rank::Bm25::new(&terms, path_docs.iter());
+
+    // Prior score: path relevance, recency, manifests.
+    let mut cands: Vec<Candidate> = Vec::with_capacity(text_idx.len());
+    for (k, &i) in text_idx.iter().enumerate() {
+        let path = &files[i].path;
+        let mut score = 0.0;
+        let mut reasons = Vec::new();
+        let (s, matched) = path_bm.score(&path_docs[k]);
+        if s > 0.0 {
+            score += 2.0 * s;
+            let names: Vec<&str> = matched.iter().map(|(t, _)| t.as_str()).collect();
+            reasons.push(format!("path matches {}", names.join(", ")));
+        }
+        if recent.uncommitted.contains(path) || untracked_dirs.iter().any(|d| path.starts_with(d.as_str())) {
+            score += 1.5;
+            reasons.push("uncommitted change".to_string());
+        } else if let Some(n) = recent.committed.get(path) {
+            score += 1.0 / (1.0 + *n as f64);
+            reasons.push(if *n == 0 {
+                "changed in the last commit".to_string()
+            } else {
+                format!("changed {} commits ago", n + 1)
+            });
+        }
+        if MANIFESTS.contains(&path.as_str()) {
+            score += 0.5;
+            reasons.push("project manifest".to_string());
+        }
+        cands.push(Candidate { idx: i, score, reasons });
+    }
+
+    // Content BM25 over identifiers, for every file in smaller repositories and for the best
+    // candidates by prior score in larger ones.
+    let by_score = |a: &Candidate, b: &Candidate| {
+        b.score.total_cmp(&a.score).then_with(|| files[a.idx].path.cmp(&files[b.idx].path))
+    };
+    if cands.len() > CONTENT_SCAN_LIMIT {
+        cands.sort_by(by_score);
+    }
+    let scan = cands.len().min(CONTENT_SCAN_LIMIT);
+    let mut content_docs: Vec<(usize, (rank::Doc, u32))> = Vec::with_capacity(scan);
+    for (c, cand) in cands.iter().enumerate().take(scan) {
+        let i = cand.idx;
+        let Some(head) = walk::read_head(&root.join(&files[i].path), walk::HEAD_BYTES) else { continue };
+        let kind = walk::classify_content(&head);
+        if kind != FileKind::Text {
+            kinds[i] = kind;
+            match kind {
+                FileKind::Binary => skipped.binary += 1,
+                _ => skipped.generated += 1,
+            }
+            continue;
+        }
+        if terms.is_empty() {
+            continue;
+        }
+        words.clear();
+        rank::split_words(&String::from_utf8_lossy(&head), &mut words);
+        content_docs.push((c, rank::doc_of(&words, &terms)));
+    }
+    let content_bm = rank::Bm25::new(&terms, content_docs.iter().map(|(_, d)| d));
+    for (c, doc) in &content_docs {
+        let (s, matched) = content_bm.score(doc);
+        if s > 0.0 {
+            cands[*c].score += s;
+            let mut m = matched.clone();
+            m.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let shown: Vec<String> = m.iter().take(4).map(|(t, n)| format!("{t} ×{n}")).collect();
+            cands[*c].reasons.push(format!("mentions {}", shown.join(", ")));
+        }
+    }
+    let files_scanned = content_docs.len();
+    cands.retain(|c| kinds[c.idx] == FileKind::Text && c.score > 0.0);
+    cands.sort_by(by_score);
+    cands.truncate(PACK_CANDIDATES);
+
+    // Pack: header, layout, then files.
+    let repo = root.file_name().and_then(|n| n.to_str()).unwrap_or("repository").to_string();
+    let listed: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut text = format!("# Repository `{repo}`\n\n## Layout ({} files)\n\n", files.len());
+    let tree = pack::tree(&listed, (max_tokens / 8).max(64));
+    let tree_tokens = tokens::estimate(&tree);
+    text.push_str(&tree);
+    text.push_str("\n## Relevant files\n");
+    let mut used = tokens::estimate(&text);
+    let mut included = Vec::new();
+    let mut left_out = Vec::new();
+    let per_file = (max_tokens as f64 * FILE_SHARE) as usize;
+    for cand in cands {
+        let path = &files[cand.idx].path;
+        let remaining = max_tokens.saturating_sub(used);
+        let Some(bytes) = walk::read_head(&root.join(path), walk::MAX_FILE_BYTES as usize) else { continue };
+        let content = String::from_utf8_lossy(&bytes);
+        let full = format!("\n### {path}\n\n{}", pack::fenced(path, &content));
+        let full_tokens = tokens::estimate(&full);
+        let (block, inclusion, t) = if full_tokens <= remaining && full_tokens <= per_file.max(256) {
+            (full, Inclusion::Full, full_tokens)
+        } else {
+            let heading = format!("\n### {path} (outline: definitions with line numbers)\n\n");
+            let room = remaining.min(per_file.max(256)).saturating_sub(tokens::estimate(&heading) + 8);
+            let o = pack::outline(path, &content, 120, room);
+            let block = format!("{heading}{}", pack::fenced(path, &o));
+            let t = tokens::estimate(&block);
+            // An outline of fewer than three definitions is not worth its heading.
+            if o.lines().filter(|l| !l.trim_start().starts_with('…')).count() < 3 || t > remaining {
+                if left_out.len() < 20 {
+                    left_out.push(Left { path: path.clone(), score: round(cand.score), tokens: t });
+                }
+                continue;
+            }
+            (block, Inclusion::Outline, t)
+        };
+        used += t;
+        text.push_str(&block);
+        included.push(Included {
+            path: path.clone(),
+            inclusion,
+            tokens: t,
+            score: round(cand.score),
+            reasons: cand.reasons,
+        });
+        if max_tokens.saturating_sub(used) < 32 {
+            break;
+        }
+    }
+    let tokens = tokens::estimate(&text);
+    Ok(Context {
+        repo,
+        terms,
+        files_seen: files.len(),
+        skipped,
+        files_scanned,
+        tree_tokens,
+        files: included,
+        left_out,
+        tokens,
+        max_tokens,
+        elapsed_ms: started.elapsed().as_millis() as u64,
+        text,
+    })
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,182 @@
+//! The repository walk: every file the user's ignore rules keep (`.gitignore`, `.ignore`,
+//! `.git/info/exclude`, the global excludes file, and `.vibeignore`), classified so binary,
+//! generated and huge files never reach the model. Symbolic links are not followed and not
+//! read: a link may point outside the repository.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+
+/// Files larger than this are listed but never read.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024;
+/// How much of a file the ranking reads.
+pub const HEAD_BYTES: usize = 16 * 1024;
+
+/// Extensions of files that are not text.
+const BINARY_EXT: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "icns", "webp", "tif", "tiff", "psd", "pdf", "zip", "gz",
+    "tgz", "bz2", "xz", "zst", "7z", "rar", "tar", "jar", "war", "class", "so", "dylib", "dll", "exe", "o",
+    "a", "lib", "obj", "bin", "dat", "db", "sqlite", "sqlite3", "wasm", "pyc", "pyo", "woff", "woff2", "ttf",
+    "otf", "eot", "mp3", "mp4", "mov", "avi", "mkv", "wav", "flac", "ogg", "webm", "pack", "idx", "rlib",
+    "rmeta", "node",
+];
+
+/// File names and suffixes of generated files.
+const GENERATED_NAMES: &[&str] = &[
+    "Cargo.lock",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "poetry.lock",
+    "Pipfile.lock",
+    "composer.lock",
+    "Gemfile.lock",
+    "go.sum",
+    "flake.lock",
+    "uv.lock",
+    "bun.lockb",
+];
+const GENERATED_SUFFIXES: &[&str] = &[".min.js", ".min.css", ".map", ".pb.go", "_pb2.py", ".snap", ".lock"];
+/// Directories whose content is built, vendored or downloaded (when not ignored already).
+const GENERATED_DIRS: &[&str] =
+    &["node_modules", "target", "dist", "build", "vendor", "__pycache__", ".venv", "venv", ".next", ".tox"];
+
+/// What a file is, as far as context goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// Text worth reading.
+    Text,
+    /// Not text.
+    Binary,
+    /// Built, vendored, or a lock file.
+    Generated,
+    /// Larger than [`MAX_FILE_BYTES`].
+    Large,
+}
+
+/// One file of the repository.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    /// Path relative to the root, `/`-separated.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Classification by name and size (content checks come later).
+    pub kind: FileKind,
+}
+
+/// What the walk left out, by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Binary files.
+    pub binary: usize,
+    /// Generated, vendored or lock files.
+    pub generated: usize,
+    /// Files over the size limit.
+    pub large: usize,
+    /// Symbolic links (never followed).
+    pub symlinks: usize,
+}
+
+/// Walks `root`; returns its files sorted by path, and the symlink count.
+pub fn walk(root: &Path) -> Result<(Vec<FileInfo>, usize), String> {
+    let mut files = Vec::new();
+    let mut symlinks = 0usize;
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .follow_links(false)
+        .require_git(false)
+        .add_custom_ignore_filename(".vibeignore")
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::debug!("context walk: {e}");
+                continue;
+            }
+        };
+        let Some(ft) = entry.file_type() else { continue };
+        if ft.is_symlink() {
+            symlinks += 1;
+            continue;
+        }
+        if !ft.is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(root) else { continue };
+        let Some(path) = rel.to_str().map(|s| s.replace('\\', "/")) else { continue };
+        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+        let kind = classify(&path, size);
+        files.push(FileInfo { path, size, kind });
+    }
+    if files.is_empty() && !root.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, symlinks))
+}
+
+/// Classifies a file by its path and size.
+pub fn classify(path: &str, size: u64) -> FileKind {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    if BINARY_EXT.contains(&ext.as_str()) {
+        FileKind::Binary
+    } else if GENERATED_NAMES.contains(&name)
+        || GENERATED_SUFFIXES.iter().any(|s| name.ends_with(s))
+        || path.split('/').rev().skip(1).any(|d| GENERATED_DIRS.contains(&d))
+    {
+        FileKind::Generated
+    } else if size > MAX_FILE_BYTES {
+        FileKind::Large
+    } else {
+        FileKind::Text
+    }
+}
+
+/// Reads up to `limit` bytes of a file. `None` when unreadable.
+pub fn read_head(path: &Path, limit: usize) -> Option<Vec<u8>> {
+    let f = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(limit.min(64 * 1024));
+    f.take(limit as u64).read_to_end(&mut buf).ok()?;
+    Some(buf)
+}
+
+/// Classifies by content: NUL bytes mean binary; a generated-code marker near the top means
+/// generated.
+pub fn classify_content(head: &[u8]) -> FileKind {
+    let probe = &head[..head.len().min(8192)];
+    if probe.contains(&0) {
+        return FileKind::Binary;
+    }
+    let top = String::from_utf8_lossy(&head[..head.len().min(1024)]);
+    if top.contains("@generated") || top.contains("DO NOT EDIT") || top.contains("do not edit") {
+        return FileKind::Generated;
+    }
+    FileKind::Text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sizes_and_content_classify_files() {
+        assert_eq!(classify("src/main.rs", 100), FileKind::Text);
+        assert_eq!(classify("assets/logo.PNG", 100), FileKind::Binary);
+        assert_eq!(classify("Cargo.lock", 100), FileKind::Generated);
+        assert_eq!(classify("web/app.min.js", 100), FileKind::Generated);
+        assert_eq!(classify("web/node_modules/x/index.js", 100), FileKind::Generated);
+        assert_eq!(classify("data/big.csv", MAX_FILE_BYTES + 1), FileKind::Large);
+        assert_eq!(classify_content(b"fn main() {}\n"), FileKind::Text);
+        assert_eq!(classify_content(b"\x7fELF\x00\x01"), FileKind::Binary);
+        assert_eq!(
+            classify_content(b"// Code generated by protoc. DO NOT EDIT.\npackage x"),
+            FileKind::Generated
+        );
+    }
+}

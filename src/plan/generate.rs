@@ -1,0 +1,123 @@
+//! Making a plan for a CRS: gather context for the CRS, ask the model for a plan that passes
+//! the schema and the sanity checks (shown to the model in repair turns when it does not),
+//! record it with its usage in one transaction.
+
+use std::time::Instant;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::context::{self, Context};
+use crate::crs::{tokens_i64, Crs, Owner};
+use crate::error::Error;
+use crate::llm::{Client, Message, Progress, StructuredRequest, Usage};
+use crate::store::{CrsRecord, PlanRecord, Store};
+
+use super::{schema, Plan};
+
+/// Output limit of a plan answer.
+const MAX_OUTPUT_TOKENS: u32 = 8192;
+
+const SYSTEM: &str = "You are vibe, a senior software engineer. Write the implementation plan for the \
+Change Request Specification (CRS) below, in the repository described after it. Steps are ordered and \
+small; each names the files it reads, creates, modifies or deletes (paths relative to the repository root; \
+a file read, modified or deleted must exist already or be created by an earlier step) and the commands it \
+runs in the repository root. The testing strategy lists commands that prove the acceptance criteria: every \
+criterion id of the CRS must appear in the `criteria` of at least one check. Prefer the project's own build \
+and test commands as seen in the context. complexity is low, medium or high; confidence is 0..1; \
+needs_network is true only when executing the plan needs the network (for example to download \
+dependencies).";
+
+/// A generated and recorded plan.
+#[derive(Debug, Clone)]
+pub struct PlanOutcome {
+    /// The row written to `plan_records` (status `draft`).
+    pub record: PlanRecord,
+    /// The plan.
+    pub plan: Plan,
+    /// The repository context that was sent.
+    pub context: Context,
+    /// Tokens and cost of every call made for the plan.
+    pub usage: Usage,
+}
+
+/// Generates a plan for the recorded CRS `crs_record`, records it in `plan_records` (linked
+/// to the CRS and the logged-in user; usage added to the roll-up as stage `plan`) and
+/// returns it. Nothing is written when any step fails.
+pub async fn generate(
+    client: &Client,
+    config: &Config,
+    store: &mut Store,
+    clock: &Clock,
+    crs_record: &CrsRecord,
+    progress: Progress<'_>,
+) -> Result<PlanOutcome, Error> {
+    let root = config.require_repo()?.to_path_buf();
+    let crs: Crs = serde_json::from_str(&crs_record.crs_json)
+        .map_err(|e| Error::failure(format!("CRS {} cannot be read: {e}", crs_record.id)))?;
+    let started = Instant::now();
+    let owner = Owner::of(config, store, &root)?;
+    let query = format!(
+        "{}\n{}\n{}\n{}",
+        crs_record.prompt,
+        crs.summary,
+        crs.affected_areas.join("\n"),
+        crs.goals.join("\n")
+    );
+    let context = context::gather(&root, &query, config.context_max_tokens)?;
+    let crs_json = serde_json::to_string_pretty(&crs).map_err(|e| Error::failure(e.to_string()))?;
+    let req = StructuredRequest {
+        model: config.model.name.clone(),
+        messages: vec![
+            Message::system(SYSTEM),
+            Message::user(format!(
+                "CRS:\n```json\n{crs_json}\n```\n\nOriginal request:\n{}\n\n{}",
+                crs_record.prompt, context.text
+            )),
+        ],
+        name: "plan".into(),
+        schema: schema::schema(),
+        max_output_tokens: Some(MAX_OUTPUT_TOKENS),
+        temperature: Some(0.2),
+        stream: true,
+    };
+    let check = |p: &Plan| schema::check(p, &crs, &root);
+    let out = client.structured_checked::<Plan>(&req, &check, progress).await?;
+    let plan = out.value;
+    let now = clock.now_ts();
+    let record = PlanRecord {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: owner.user_id.or_else(|| crs_record.user_id.clone()),
+        github_host: owner.github_host,
+        repo_full_name: owner.repo_full_name,
+        parent_id: None,
+        status: "draft".into(),
+        task_summary: Some(plan.summary.clone()),
+        complexity: Some(plan.complexity.as_str().to_string()),
+        confidence: Some(plan.confidence.clamp(0.0, 1.0)),
+        steps_count: plan.steps.len() as i64,
+        processing_time_ms: Some(started.elapsed().as_millis() as i64),
+        model: Some(out.usage.model.clone()),
+        prompt_tokens: Some(tokens_i64(out.usage.prompt_tokens)),
+        completion_tokens: Some(tokens_i64(out.usage.completion_tokens)),
+        tokens_used: Some(tokens_i64(out.usage.total())),
+        crs_id: Some(crs_record.id.clone()),
+        repo_path: owner.repo_path,
+        plan_json: Some(serde_json::to_string(&plan).map_err(|e| Error::failure(e.to_string()))?),
+        cost_usd: Some(out.usage.cost_usd),
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store.save_plan(&record, &out.usage, "plan")?;
+    Ok(PlanOutcome { record, plan, context, usage: out.usage })
+}
+
+/// The plan stored in a record.
+pub fn from_record(record: &PlanRecord) -> Result<Plan, Error> {
+    let json = record
+        .plan_json
+        .as_deref()
+        .ok_or_else(|| Error::failure(format!("plan {} has no stored plan document", record.id)))?;
+    serde_json::from_str(json).map_err(|e| {
+        Error::failure(format!("plan {} is stored in a form this vibe cannot read: {e}", record.id))
+    })
+}
