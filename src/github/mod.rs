@@ -97,7 +97,10 @@ impl From<GithubError> for Error {
             GithubError::RateLimited { .. } => {
                 Error::failure(msg).with_hint("wait until then, or use another token")
             }
-            GithubError::Http { .. } => Error::failure(msg).with_hint("try again later; see https://www.githubstatus.com"),
+            GithubError::Http { status, .. } if status >= 500 => {
+                Error::failure(msg).with_hint("try again later; see https://www.githubstatus.com")
+            }
+            GithubError::Http { .. } => Error::failure(msg),
             GithubError::Network { .. } => Error::failure(msg)
                 .with_hint("check the network, and VIBE_GITHUB_URL / VIBE_GITHUB_API_URL for Enterprise hosts"),
             GithubError::Protocol { .. } => Error::failure(msg)

@@ -146,6 +146,16 @@ pub async fn open(
         })?,
     };
     let upstream = upstream_of(config, &repo_path)?;
+    if let Some(j) = job.as_ref().filter(|j| j.branch_name.is_none() && opts.branch.is_none()) {
+        return Err(GithubError::Local {
+            message: format!(
+                "job {} has no branch to open a pull request from (it is {})",
+                short(&j.id),
+                j.status
+            ),
+            hint: format!("only a job that committed has a branch; see `vibe jobs show {}`", short(&j.id)),
+        });
+    }
     let branch = match opts.branch.clone().or_else(|| job.as_ref().and_then(|j| j.branch_name.clone())) {
         Some(b) => b,
         None => push::current_branch(&repo_path)?.ok_or_else(|| GithubError::Local {
@@ -227,6 +237,10 @@ pub async fn open(
         Some(head_sha),
     )?;
     Ok(Opened { record, existed, fork, pushed_to: url })
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
 }
 
 /// Polls a new fork until GitHub serves it (forking is asynchronous).

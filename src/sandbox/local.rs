@@ -36,6 +36,11 @@ const SYSTEM_DIRS: &[&str] =
 
 const META_FILE: &str = "sandbox.json";
 
+/// Largest file [`Sandbox::read`] returns.
+const MAX_READ_BYTES: u64 = 32 * 1024 * 1024;
+/// Files larger than this are skipped by search.
+const MAX_SEARCH_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// How commands are isolated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -362,8 +367,19 @@ impl LocalSandbox {
                 _ = tokio::time::sleep(timeout) => (true, false),
                 _ = cancelled(&mut cancel) => (false, true),
             };
+            // Kill the sandbox's processes directly (bubblewrap's own and the PID namespace's
+            // init among them) and wait until they are gone: when the namespace's init is
+            // gone, so is every process inside it.
+            let tree = pid.map(descendants).unwrap_or_default();
+            for p in &tree {
+                // SAFETY: signalling processes of our own child's tree.
+                unsafe {
+                    libc::kill(*p, libc::SIGKILL);
+                }
+            }
             kill_tree();
             let status = child.wait().await;
+            wait_until_gone(&tree, cgroup.as_ref()).await;
             let _ = done_tx.send(());
             (status, ending.0, ending.1)
         };
@@ -387,7 +403,9 @@ impl LocalSandbox {
         let ((status, timed_out, cancelled), ()) = tokio::join!(waiter, pumps);
         // Whatever is left in the process group or cgroup goes too.
         kill_tree();
-        drop(cgroup);
+        if let Some(cg) = cgroup {
+            cg.close().await;
+        }
         let status = status.map_err(|e| SandboxError::io("waiting for the command", e))?;
         use std::os::unix::process::ExitStatusExt;
         let truncated = out_buf.truncated() || err_buf.truncated();
@@ -469,7 +487,9 @@ impl LocalSandbox {
         let mut hits = Vec::new();
         for item in walker {
             let Ok(item) = item else { continue };
-            if !item.file_type().is_some_and(|t| t.is_file()) {
+            if !item.file_type().is_some_and(|t| t.is_file())
+                || item.metadata().map_or(true, |m| m.len() > MAX_SEARCH_FILE_BYTES)
+            {
                 continue;
             }
             let Ok(bytes) = std::fs::read(item.path()) else { continue };
@@ -496,8 +516,21 @@ impl LocalSandbox {
         self.alive()?;
         let rel = paths::relative(path)?;
         let resolved = paths::resolve_existing(&self.work, &rel)?;
-        if resolved.is_dir() {
+        let meta =
+            std::fs::metadata(&resolved).map_err(|e| SandboxError::io(format!("reading {path}"), e))?;
+        if meta.is_dir() {
             return Err(SandboxError::Invalid(format!("`{path}` is a directory; list it instead")));
+        }
+        if !meta.is_file() {
+            // A FIFO or device planted by a command would block or stream forever.
+            return Err(SandboxError::Invalid(format!("`{path}` is not a regular file")));
+        }
+        if meta.len() > MAX_READ_BYTES {
+            return Err(SandboxError::Invalid(format!(
+                "`{path}` is {} bytes, more than the {} MiB a tool may read; read parts of it with a command",
+                meta.len(),
+                MAX_READ_BYTES / (1024 * 1024)
+            )));
         }
         std::fs::read(&resolved).map_err(|e| SandboxError::io(format!("reading {path}"), e))
     }
@@ -781,17 +814,72 @@ impl PidsCgroup {
             }
         }
     }
+
+    fn is_empty(&self) -> bool {
+        std::fs::read_to_string(self.procs_file()).map_or(true, |t| t.trim().is_empty())
+    }
+
+    /// Kills every member, waits until none is left, and removes the cgroup.
+    async fn close(self) {
+        wait_until_gone(&[], Some(&self)).await;
+        // Drop removes the directory.
+    }
 }
 
 impl Drop for PidsCgroup {
     fn drop(&mut self) {
-        for _ in 0..50 {
-            self.kill_all();
-            if std::fs::remove_dir(&self.path).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        self.kill_all();
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+/// Every descendant of `root` on the host (children, grandchildren, …).
+fn descendants(root: i32) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut parent_of: Vec<(i32, i32)> = Vec::new();
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        if let Some(ppid) = stat_field(&stat, 1).and_then(|f| f.parse::<i32>().ok()) {
+            parent_of.push((pid, ppid));
         }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parent_of.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+/// Field `n` (0 = state, 1 = ppid, …) of `/proc/PID/stat` after the command name.
+fn stat_field(stat: &str, n: usize) -> Option<&str> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(n)
+}
+
+/// Whether `pid` is a live (not zombie) process.
+fn running(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !matches!(stat_field(&stat, 0), Some("Z" | "X") | None),
+        Err(_) => false,
+    }
+}
+
+/// Waits (bounded) until `pids` have exited and `cgroup` is empty, killing cgroup members
+/// that appear meanwhile.
+async fn wait_until_gone(pids: &[i32], cgroup: Option<&PidsCgroup>) {
+    for _ in 0..3000 {
+        if let Some(cg) = cgroup {
+            cg.kill_all();
+        }
+        if !pids.iter().any(|p| running(*p)) && cgroup.is_none_or(|c| c.is_empty()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -859,8 +947,9 @@ impl Sandbox for LocalSandbox {
     fn diff(&self) -> BoxFuture<'_, Result<Diff, SandboxError>> {
         Box::pin(async move {
             self.alive()?;
-            let (work, base) = (self.work.clone(), self.meta.base_commit.clone());
-            tokio::task::spawn_blocking(move || copy::diff(&work, &base))
+            let (work, base, objects) =
+                (self.work.clone(), self.meta.base_commit.clone(), self.meta.objects_dir.clone());
+            tokio::task::spawn_blocking(move || copy::diff(&work, &base, &objects))
                 .await
                 .map_err(|e| SandboxError::Git(format!("computing the diff: {e}")))?
         })

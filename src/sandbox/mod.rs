@@ -340,10 +340,11 @@ pub async fn create(
             let sandbox = local::LocalSandbox::create(spec, local::Isolation::None).await?;
             Ok((Box::new(sandbox), vec![local::no_isolation_warning()]))
         }
-        Backend::E2b => Err(SandboxError::Unavailable {
-            mechanism: "e2b".into(),
-            detail: "the E2B backend is not part of this build".into(),
-        }),
+        Backend::E2b => Err(SandboxError::Invalid(
+            "the e2b sandbox backend is not available in this version of vibe; use the local one \
+             (`--sandbox local`, or `vibe config set sandbox.backend local`)"
+                .into(),
+        )),
     }
 }
 

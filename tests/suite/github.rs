@@ -129,6 +129,19 @@ fn with_token_login_logout_and_a_revoked_token() {
         })
         .unwrap();
     assert!(err.contains("rejected the token") && err.contains("vibe login"), "{err}");
+    // A token that cannot push is accepted with a warning.
+    server.add_user("gho_readonlyreadonlyreadonly", "reader", 7);
+    server.state.lock().unwrap().tokens.get_mut("gho_readonlyreadonlyreadonly").unwrap().scopes =
+        "read:user".into();
+    let out = env
+        .vibe()
+        .args(["login", "--with-token"])
+        .write_stdin("gho_readonlyreadonlyreadonly")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("neither the `repo` nor the `public_repo` scope"), "{err}");
     login_with_token(&env, TOKEN);
     let stored = std::fs::read_to_string(env.vibe_home().join("keyring/tokens.json")).unwrap();
     assert!(stored.contains(&server.host()));
@@ -221,7 +234,9 @@ fn contents_lists_directories_decodes_files_and_reports_bad_refs() {
         env.ok(&["gh", "contents", &format!("{}/octo-org/demo", server.url), "docs/guide.md", "--ref", "v1"]);
     assert_eq!(out, long);
     let (_, err) = env.fails(&["gh", "contents", "octo-org/demo", "README.md", "--ref", "nope"], 1);
-    assert!(err.contains("not found"), "{err}");
+    assert!(err.contains("README.md in octo-org/demo (No commit found for the ref nope) not found"), "{err}");
+    let (_, err) = env.fails(&["gh", "commits", "octo-org/demo", "--branch", "nope"], 1);
+    assert!(err.contains("branch nope of octo-org/demo"), "{err}");
     let (_, err) = env.fails(&["gh", "contents", "octo-org/missing"], 1);
     assert!(err.contains("repository octo-org/missing not found, or this token cannot see it"), "{err}");
     assert!(server.requests_to("GET", "/api/v3/repos").iter().all(|r| r.header("authorization").is_none()));
@@ -554,6 +569,17 @@ fn pr_create_explains_missing_login_remote_and_branch() {
     assert!(err.contains("no local branch `nope`"), "{err}");
     let (_, err) = env.fails(&["pr", "create", "--branch", "main"], 2);
     assert!(err.contains("is the base branch itself"), "{err}");
+    // A job that never committed has no branch to open from.
+    let job = seed_job(&env, &repo);
+    {
+        let mut store = vibe::store::Store::open(&env.db_path()).unwrap();
+        let mut j = store.job(&job).unwrap();
+        j.branch_name = None;
+        j.status = "failed".into();
+        store.update_job(&j).unwrap();
+    }
+    let (_, err) = env.fails(&["pr", "create", "--job", &job], 2);
+    assert!(err.contains("has no branch to open a pull request from (it is failed)"), "{err}");
     // A branch with nothing new: GitHub's own 422 message comes through.
     git(&repo, &["branch", "empty-change", "main"]);
     let (_, err) = env.fails(&["pr", "create", "--branch", "empty-change"], 1);

@@ -131,7 +131,7 @@ async fn commands_change_the_copy_and_the_diff_reproduces_them_while_the_user_re
         sb.as_ref(),
         "set -e; sed -i s/41/42/ src/lib.rs; echo new > added.txt; rm old.txt; mkdir -p target; echo junk > target/out; \
          printf '\\000\\001binary' > data.bin; git status --short; git add -A; git -c user.name=a -c user.email=a@b commit -qm agent; \
-         git checkout -q -b evil; echo done",
+         git checkout -q -b evil; echo /nonexistent > .git/objects/info/alternates; echo done",
     )
     .await;
     assert!(out.success(), "{out:?}");
@@ -283,6 +283,10 @@ async fn file_operations_refuse_dotdot_absolute_and_symlink_escapes() {
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1, "nothing was created outside");
     assert!(sb.list("../", false, 100).await.unwrap_err().is_refusal());
     assert!(sb.search("SECRET", "escape", 10).await.unwrap_err().is_refusal());
+
+    // A FIFO planted by a command is refused instead of blocking the reader.
+    assert!(run(sb.as_ref(), "mkfifo pipe").await.success());
+    assert!(matches!(sb.read("pipe").await, Err(SandboxError::Invalid(_))));
 
     // Ordinary operations work.
     sb.write("src/new/mod.rs", b"// new\n").await.unwrap();
