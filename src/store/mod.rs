@@ -18,6 +18,8 @@ mod records;
 pub use metrics::*;
 pub use queries::*;
 pub use records::*;
+mod jobs;
+pub use jobs::*;
 
 /// The schema this build writes. A database with a higher `user_version` was written by a
 /// newer vibe and is refused rather than silently downgraded.
