@@ -129,6 +129,19 @@ fn with_token_login_logout_and_a_revoked_token() {
         })
         .unwrap();
     assert!(err.contains("rejected the token") && err.contains("vibe login"), "{err}");
+    // A token that cannot push is accepted with a warning.
+    server.add_user("gho_readonlyreadonlyreadonly", "reader", 7);
+    server.state.lock().unwrap().tokens.get_mut("gho_readonlyreadonlyreadonly").unwrap().scopes =
+        "read:user".into();
+    let out = env
+        .vibe()
+        .args(["login", "--with-token"])
+        .write_stdin("gho_readonlyreadonlyreadonly")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("neither the `repo` nor the `public_repo` scope"), "{err}");
     login_with_token(&env, TOKEN);
     let stored = std::fs::read_to_string(env.vibe_home().join("keyring/tokens.json")).unwrap();
     assert!(stored.contains(&server.host()));
@@ -660,4 +673,30 @@ fn a_host_without_device_flow_is_reported_with_the_alternative() {
     env.set("GITHUB_CLIENT_ID", "Iv1.unknown");
     let (_, err) = env.fails(&["login"], 1);
     assert!(err.contains("does not offer the device flow") && err.contains("--with-token"), "{err}");
+}
+
+#[test]
+fn ctrl_c_cancels_a_waiting_login_cleanly() {
+    use std::io::BufRead as _;
+    let (env, server) = setup();
+    server.script_device(&vec!["authorization_pending"; 100_000]);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"));
+    cmd.env_clear().envs(&env.env).current_dir(&env.cwd).arg("login");
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("Waiting for authorization") {}
+    // Wait until it is really polling, then interrupt it.
+    while server.requests_to("POST", "/login/oauth/access_token").len() < 2 {
+        std::thread::yield_now();
+    }
+    // SAFETY: sending a signal to our own child process by its pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("login cancelled"), "{rest}");
+    assert!(!env.vibe_home().join("keyring/tokens.json").exists());
 }
