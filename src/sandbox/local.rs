@@ -125,7 +125,7 @@ fn process_limit_mechanism() -> &'static str {
     } else if is_root() {
         "no process limit (RLIMIT_NPROC does not bind root and no pids cgroup is writable)"
     } else {
-        "process limit by RLIMIT_NPROC"
+        "process limit by RLIMIT_NPROC inside the sandbox's user namespace"
     }
 }
 
@@ -273,6 +273,7 @@ impl LocalSandbox {
         request: &CommandRequest,
         cwd_rel: &Path,
         env: &BTreeMap<String, String>,
+        info_fd: Option<i32>,
     ) -> tokio::process::Command {
         match (&self.meta.isolation, &self.bwrap) {
             (Isolation::Bubblewrap, Some(bwrap)) => {
@@ -283,6 +284,7 @@ impl LocalSandbox {
                     policy: &self.meta.policy,
                     env,
                     argv: &request.argv,
+                    info_fd,
                 });
                 let mut cmd = tokio::process::Command::new(bwrap);
                 cmd.args(args).env_clear();
@@ -322,8 +324,15 @@ impl LocalSandbox {
         let timeout = request.timeout.map_or(policy.command_timeout, |t| t.min(policy.command_timeout));
 
         let cgroup = PidsCgroup::create(policy.max_processes);
-        let limits = Limits::new(policy, timeout, cgroup.as_ref());
-        let mut cmd = self.command(&request, &cwd_rel, &env);
+        // bubblewrap reports the host PID of the namespace's init on this pipe; once that
+        // process is gone, every process of the sandbox is.
+        let info = match self.meta.isolation {
+            Isolation::Bubblewrap => Some(InfoPipe::new()?),
+            Isolation::None => None,
+        };
+        let mut limits = Limits::new(policy, timeout, cgroup.as_ref());
+        limits.keep_fd = info.as_ref().map(|i| i.write_fd());
+        let mut cmd = self.command(&request, &cwd_rel, &env, limits.keep_fd);
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -338,6 +347,7 @@ impl LocalSandbox {
         let mut child =
             cmd.spawn().map_err(|e| SandboxError::io(format!("starting `{}`", request.argv[0]), e))?;
         let pid = child.id().map(|p| p as i32);
+        let init_pid = info.map(InfoPipe::read_child_pid);
         let mut stdout = child.stdout.take();
         let mut stderr = child.stderr.take();
         let cap = policy.max_output_bytes;
@@ -401,6 +411,12 @@ impl LocalSandbox {
             }
         };
         let ((status, timed_out, cancelled), ()) = tokio::join!(waiter, pumps);
+        // bubblewrap may exit before its namespace is torn down: wait for the init.
+        if let Some(handle) = init_pid {
+            if let Ok(Some(init)) = handle.await {
+                wait_until_gone(&[init], None).await;
+            }
+        }
         // Whatever is left in the process group or cgroup goes too.
         kill_tree();
         if let Some(cg) = cgroup {
@@ -646,6 +662,8 @@ pub struct BwrapConfig<'a> {
     pub policy: &'a Policy,
     pub env: &'a BTreeMap<String, String>,
     pub argv: &'a [String],
+    /// Descriptor on which bubblewrap writes `{"child-pid": N}`.
+    pub info_fd: Option<i32>,
 }
 
 /// The bubblewrap command line for one command.
@@ -672,11 +690,20 @@ pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
     }
     a.extend(["--bind".into(), c.work.into(), SANDBOX_WORK.into()]);
     a.extend(["--chdir".into(), Path::new(SANDBOX_WORK).join(c.cwd).into()]);
+    if let Some(fd) = c.info_fd {
+        a.extend(["--info-fd".into(), fd.to_string().into()]);
+    }
     a.push("--clearenv".into());
     for (k, v) in c.env {
         a.extend(["--setenv".into(), k.into(), v.into()]);
     }
     a.push("--".into());
+    // Lower RLIMIT_NPROC again inside the user namespace: there it counts only the sandbox's
+    // own processes, not every process of the user.
+    let limit = c.policy.max_processes;
+    a.extend(["sh".into(), "-c".into()]);
+    a.push(format!("ulimit -u {limit} 2>/dev/null || ulimit -p {limit} 2>/dev/null; exec \"$@\"").into());
+    a.push("vibe-sandbox".into());
     a.extend(c.argv.iter().map(OsString::from));
     a
 }
@@ -694,6 +721,46 @@ fn push_system_mounts(a: &mut Vec<OsString>) {
     }
 }
 
+/// The pipe bubblewrap's `--info-fd` writes to.
+struct InfoPipe {
+    read: std::os::fd::OwnedFd,
+    write: std::os::fd::OwnedFd,
+}
+
+impl InfoPipe {
+    fn new() -> Result<Self, SandboxError> {
+        use std::os::fd::FromRawFd;
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: pipe2 fills two descriptors we then own.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(SandboxError::io("creating a pipe", std::io::Error::last_os_error()));
+        }
+        // SAFETY: both descriptors were just created and are owned by nobody else.
+        let (read, write) =
+            unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) };
+        Ok(Self { read, write })
+    }
+
+    fn write_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.write.as_raw_fd()
+    }
+
+    /// Closes our end for writing and reads the init's PID in the background (the pipe
+    /// closes when bubblewrap has written it or exits).
+    fn read_child_pid(self) -> tokio::task::JoinHandle<Option<i32>> {
+        let Self { read, write } = self;
+        drop(write);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut text = String::new();
+            std::fs::File::from(read).read_to_string(&mut text).ok()?;
+            let value: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
+            value.get("child-pid")?.as_i64().map(|p| p as i32)
+        })
+    }
+}
+
 /// rlimits and cgroup membership applied in the child between fork and exec.
 struct Limits {
     nproc: u64,
@@ -701,6 +768,8 @@ struct Limits {
     file_size: u64,
     cpu_secs: u64,
     cgroup_procs: Option<CString>,
+    /// A descriptor the child keeps across exec (bubblewrap's `--info-fd`).
+    keep_fd: Option<i32>,
 }
 
 impl Limits {
@@ -716,10 +785,17 @@ impl Limits {
             cpu_secs: timeout.as_secs() + 5,
             cgroup_procs: cgroup
                 .and_then(|c| CString::new(c.procs_file().as_os_str().as_encoded_bytes()).ok()),
+            keep_fd: None,
         }
     }
 
     fn apply(&self) -> std::io::Result<()> {
+        if let Some(fd) = self.keep_fd {
+            // SAFETY: fcntl on a descriptor we own; clears close-on-exec for this child only.
+            if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
         let set = |resource, value: u64| -> std::io::Result<()> {
             let limit = libc::rlimit { rlim_cur: value as libc::rlim_t, rlim_max: value as libc::rlim_t };
             // SAFETY: setrlimit with a valid pointer to a stack value.
