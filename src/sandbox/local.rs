@@ -1044,3 +1044,75 @@ impl Sandbox for LocalSandbox {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn args(policy: &Policy) -> Vec<String> {
+        let env: BTreeMap<String, String> = [("PATH".to_string(), "/usr/bin".to_string())].into();
+        let argv = vec!["make".to_string(), "test".to_string()];
+        bwrap_args(&BwrapConfig {
+            work: Path::new("/data/job/work"),
+            cwd: Path::new("crates/a"),
+            objects_dir: Path::new("/home/u/repo/.git/objects"),
+            policy,
+            env: &env,
+            argv: &argv,
+            info_fd: Some(7),
+        })
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+    }
+
+    fn has_pair(args: &[String], a: &str, b: &str) -> bool {
+        args.windows(2).any(|w| w[0] == a && w[1] == b)
+    }
+
+    #[test]
+    fn the_command_line_isolates_by_default() {
+        let a = args(&Policy::default());
+        assert_eq!(a[0], "--unshare-all");
+        assert!(!a.contains(&"--share-net".to_string()));
+        for flag in ["--die-with-parent", "--new-session", "--clearenv"] {
+            assert!(a.contains(&flag.to_string()), "{flag}");
+        }
+        assert!(has_pair(&a, "--cap-drop", "ALL"));
+        assert!(has_pair(&a, "--tmpfs", "/tmp") && has_pair(&a, "--tmpfs", SANDBOX_HOME));
+        assert!(has_pair(&a, "--info-fd", "7"));
+        assert!(has_pair(&a, "--chdir", "/vibe/work/crates/a"));
+        let bind = a.iter().position(|x| x == "--bind").unwrap();
+        assert_eq!((a[bind + 1].as_str(), a[bind + 2].as_str()), ("/data/job/work", SANDBOX_WORK));
+        let ro = a.iter().position(|x| x == "/home/u/repo/.git/objects").unwrap();
+        assert_eq!(a[ro - 1], "--ro-bind", "the user's objects are read-only");
+        assert!(!a.iter().any(|x| x == "/home/u" || x == "/home/u/repo"), "the home is never mounted");
+        // The command comes last, behind the in-namespace process limit.
+        let dashdash = a.iter().position(|x| x == "--").unwrap();
+        assert_eq!(&a[dashdash + 1..dashdash + 3], ["sh", "-c"]);
+        assert!(a[dashdash + 3].contains("ulimit -u 512"));
+        assert_eq!(&a[a.len() - 2..], ["make", "test"]);
+    }
+
+    #[test]
+    fn network_and_extra_mounts_come_only_from_the_policy() {
+        let policy = Policy {
+            network: true,
+            read_only_paths: vec!["/opt/toolchain".into()],
+            writable_paths: vec!["/var/cache/build".into()],
+            ..Policy::default()
+        };
+        let a = args(&policy);
+        assert!(a.contains(&"--share-net".to_string()));
+        assert!(has_pair(&a, "--ro-bind-try", "/opt/toolchain"));
+        assert!(has_pair(&a, "--bind-try", "/var/cache/build"));
+    }
+
+    #[test]
+    fn stat_fields_are_read_after_the_command_name() {
+        let stat = "123 (a) b) c) S 45 123 123 0 -1";
+        assert_eq!(stat_field(stat, 0), Some("S"));
+        assert_eq!(stat_field(stat, 1), Some("45"));
+    }
+}
