@@ -167,7 +167,7 @@ pub struct LocalSandbox {
     work: PathBuf,
     home: PathBuf,
     meta: Meta,
-    bwrap: Option<PathBuf>,
+    bwrap: Option<Bwrap>,
     destroyed: AtomicBool,
 }
 
@@ -285,8 +285,9 @@ impl LocalSandbox {
                     env,
                     argv: &request.argv,
                     info_fd,
+                    tmpfs_size: bwrap.tmpfs_size,
                 });
-                let mut cmd = tokio::process::Command::new(bwrap);
+                let mut cmd = tokio::process::Command::new(&bwrap.path);
                 cmd.args(args).env_clear();
                 cmd
             }
@@ -598,7 +599,15 @@ impl LocalSandbox {
     }
 }
 
-fn check_isolation(isolation: Isolation) -> Result<Option<PathBuf>, SandboxError> {
+/// A working bubblewrap and what this version supports.
+#[derive(Debug, Clone)]
+struct Bwrap {
+    path: PathBuf,
+    /// `--size` for tmpfs mounts (bubblewrap 0.8 and later).
+    tmpfs_size: bool,
+}
+
+fn check_isolation(isolation: Isolation) -> Result<Option<Bwrap>, SandboxError> {
     match isolation {
         Isolation::None => Ok(None),
         Isolation::Bubblewrap => {
@@ -612,7 +621,9 @@ fn check_isolation(isolation: Isolation) -> Result<Option<PathBuf>, SandboxError
             if !probe.available {
                 return Err(SandboxError::Unavailable { mechanism: probe.mechanism, detail: probe.detail });
             }
-            Ok(Some(bwrap))
+            let help = std::process::Command::new(&bwrap).arg("--help").output();
+            let tmpfs_size = help.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--size"));
+            Ok(Some(Bwrap { path: bwrap, tmpfs_size }))
         }
     }
 }
@@ -664,6 +675,8 @@ pub struct BwrapConfig<'a> {
     pub argv: &'a [String],
     /// Descriptor on which bubblewrap writes `{"child-pid": N}`.
     pub info_fd: Option<i32>,
+    /// Whether this bubblewrap knows `--size` (tmpfs size limits).
+    pub tmpfs_size: bool,
 }
 
 /// The bubblewrap command line for one command.
@@ -678,7 +691,10 @@ pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
     push_system_mounts(&mut a);
     let size = c.policy.memory_bytes.to_string();
     for dir in ["/tmp", SANDBOX_HOME] {
-        a.extend(["--size".into(), OsString::from(&size), "--tmpfs".into(), dir.into()]);
+        if c.tmpfs_size {
+            a.extend(["--size".into(), OsString::from(&size)]);
+        }
+        a.extend(["--tmpfs".into(), dir.into()]);
     }
     a.extend(["--proc".into(), "/proc".into(), "--dev".into(), "/dev".into()]);
     a.extend(["--ro-bind".into(), c.objects_dir.into(), c.objects_dir.into()]);
@@ -1061,6 +1077,7 @@ mod tests {
             env: &env,
             argv: &argv,
             info_fd: Some(7),
+            tmpfs_size: true,
         })
         .into_iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -1082,6 +1099,7 @@ mod tests {
         assert!(has_pair(&a, "--cap-drop", "ALL"));
         assert!(has_pair(&a, "--tmpfs", "/tmp") && has_pair(&a, "--tmpfs", SANDBOX_HOME));
         assert!(has_pair(&a, "--info-fd", "7"));
+        assert!(has_pair(&a, "--size", &(4096u64 * 1024 * 1024).to_string()), "tmpfs sizes are bounded");
         assert!(has_pair(&a, "--chdir", "/vibe/work/crates/a"));
         let bind = a.iter().position(|x| x == "--bind").unwrap();
         assert_eq!((a[bind + 1].as_str(), a[bind + 2].as_str()), ("/data/job/work", SANDBOX_WORK));
