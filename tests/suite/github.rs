@@ -700,3 +700,36 @@ fn ctrl_c_cancels_a_waiting_login_cleanly() {
     assert!(rest.contains("login cancelled"), "{rest}");
     assert!(!env.vibe_home().join("keyring/tokens.json").exists());
 }
+
+#[test]
+fn what_the_user_sees() {
+    let (mut env, server) = setup();
+    let shown = |env: &TestEnv, s: String| {
+        let s = env.filter(&s).replace(&server.url, "[GITHUB]").replace(&server.host(), "[HOST]");
+        s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    };
+    insta::assert_snapshot!(shown(&env, env.ok(&["gh", "parse-url", "git@github.com:rust-lang/cargo.git"])), @r"
+    host   github.com
+    owner  rust-lang
+    name   cargo
+    web    https://github.com/rust-lang/cargo
+    api    https://api.github.com/repos/rust-lang/cargo
+    ");
+    login_with_token(&env, TOKEN);
+    insta::assert_snapshot!(shown(&env, env.ok(&["whoami"])), @r"
+    octocat on [HOST] (The Octocat)
+      profile: [GITHUB]/octocat
+      token:   file store [ROOT]/vibe-home/keyring/tokens.json (VIBE_KEYRING=file) (valid)
+      scopes:  repo, read:user
+    ");
+    let repo = workspace(&env, &server, "octo-org", &["octocat"]);
+    env.cwd = repo;
+    insta::assert_snapshot!(
+        shown(&env, env.ok(&["pr", "create", "--branch", "vibe/1a2b3c4d-health"])),
+        @"Opened pull request #1 on octo-org/demo: [GITHUB]/octo-org/demo/pull/1"
+    );
+    insta::assert_snapshot!(shown(&env, env.ok(&["pr", "list"])), @r"
+    #  REPO           STATE  TITLE               BRANCH                URL
+    1  octo-org/demo  open   Add a health route  vibe/1a2b3c4d-health  [GITHUB]/octo-org/demo/pull/1
+    ");
+}
