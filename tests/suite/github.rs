@@ -555,6 +555,18 @@ fn pr_list_and_status_refresh_the_recorded_state() {
     assert!(out.contains("state:  closed"), "{out}");
     let (_, err) = env.fails(&["pr", "status", "--branch", "main"], 1);
     assert!(err.contains("no pull request for branch `main`"), "{err}");
+    // One PR GitHub no longer shows does not hide the others.
+    server.inject(
+        "GET",
+        "/api/v3/repos/octo-org/demo/pulls/1",
+        1,
+        Response::json(404, &json!({"message": "Not Found"})),
+    );
+    let out = env.vibe().args(["pr", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("#1 of octo-org/demo: pull request #1 of octo-org/demo not found"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("closed"));
 }
 
 #[test]
