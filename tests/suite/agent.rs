@@ -141,7 +141,8 @@ async fn the_agent_works_through_the_plan_and_its_verdict_is_backed_by_commands_
     let sb = sandbox_for(&env, "happy").await;
     let server = OpenAiServer::start();
     server.push_tool_call("list_files", json!({"path": ""}));
-    server.push_tool_call("read_file", json!({"path": "src/lib.rs"}));
+    // The copy's path as commands see it is accepted too.
+    server.push_tool_call("read_file", json!({"path": "/vibe/work/src/lib.rs"}));
     server.push(
         Reply::tool_call(
             "edit_file",
