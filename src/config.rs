@@ -596,6 +596,11 @@ impl Config {
             }
         }
 
+        // The default GitHub API URL follows an Enterprise web URL (shown so by `config show`).
+        let github_api = github_api_url(&values);
+        if let Some(v) = values.get_mut("github.api_url") {
+            v.raw = github_api;
+        }
         let get = |name: &str| values.get(name).map(|v| v.raw.clone()).filter(|s| !s.is_empty());
         let text = |name: &str| get(name).unwrap_or_default();
         let count = |name: &str| text(name).parse::<u64>().unwrap_or(0);

@@ -167,7 +167,7 @@ pub struct LocalSandbox {
     work: PathBuf,
     home: PathBuf,
     meta: Meta,
-    bwrap: Option<PathBuf>,
+    bwrap: Option<Bwrap>,
     destroyed: AtomicBool,
 }
 
@@ -285,8 +285,9 @@ impl LocalSandbox {
                     env,
                     argv: &request.argv,
                     info_fd,
+                    tmpfs_size: bwrap.tmpfs_size,
                 });
-                let mut cmd = tokio::process::Command::new(bwrap);
+                let mut cmd = tokio::process::Command::new(&bwrap.path);
                 cmd.args(args).env_clear();
                 cmd
             }
@@ -598,7 +599,15 @@ impl LocalSandbox {
     }
 }
 
-fn check_isolation(isolation: Isolation) -> Result<Option<PathBuf>, SandboxError> {
+/// A working bubblewrap and what this version supports.
+#[derive(Debug, Clone)]
+struct Bwrap {
+    path: PathBuf,
+    /// `--size` for tmpfs mounts (bubblewrap 0.8 and later).
+    tmpfs_size: bool,
+}
+
+fn check_isolation(isolation: Isolation) -> Result<Option<Bwrap>, SandboxError> {
     match isolation {
         Isolation::None => Ok(None),
         Isolation::Bubblewrap => {
@@ -612,7 +621,9 @@ fn check_isolation(isolation: Isolation) -> Result<Option<PathBuf>, SandboxError
             if !probe.available {
                 return Err(SandboxError::Unavailable { mechanism: probe.mechanism, detail: probe.detail });
             }
-            Ok(Some(bwrap))
+            let help = std::process::Command::new(&bwrap).arg("--help").output();
+            let tmpfs_size = help.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--size"));
+            Ok(Some(Bwrap { path: bwrap, tmpfs_size }))
         }
     }
 }
@@ -664,6 +675,8 @@ pub struct BwrapConfig<'a> {
     pub argv: &'a [String],
     /// Descriptor on which bubblewrap writes `{"child-pid": N}`.
     pub info_fd: Option<i32>,
+    /// Whether this bubblewrap knows `--size` (tmpfs size limits).
+    pub tmpfs_size: bool,
 }
 
 /// The bubblewrap command line for one command.
@@ -678,7 +691,10 @@ pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
     push_system_mounts(&mut a);
     let size = c.policy.memory_bytes.to_string();
     for dir in ["/tmp", SANDBOX_HOME] {
-        a.extend(["--size".into(), OsString::from(&size), "--tmpfs".into(), dir.into()]);
+        if c.tmpfs_size {
+            a.extend(["--size".into(), OsString::from(&size)]);
+        }
+        a.extend(["--tmpfs".into(), dir.into()]);
     }
     a.extend(["--proc".into(), "/proc".into(), "--dev".into(), "/dev".into()]);
     a.extend(["--ro-bind".into(), c.objects_dir.into(), c.objects_dir.into()]);
@@ -1042,5 +1058,79 @@ impl Sandbox for LocalSandbox {
                 Err(e) => Err(SandboxError::io(format!("removing {}", self.dir.display()), e)),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn args(policy: &Policy) -> Vec<String> {
+        let env: BTreeMap<String, String> = [("PATH".to_string(), "/usr/bin".to_string())].into();
+        let argv = vec!["make".to_string(), "test".to_string()];
+        bwrap_args(&BwrapConfig {
+            work: Path::new("/data/job/work"),
+            cwd: Path::new("crates/a"),
+            objects_dir: Path::new("/home/u/repo/.git/objects"),
+            policy,
+            env: &env,
+            argv: &argv,
+            info_fd: Some(7),
+            tmpfs_size: true,
+        })
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+    }
+
+    fn has_pair(args: &[String], a: &str, b: &str) -> bool {
+        args.windows(2).any(|w| w[0] == a && w[1] == b)
+    }
+
+    #[test]
+    fn the_command_line_isolates_by_default() {
+        let a = args(&Policy::default());
+        assert_eq!(a[0], "--unshare-all");
+        assert!(!a.contains(&"--share-net".to_string()));
+        for flag in ["--die-with-parent", "--new-session", "--clearenv"] {
+            assert!(a.contains(&flag.to_string()), "{flag}");
+        }
+        assert!(has_pair(&a, "--cap-drop", "ALL"));
+        assert!(has_pair(&a, "--tmpfs", "/tmp") && has_pair(&a, "--tmpfs", SANDBOX_HOME));
+        assert!(has_pair(&a, "--info-fd", "7"));
+        assert!(has_pair(&a, "--size", &(4096u64 * 1024 * 1024).to_string()), "tmpfs sizes are bounded");
+        assert!(has_pair(&a, "--chdir", "/vibe/work/crates/a"));
+        let bind = a.iter().position(|x| x == "--bind").unwrap();
+        assert_eq!((a[bind + 1].as_str(), a[bind + 2].as_str()), ("/data/job/work", SANDBOX_WORK));
+        let ro = a.iter().position(|x| x == "/home/u/repo/.git/objects").unwrap();
+        assert_eq!(a[ro - 1], "--ro-bind", "the user's objects are read-only");
+        assert!(!a.iter().any(|x| x == "/home/u" || x == "/home/u/repo"), "the home is never mounted");
+        // The command comes last, behind the in-namespace process limit.
+        let dashdash = a.iter().position(|x| x == "--").unwrap();
+        assert_eq!(&a[dashdash + 1..dashdash + 3], ["sh", "-c"]);
+        assert!(a[dashdash + 3].contains("ulimit -u 512"));
+        assert_eq!(&a[a.len() - 2..], ["make", "test"]);
+    }
+
+    #[test]
+    fn network_and_extra_mounts_come_only_from_the_policy() {
+        let policy = Policy {
+            network: true,
+            read_only_paths: vec!["/opt/toolchain".into()],
+            writable_paths: vec!["/var/cache/build".into()],
+            ..Policy::default()
+        };
+        let a = args(&policy);
+        assert!(a.contains(&"--share-net".to_string()));
+        assert!(has_pair(&a, "--ro-bind-try", "/opt/toolchain"));
+        assert!(has_pair(&a, "--bind-try", "/var/cache/build"));
+    }
+
+    #[test]
+    fn stat_fields_are_read_after_the_command_name() {
+        let stat = "123 (a) b) c) S 45 123 123 0 -1";
+        assert_eq!(stat_field(stat, 0), Some("S"));
+        assert_eq!(stat_field(stat, 1), Some("45"));
     }
 }

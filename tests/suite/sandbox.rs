@@ -288,6 +288,14 @@ async fn file_operations_refuse_dotdot_absolute_and_symlink_escapes() {
     assert!(run(sb.as_ref(), "mkfifo pipe").await.success());
     assert!(matches!(sb.read("pipe").await, Err(SandboxError::Invalid(_))));
 
+    // Listing and search honour .gitignore.
+    assert!(run(sb.as_ref(), "mkdir -p target && echo 'fn answer() {}' > target/gen.rs").await.success());
+    let all = sb.list("", true, 1000).await.unwrap();
+    assert!(!all.entries.iter().any(|e| e.path.starts_with("target")), "{:?}", all.entries);
+    let hits = sb.search("fn answer", "", 10).await.unwrap();
+    assert_eq!(hits.hits.iter().map(|h| h.path.as_str()).collect::<Vec<_>>(), ["src/lib.rs"]);
+    assert!(matches!(sb.search("(unclosed", "", 10).await, Err(SandboxError::Invalid(_))));
+
     // Ordinary operations work.
     sb.write("src/new/mod.rs", b"// new\n").await.unwrap();
     assert_eq!(sb.read("src/new/mod.rs").await.unwrap(), b"// new\n");
