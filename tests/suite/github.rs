@@ -360,7 +360,8 @@ fn seed_job(env: &TestEnv, repo: &std::path::Path) -> String {
     // The shape of the jobs engine's `JobResult`.
     let result = json!({
         "summary": "added the route",
-        "criteria": [{"id": "AC1", "description": "GET /health answers 200", "holds": true, "evidence": "health_ok passes"}],
+        "criteria": [{"id": "AC1", "description": "GET /health answers 200", "holds": true, "evidence": "health_ok passes"},
+                     {"id": "AC9", "description": "no key in output", "holds": true, "evidence": "printed sk-modelkey0123456789abcdef"}],
         "checks": [{"command": "cargo test", "proves": "AC1", "criteria": ["AC1"], "exit_code": 0, "timed_out": false, "passed": true, "tail": ""}],
         "files": [{"path": "health.rs", "added": 1, "removed": 0}],
         "files_changed": 1, "lines_added": 1, "lines_removed": 0, "tokens": 10, "cost_usd": null, "passed": true,
@@ -423,6 +424,7 @@ fn pr_create_pushes_with_the_credential_callback_opens_records_and_is_idempotent
     let (mut env, server) = setup();
     let repo = workspace(&env, &server, "octo-org", &["octocat"]);
     env.cwd = repo.clone();
+    env.set("OPENAI_API_KEY", "sk-modelkey0123456789abcdef");
     login_with_token(&env, TOKEN);
     let job = seed_job(&env, &repo);
 
@@ -466,6 +468,7 @@ fn pr_create_pushes_with_the_credential_callback_opens_records_and_is_idempotent
     assert!(text.contains("| ✅ | **AC1** GET /health answers 200 | met | health_ok passes |"), "{text}");
     assert!(text.contains("- `cargo test`: passed") && text.contains("- `health.rs` (+1 −0)"), "{text}");
     assert!(text.contains(&format!("vibe job `{job}`")), "{text}");
+    assert!(!text.contains("sk-modelkey0123456789abcdef") && text.contains("printed sk-m…cdef"), "{text}");
 
     // Recorded, with the user who opened it.
     let store = vibe::store::Store::open(&env.db_path()).unwrap();
