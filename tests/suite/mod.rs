@@ -9,6 +9,8 @@ mod llm;
 
 // jobs, sandbox, agent
 mod agent;
+mod jobs;
+mod run;
 mod sandbox;
 
 // GitHub
