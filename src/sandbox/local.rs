@@ -737,6 +737,9 @@ fn push_system_mounts(a: &mut Vec<OsString>) {
     }
 }
 
+/// `keyctl(2)` operation: join (here: create) an anonymous session keyring.
+const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+
 /// The pipe bubblewrap's `--info-fd` writes to.
 struct InfoPipe {
     read: std::os::fd::OwnedFd,
@@ -806,6 +809,18 @@ impl Limits {
     }
 
     fn apply(&self) -> std::io::Result<()> {
+        // A fresh, empty session keyring: the user's session keyring (where keyutils-based
+        // credential stores such as vibe's own token store live) is not inherited.
+        // SAFETY: raw keyctl syscall with a NULL name; touches no memory of ours.
+        let joined = unsafe {
+            libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, std::ptr::null::<libc::c_char>())
+        };
+        if joined < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::ENOSYS) {
+                return Err(e);
+            }
+        }
         if let Some(fd) = self.keep_fd {
             // SAFETY: fcntl on a descriptor we own; clears close-on-exec for this child only.
             if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {

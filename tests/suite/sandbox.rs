@@ -526,3 +526,65 @@ async fn the_none_backend_runs_unisolated_with_a_warning() {
     assert!(!out.stdout.contains("sandboxleak"));
     assert_eq!(std::fs::read_to_string(repo.join("README.md")).unwrap(), "# demo\n");
 }
+
+/// A Python script that looks for the key `description` in its session keyring and prints
+/// its payload, or `NOT-FOUND`.
+fn keyring_probe(description: &str) -> String {
+    format!(
+        r#"import ctypes, os
+nr = {{"x86_64": 250, "aarch64": 219}}[os.uname().machine]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+key = libc.syscall(nr, 10, -3, b"user", b"{description}", 0)
+if key < 0:
+    print("NOT-FOUND")
+else:
+    buf = ctypes.create_string_buffer(256)
+    n = libc.syscall(nr, 11, ctypes.c_long(key), buf, 256)
+    print("FOUND", buf.raw[:max(n, 0)].decode())
+"#
+    )
+}
+
+#[tokio::test]
+async fn keys_in_the_session_keyring_are_out_of_reach() {
+    if !Path::new("/usr/bin/python3").exists() || !matches!(std::env::consts::ARCH, "x86_64" | "aarch64") {
+        eprintln!("skipped: needs /usr/bin/python3 on x86_64 or aarch64");
+        return;
+    }
+    // This test thread gets its own session keyring holding a token, like the one the
+    // keyutils credential store keeps.
+    let name = std::ffi::CString::new(format!("vibe-test-{}", std::process::id())).unwrap();
+    let payload = b"KEYRING-TOKEN-4840";
+    let description = std::ffi::CString::new("vibe-test-token").unwrap();
+    unsafe {
+        assert!(
+            libc::syscall(libc::SYS_keyctl, 1 as libc::c_long, name.as_ptr()) >= 0,
+            "join session keyring"
+        );
+        let key = libc::syscall(
+            libc::SYS_add_key,
+            c"user".as_ptr(),
+            description.as_ptr(),
+            payload.as_ptr(),
+            payload.len(),
+            -3 as libc::c_long,
+        );
+        assert!(key >= 0, "add_key: {}", std::io::Error::last_os_error());
+    }
+    let script = keyring_probe("vibe-test-token");
+    // Outside the sandbox the key is readable: the probe works.
+    let direct = std::process::Command::new("/usr/bin/python3").args(["-c", &script]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&direct.stdout).trim(), "FOUND KEYRING-TOKEN-4840");
+
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "keyring");
+    let sb = local(spec).await;
+    let req = CommandRequest {
+        argv: vec!["/usr/bin/python3".into(), "-c".into(), script],
+        ..CommandRequest::default()
+    };
+    let out = sb.run(req, None, None).await.unwrap();
+    assert_eq!(out.stdout.trim(), "NOT-FOUND", "{out:?}");
+    assert!(!out.stdout.contains("KEYRING-TOKEN") && !out.stderr.contains("KEYRING-TOKEN"));
+}
