@@ -25,6 +25,12 @@ _vibe() {
             vibe,config)
                 cmd="vibe__subcmd__config"
                 ;;
+            vibe,context)
+                cmd="vibe__subcmd__context"
+                ;;
+            vibe,crs)
+                cmd="vibe__subcmd__crs"
+                ;;
             vibe,doctor)
                 cmd="vibe__subcmd__doctor"
                 ;;
@@ -45,6 +51,9 @@ _vibe() {
                 ;;
             vibe,man)
                 cmd="vibe__subcmd__man"
+                ;;
+            vibe,plan)
+                cmd="vibe__subcmd__plan"
                 ;;
             vibe,pr)
                 cmd="vibe__subcmd__pr"
@@ -151,6 +160,12 @@ _vibe() {
             vibe__subcmd__help,config)
                 cmd="vibe__subcmd__help__subcmd__config"
                 ;;
+            vibe__subcmd__help,context)
+                cmd="vibe__subcmd__help__subcmd__context"
+                ;;
+            vibe__subcmd__help,crs)
+                cmd="vibe__subcmd__help__subcmd__crs"
+                ;;
             vibe__subcmd__help,doctor)
                 cmd="vibe__subcmd__help__subcmd__doctor"
                 ;;
@@ -171,6 +186,9 @@ _vibe() {
                 ;;
             vibe__subcmd__help,man)
                 cmd="vibe__subcmd__help__subcmd__man"
+                ;;
+            vibe__subcmd__help,plan)
+                cmd="vibe__subcmd__help__subcmd__plan"
                 ;;
             vibe__subcmd__help,pr)
                 cmd="vibe__subcmd__help__subcmd__pr"
@@ -214,6 +232,12 @@ _vibe() {
             vibe__subcmd__help__subcmd__gh,parse-url)
                 cmd="vibe__subcmd__help__subcmd__gh__subcmd__parse__subcmd__url"
                 ;;
+            vibe__subcmd__help__subcmd__plan,list)
+                cmd="vibe__subcmd__help__subcmd__plan__subcmd__list"
+                ;;
+            vibe__subcmd__help__subcmd__plan,show)
+                cmd="vibe__subcmd__help__subcmd__plan__subcmd__show"
+                ;;
             vibe__subcmd__help__subcmd__pr,create)
                 cmd="vibe__subcmd__help__subcmd__pr__subcmd__create"
                 ;;
@@ -222,6 +246,24 @@ _vibe() {
                 ;;
             vibe__subcmd__help__subcmd__pr,status)
                 cmd="vibe__subcmd__help__subcmd__pr__subcmd__status"
+                ;;
+            vibe__subcmd__plan,help)
+                cmd="vibe__subcmd__plan__subcmd__help"
+                ;;
+            vibe__subcmd__plan,list)
+                cmd="vibe__subcmd__plan__subcmd__list"
+                ;;
+            vibe__subcmd__plan,show)
+                cmd="vibe__subcmd__plan__subcmd__show"
+                ;;
+            vibe__subcmd__plan__subcmd__help,help)
+                cmd="vibe__subcmd__plan__subcmd__help__subcmd__help"
+                ;;
+            vibe__subcmd__plan__subcmd__help,list)
+                cmd="vibe__subcmd__plan__subcmd__help__subcmd__list"
+                ;;
+            vibe__subcmd__plan__subcmd__help,show)
+                cmd="vibe__subcmd__plan__subcmd__help__subcmd__show"
                 ;;
             vibe__subcmd__pr,create)
                 cmd="vibe__subcmd__pr__subcmd__create"
@@ -254,7 +296,7 @@ _vibe() {
 
     case "${cmd}" in
         vibe)
-            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version login logout whoami pr gh doctor config history admin completions man help"
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version crs plan context login logout whoami pr gh doctor config history admin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -789,6 +831,58 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__context)
+            opts="-v -q -y -h -V --explain --tokens --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__crs)
+            opts="-v -q -y -h -V --out --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__doctor)
             opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -982,7 +1076,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__help)
-            opts="login logout whoami pr gh doctor config history admin completions man help"
+            opts="crs plan context login logout whoami pr gh doctor config history admin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1163,6 +1257,34 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__help__subcmd__context)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__crs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1292,6 +1414,48 @@ _vibe() {
         vibe__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__plan)
+            opts="show list"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__plan__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__plan__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1466,6 +1630,152 @@ _vibe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__plan)
+            opts="-v -q -y -h -V --crs --out --json --repo --verbose --quiet --config --yes --help --version show list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --crs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__plan__subcmd__help)
+            opts="show list help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__plan__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__plan__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__plan__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__plan__subcmd__list)
+            opts="-v -q -y -h -V --limit --since --of-repo --status --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --of-repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__plan__subcmd__show)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

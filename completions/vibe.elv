@@ -31,6 +31,9 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand crs 'Write a change request spec (CRS) for a change described in plain words'
+            cand plan 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
+            cand context 'Show the repository context a CRS or plan request would send for a prompt, and why'
             cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
             cand logout 'Forget the GitHub token stored by `vibe login`'
             cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
@@ -43,6 +46,104 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;crs'= {
+            cand --out 'Also write the CRS to FILE: `.json` for JSON, `.md` for markdown'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;plan'= {
+            cand --crs 'Plan for this CRS instead: a JSON file (from `vibe crs --out x.json`) or a CRS id'
+            cand --out 'Also write the plan to FILE: `.json` for JSON, `.md` for markdown'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Show a recorded plan with its CRS'
+            cand list 'Recorded plans, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;plan;show'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;plan;list'= {
+            cand --limit 'At most this many rows'
+            cand --since 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)'
+            cand --of-repo 'Only rows of this repository (owner/name, or a path for local-only records)'
+            cand --status 'Only rows with this status (e.g. done, failed, open, merged, draft)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;plan;help'= {
+            cand show 'Show a recorded plan with its CRS'
+            cand list 'Recorded plans, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;plan;help;show'= {
+        }
+        &'vibe;plan;help;list'= {
+        }
+        &'vibe;plan;help;help'= {
+        }
+        &'vibe;context'= {
+            cand --tokens 'Token budget (default: context.max_tokens)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --explain 'Explain the choice: every file with its score, the reasons and token counts'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'vibe;login'= {
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
@@ -557,6 +658,9 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --version 'Print version'
         }
         &'vibe;help'= {
+            cand crs 'Write a change request spec (CRS) for a change described in plain words'
+            cand plan 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
+            cand context 'Show the repository context a CRS or plan request would send for a prompt, and why'
             cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
             cand logout 'Forget the GitHub token stored by `vibe login`'
             cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
@@ -569,6 +673,18 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;help;crs'= {
+        }
+        &'vibe;help;plan'= {
+            cand show 'Show a recorded plan with its CRS'
+            cand list 'Recorded plans, newest first'
+        }
+        &'vibe;help;plan;show'= {
+        }
+        &'vibe;help;plan;list'= {
+        }
+        &'vibe;help;context'= {
         }
         &'vibe;help;login'= {
         }

@@ -32,6 +32,9 @@ complete -c vibe -n "__fish_vibe_needs_command" -s q -l quiet -d 'Only errors on
 complete -c vibe -n "__fish_vibe_needs_command" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
 complete -c vibe -n "__fish_vibe_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vibe -n "__fish_vibe_needs_command" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "crs" -d 'Write a change request spec (CRS) for a change described in plain words'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "plan" -d 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "context" -d 'Show the repository context a CRS or plan request would send for a prompt, and why'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "login" -d 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "logout" -d 'Forget the GitHub token stored by `vibe login`'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "whoami" -d 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
@@ -44,6 +47,61 @@ complete -c vibe -n "__fish_vibe_needs_command" -f -a "admin" -d 'Aggregated tra
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "completions" -d 'Print shell completions to stdout'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -l out -d 'Also write the CRS to FILE: `.json` for JSON, `.md` for markdown' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand crs" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -l crs -d 'Plan for this CRS instead: a JSON file (from `vibe crs --out x.json`) or a CRS id' -r
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -l out -d 'Also write the plan to FILE: `.json` for JSON, `.md` for markdown' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -a "show" -d 'Show a recorded plan with its CRS'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -a "list" -d 'Recorded plans, newest first'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and not __fish_seen_subcommand_from show list help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -l limit -d 'At most this many rows' -r
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -l since -d 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -l of-repo -d 'Only rows of this repository (owner/name, or a path for local-only records)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a recorded plan with its CRS'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "list" -d 'Recorded plans, newest first'
+complete -c vibe -n "__fish_vibe_using_subcommand plan; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand context" -l tokens -d 'Token budget (default: context.max_tokens)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand context" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand context" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand context" -l explain -d 'Explain the choice: every file with its score, the reasons and token counts'
+complete -c vibe -n "__fish_vibe_using_subcommand context" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand context" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand context" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand context" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand context" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand context" -s V -l version -d 'Print version'
 complete -c vibe -n "__fish_vibe_using_subcommand login" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand login" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand login" -l with-token -d 'Read a token from standard input instead of the device flow'
@@ -328,18 +386,23 @@ complete -c vibe -n "__fish_vibe_using_subcommand man" -s q -l quiet -d 'Only er
 complete -c vibe -n "__fish_vibe_using_subcommand man" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
 complete -c vibe -n "__fish_vibe_using_subcommand man" -s h -l help -d 'Print help'
 complete -c vibe -n "__fish_vibe_using_subcommand man" -s V -l version -d 'Print version'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "login" -d 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "logout" -d 'Forget the GitHub token stored by `vibe login`'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "whoami" -d 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "pr" -d 'Open, list and refresh pull requests'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "gh" -d 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "doctor" -d 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "config" -d 'Show, locate or change the configuration'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "admin" -d 'Aggregated tracking data from the local database'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "completions" -d 'Print shell completions to stdout'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from login logout whoami pr gh doctor config history admin completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "crs" -d 'Write a change request spec (CRS) for a change described in plain words'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "plan" -d 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "context" -d 'Show the repository context a CRS or plan request would send for a prompt, and why'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "login" -d 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "logout" -d 'Forget the GitHub token stored by `vibe login`'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "whoami" -d 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "pr" -d 'Open, list and refresh pull requests'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "gh" -d 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "doctor" -d 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "config" -d 'Show, locate or change the configuration'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "admin" -d 'Aggregated tracking data from the local database'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "completions" -d 'Print shell completions to stdout'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context login logout whoami pr gh doctor config history admin completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "show" -d 'Show a recorded plan with its CRS'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from plan" -f -a "list" -d 'Recorded plans, newest first'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from pr" -f -a "create" -d 'Push a branch and open its pull request (or report the one already open)'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from pr" -f -a "list" -d 'Recorded pull requests, with their state refreshed from GitHub'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from pr" -f -a "status" -d 'The pull request of a branch (default: the current one), refreshed from GitHub'
