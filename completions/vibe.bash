@@ -43,6 +43,9 @@ _vibe() {
             vibe,history)
                 cmd="vibe__subcmd__history"
                 ;;
+            vibe,jobs)
+                cmd="vibe__subcmd__jobs"
+                ;;
             vibe,login)
                 cmd="vibe__subcmd__login"
                 ;;
@@ -57,6 +60,9 @@ _vibe() {
                 ;;
             vibe,pr)
                 cmd="vibe__subcmd__pr"
+                ;;
+            vibe,run)
+                cmd="vibe__subcmd__run"
                 ;;
             vibe,whoami)
                 cmd="vibe__subcmd__whoami"
@@ -178,6 +184,9 @@ _vibe() {
             vibe__subcmd__help,history)
                 cmd="vibe__subcmd__help__subcmd__history"
                 ;;
+            vibe__subcmd__help,jobs)
+                cmd="vibe__subcmd__help__subcmd__jobs"
+                ;;
             vibe__subcmd__help,login)
                 cmd="vibe__subcmd__help__subcmd__login"
                 ;;
@@ -192,6 +201,9 @@ _vibe() {
                 ;;
             vibe__subcmd__help,pr)
                 cmd="vibe__subcmd__help__subcmd__pr"
+                ;;
+            vibe__subcmd__help,run)
+                cmd="vibe__subcmd__help__subcmd__run"
                 ;;
             vibe__subcmd__help,whoami)
                 cmd="vibe__subcmd__help__subcmd__whoami"
@@ -232,6 +244,30 @@ _vibe() {
             vibe__subcmd__help__subcmd__gh,parse-url)
                 cmd="vibe__subcmd__help__subcmd__gh__subcmd__parse__subcmd__url"
                 ;;
+            vibe__subcmd__help__subcmd__jobs,__run-job)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd____run__subcmd__job"
+                ;;
+            vibe__subcmd__help__subcmd__jobs,cancel)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd__cancel"
+                ;;
+            vibe__subcmd__help__subcmd__jobs,list)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd__list"
+                ;;
+            vibe__subcmd__help__subcmd__jobs,progress)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd__progress"
+                ;;
+            vibe__subcmd__help__subcmd__jobs,result)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd__result"
+                ;;
+            vibe__subcmd__help__subcmd__jobs,resume)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd__resume"
+                ;;
+            vibe__subcmd__help__subcmd__jobs,show)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd__show"
+                ;;
+            vibe__subcmd__help__subcmd__jobs,watch)
+                cmd="vibe__subcmd__help__subcmd__jobs__subcmd__watch"
+                ;;
             vibe__subcmd__help__subcmd__plan,list)
                 cmd="vibe__subcmd__help__subcmd__plan__subcmd__list"
                 ;;
@@ -246,6 +282,60 @@ _vibe() {
                 ;;
             vibe__subcmd__help__subcmd__pr,status)
                 cmd="vibe__subcmd__help__subcmd__pr__subcmd__status"
+                ;;
+            vibe__subcmd__jobs,__run-job)
+                cmd="vibe__subcmd__jobs__subcmd____run__subcmd__job"
+                ;;
+            vibe__subcmd__jobs,cancel)
+                cmd="vibe__subcmd__jobs__subcmd__cancel"
+                ;;
+            vibe__subcmd__jobs,help)
+                cmd="vibe__subcmd__jobs__subcmd__help"
+                ;;
+            vibe__subcmd__jobs,list)
+                cmd="vibe__subcmd__jobs__subcmd__list"
+                ;;
+            vibe__subcmd__jobs,progress)
+                cmd="vibe__subcmd__jobs__subcmd__progress"
+                ;;
+            vibe__subcmd__jobs,result)
+                cmd="vibe__subcmd__jobs__subcmd__result"
+                ;;
+            vibe__subcmd__jobs,resume)
+                cmd="vibe__subcmd__jobs__subcmd__resume"
+                ;;
+            vibe__subcmd__jobs,show)
+                cmd="vibe__subcmd__jobs__subcmd__show"
+                ;;
+            vibe__subcmd__jobs,watch)
+                cmd="vibe__subcmd__jobs__subcmd__watch"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,__run-job)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd____run__subcmd__job"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,cancel)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__cancel"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,help)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__help"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,list)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__list"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,progress)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__progress"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,result)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__result"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,resume)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__resume"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,show)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__show"
+                ;;
+            vibe__subcmd__jobs__subcmd__help,watch)
+                cmd="vibe__subcmd__jobs__subcmd__help__subcmd__watch"
                 ;;
             vibe__subcmd__plan,help)
                 cmd="vibe__subcmd__plan__subcmd__help"
@@ -296,7 +386,7 @@ _vibe() {
 
     case "${cmd}" in
         vibe)
-            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version crs plan context login logout whoami pr gh doctor config history admin completions man help"
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version crs plan context run jobs login logout whoami pr gh doctor config history admin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1076,7 +1166,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__help)
-            opts="crs plan context login logout whoami pr gh doctor config history admin completions man help"
+            opts="crs plan context run jobs login logout whoami pr gh doctor config history admin completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1383,6 +1473,132 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__help__subcmd__jobs)
+            opts="list show progress result watch cancel resume __run-job"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd____run__subcmd__job)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd__progress)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd__result)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__jobs__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1523,6 +1739,20 @@ _vibe() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        vibe__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         vibe__subcmd__help__subcmd__whoami)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1560,6 +1790,356 @@ _vibe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version list show progress result watch cancel resume __run-job help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd____run__subcmd__job)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__cancel)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help)
+            opts="list show progress result watch cancel resume __run-job help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd____run__subcmd__job)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__cancel)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__progress)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__result)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__resume)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__help__subcmd__watch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__list)
+            opts="-v -q -y -h -V --limit --status --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__progress)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__result)
+            opts="-v -q -y -h -V --patch --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__resume)
+            opts="-v -q -y -h -V --detach --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__show)
+            opts="-v -q -y -h -V --events --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --events)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__jobs__subcmd__watch)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1963,6 +2543,40 @@ _vibe() {
             fi
             case "${prev}" in
                 --branch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__run)
+            opts="-v -q -y -h -V --plan --sandbox --allow-dirty --no-pr --draft --base --detach --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --plan)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sandbox)
+                    COMPREPLY=($(compgen -W "local e2b none" -- "${cur}"))
+                    return 0
+                    ;;
+                --base)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

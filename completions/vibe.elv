@@ -34,6 +34,8 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand crs 'Write a change request spec (CRS) for a change described in plain words'
             cand plan 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
             cand context 'Show the repository context a CRS or plan request would send for a prompt, and why'
+            cand run 'The whole pipeline: CRS, plan, review, then a job that commits on a new branch'
+            cand jobs 'Follow and control jobs, also from another terminal'
             cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
             cand logout 'Forget the GitHub token stored by `vibe login`'
             cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
@@ -144,6 +146,206 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'vibe;run'= {
+            cand --plan 'Start from a plan instead of a prompt: a plan id (or prefix) or a JSON file'
+            cand --sandbox 'Where the job runs (default: sandbox.backend, normally local)'
+            cand --base 'Branch (or commit) the job starts from and the pull request targets (default: HEAD)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --allow-dirty 'Include uncommitted changes of the working tree in the job'
+            cand --no-pr 'Stop at the commit; do not push or open a pull request'
+            cand --draft 'Open the pull request as a draft'
+            cand --detach 'Return the job id at once and run the job in the background'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'Jobs, newest first'
+            cand show 'One job: its record and its latest events'
+            cand progress 'Where a job is: stage, step, elapsed time, tokens'
+            cand result 'What a job produced: summary, criteria, diffstat and diff'
+            cand watch 'Follow a job''s events until it ends (JSON Lines with --json)'
+            cand cancel 'Stop a job and everything it runs'
+            cand resume 'Continue an interrupted (or failed) job from the stage after its last completed one'
+            cand __run-job 'Runs a job in this process (used by --detach)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;jobs;list'= {
+            cand --limit 'At most this many jobs'
+            cand --status 'Only jobs with this status (queued, running, done, failed, interrupted, …)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;show'= {
+            cand --events 'How many of the latest events to show (0 for all)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;progress'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;result'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --patch 'Print only the plain patch'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;watch'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;cancel'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;resume'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --detach 'Return at once and continue in the background'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;__run-job'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;jobs;help'= {
+            cand list 'Jobs, newest first'
+            cand show 'One job: its record and its latest events'
+            cand progress 'Where a job is: stage, step, elapsed time, tokens'
+            cand result 'What a job produced: summary, criteria, diffstat and diff'
+            cand watch 'Follow a job''s events until it ends (JSON Lines with --json)'
+            cand cancel 'Stop a job and everything it runs'
+            cand resume 'Continue an interrupted (or failed) job from the stage after its last completed one'
+            cand __run-job 'Runs a job in this process (used by --detach)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;jobs;help;list'= {
+        }
+        &'vibe;jobs;help;show'= {
+        }
+        &'vibe;jobs;help;progress'= {
+        }
+        &'vibe;jobs;help;result'= {
+        }
+        &'vibe;jobs;help;watch'= {
+        }
+        &'vibe;jobs;help;cancel'= {
+        }
+        &'vibe;jobs;help;resume'= {
+        }
+        &'vibe;jobs;help;__run-job'= {
+        }
+        &'vibe;jobs;help;help'= {
         }
         &'vibe;login'= {
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
@@ -661,6 +863,8 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand crs 'Write a change request spec (CRS) for a change described in plain words'
             cand plan 'Make a CRS and an implementation plan (or a plan for an existing CRS); show or list plans'
             cand context 'Show the repository context a CRS or plan request would send for a prompt, and why'
+            cand run 'The whole pipeline: CRS, plan, review, then a job that commits on a new branch'
+            cand jobs 'Follow and control jobs, also from another terminal'
             cand login 'Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring'
             cand logout 'Forget the GitHub token stored by `vibe login`'
             cand whoami 'Show the GitHub user, where the token comes from, its scopes and whether it still works'
@@ -685,6 +889,34 @@ set edit:completion:arg-completer[vibe] = {|@words|
         &'vibe;help;plan;list'= {
         }
         &'vibe;help;context'= {
+        }
+        &'vibe;help;run'= {
+        }
+        &'vibe;help;jobs'= {
+            cand list 'Jobs, newest first'
+            cand show 'One job: its record and its latest events'
+            cand progress 'Where a job is: stage, step, elapsed time, tokens'
+            cand result 'What a job produced: summary, criteria, diffstat and diff'
+            cand watch 'Follow a job''s events until it ends (JSON Lines with --json)'
+            cand cancel 'Stop a job and everything it runs'
+            cand resume 'Continue an interrupted (or failed) job from the stage after its last completed one'
+            cand __run-job 'Runs a job in this process (used by --detach)'
+        }
+        &'vibe;help;jobs;list'= {
+        }
+        &'vibe;help;jobs;show'= {
+        }
+        &'vibe;help;jobs;progress'= {
+        }
+        &'vibe;help;jobs;result'= {
+        }
+        &'vibe;help;jobs;watch'= {
+        }
+        &'vibe;help;jobs;cancel'= {
+        }
+        &'vibe;help;jobs;resume'= {
+        }
+        &'vibe;help;jobs;__run-job'= {
         }
         &'vibe;help;login'= {
         }

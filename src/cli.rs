@@ -80,6 +80,15 @@ pub enum Command {
     Context(ContextArgs),
 
     // ── jobs: run, jobs ──
+    /// The whole pipeline: CRS, plan, review, then a job that commits on a new branch.
+    #[command(after_help = "Examples:\n  vibe run \"add a --verbose flag to the CLI\" --yes\n  \
+                            vibe run --plan 0193c1e2 --yes --no-pr\n  \
+                            vibe run \"fix the flaky test\" --yes --detach --json")]
+    Run(RunArgs),
+
+    /// Follow and control jobs, also from another terminal.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
 
     // ── GitHub: login, logout, whoami, pr, gh ──
     /// Log in to GitHub (device flow, or a token on stdin); the token goes to the OS keyring.
@@ -237,6 +246,127 @@ pub enum Shell {
     Fish,
     Powershell,
     Elvish,
+}
+
+// ── jobs: run, jobs ──
+
+/// `vibe run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// What to change, in plain words.
+    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    pub prompt: Option<String>,
+    /// Start from a plan instead of a prompt: a plan id (or prefix) or a JSON file.
+    #[arg(long, value_name = "ID|FILE")]
+    pub plan: Option<String>,
+    /// Where the job runs (default: sandbox.backend, normally local).
+    #[arg(long, value_enum, value_name = "BACKEND")]
+    pub sandbox: Option<SandboxArg>,
+    /// Include uncommitted changes of the working tree in the job.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Stop at the commit; do not push or open a pull request.
+    #[arg(long)]
+    pub no_pr: bool,
+    /// Open the pull request as a draft.
+    #[arg(long, conflicts_with = "no_pr")]
+    pub draft: bool,
+    /// Branch (or commit) the job starts from and the pull request targets (default: HEAD).
+    #[arg(long, value_name = "BRANCH")]
+    pub base: Option<String>,
+    /// Return the job id at once and run the job in the background.
+    #[arg(long)]
+    pub detach: bool,
+}
+
+/// Sandbox backends selectable on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SandboxArg {
+    /// The local OS sandbox (bubblewrap).
+    Local,
+    /// E2B cloud sandboxes.
+    E2b,
+    /// No isolation at all: the agent's commands run as you (unsafe).
+    None,
+}
+
+impl SandboxArg {
+    /// The configuration value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxArg::Local => "local",
+            SandboxArg::E2b => "e2b",
+            SandboxArg::None => "none",
+        }
+    }
+}
+
+/// `vibe jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Jobs, newest first.
+    #[command(after_help = "Examples:\n  vibe jobs list\n  vibe jobs list --status running --json")]
+    List {
+        /// At most this many jobs.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Only jobs with this status (queued, running, done, failed, interrupted, …).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// One job: its record and its latest events.
+    #[command(after_help = "Examples:\n  vibe jobs show 0193c1e2\n  vibe jobs show 0193c1e2 --json")]
+    Show {
+        /// Job id (a unique prefix is enough).
+        id: String,
+        /// How many of the latest events to show (0 for all).
+        #[arg(long, default_value_t = 20)]
+        events: usize,
+    },
+    /// Where a job is: stage, step, elapsed time, tokens.
+    #[command(after_help = "Examples:\n  vibe jobs progress 0193c1e2")]
+    Progress {
+        /// Job id (a unique prefix is enough).
+        id: String,
+    },
+    /// What a job produced: summary, criteria, diffstat and diff.
+    #[command(
+        after_help = "Examples:\n  vibe jobs result 0193c1e2\n  vibe jobs result 0193c1e2 --patch | git apply"
+    )]
+    Result {
+        /// Job id (a unique prefix is enough).
+        id: String,
+        /// Print only the plain patch.
+        #[arg(long)]
+        patch: bool,
+    },
+    /// Follow a job's events until it ends (JSON Lines with --json).
+    #[command(after_help = "Examples:\n  vibe jobs watch 0193c1e2\n  vibe jobs watch 0193c1e2 --json")]
+    Watch {
+        /// Job id (a unique prefix is enough).
+        id: String,
+    },
+    /// Stop a job and everything it runs.
+    #[command(after_help = "Examples:\n  vibe jobs cancel 0193c1e2")]
+    Cancel {
+        /// Job id (a unique prefix is enough).
+        id: String,
+    },
+    /// Continue an interrupted (or failed) job from the stage after its last completed one.
+    #[command(after_help = "Examples:\n  vibe jobs resume 0193c1e2\n  vibe jobs resume 0193c1e2 --detach")]
+    Resume {
+        /// Job id (a unique prefix is enough).
+        id: String,
+        /// Return at once and continue in the background.
+        #[arg(long)]
+        detach: bool,
+    },
+    /// Runs a job in this process (used by --detach).
+    #[command(name = "__run-job", hide = true)]
+    RunJob {
+        /// Job id.
+        id: String,
+    },
 }
 
 // ── model layer: argument types ──

@@ -223,7 +223,7 @@ fn sandbox_checks(config: &Config) -> Vec<Check> {
             "backend `none`: agent commands run without isolation",
             "use the local sandbox: `vibe config set sandbox.backend local` (needs bubblewrap)",
         )],
-        Backend::Local => vec![local_sandbox_check(config)],
+        Backend::Local => vec![local_sandbox_check()],
         Backend::E2b => {
             let key = match &config.e2b.api_key {
                 Some(_) => Check::ok("e2b", format!("API key set; {}", config.e2b.api_url)),
@@ -236,36 +236,17 @@ fn sandbox_checks(config: &Config) -> Vec<Check> {
     }
 }
 
-fn local_sandbox_check(config: &Config) -> Check {
-    let _ = config;
-    let probe = std::process::Command::new("bwrap")
-        .args([
-            "--unshare-all",
-            "--die-with-parent",
-            "--ro-bind",
-            "/",
-            "/",
-            "--dev",
-            "/dev",
-            "--proc",
-            "/proc",
-            "true",
-        ])
-        .output();
-    match probe {
-        Ok(out) if out.status.success() => {
-            Check::ok("sandbox", "bubblewrap works: read-only system, private /tmp and home, no network")
-        }
-        Ok(out) => Check::fail(
+fn local_sandbox_check() -> Check {
+    let probe = crate::sandbox::local::probe();
+    if probe.available {
+        Check::ok("sandbox", format!("{}: {}", probe.mechanism, probe.detail))
+    } else {
+        Check::fail(
             "sandbox",
-            format!("bubblewrap is installed but cannot create a sandbox: {}", String::from_utf8_lossy(&out.stderr).trim()),
-            "allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or run with --sandbox none at your own risk",
-        ),
-        Err(_) => Check::fail(
-            "sandbox",
-            "bubblewrap (bwrap) is not installed",
-            "install it: apt-get install bubblewrap (or dnf/pacman install bubblewrap)",
-        ),
+            format!("{}: {}", probe.mechanism, probe.detail),
+            "install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces; \
+             or opt out with `--sandbox none` at your own risk",
+        )
     }
 }
 

@@ -9,6 +9,10 @@
 //! - [`doctor`]: health checks behind `vibe doctor`.
 //! - [`store`]: the SQLite history (migrations, typed queries).
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
+//! - [`event`]: typed events the pipeline emits and ops it accepts.
+//! - [`pipeline`]: prompt → CRS → plan → review → job orchestration.
+//! - [`jobs`]: the job state machine, its event log, the runner, resume.
+//! - [`git`]: the user's repository: base commit, clean check, branch + commit of a result.
 
 // Model layer: llm, context, crs, plan.
 pub mod context;
@@ -17,6 +21,11 @@ pub mod llm;
 pub mod plan;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
+pub mod agent;
+pub mod event;
+pub mod git;
+pub mod jobs;
+pub mod pipeline;
 pub mod sandbox;
 
 // GitHub: github.

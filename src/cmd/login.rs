@@ -79,6 +79,10 @@ pub fn login(ctx: &Ctx, args: &LoginArgs) -> Result<(), Error> {
     if !scopes.is_empty() {
         ctx.out.line(format!("  scopes: {}", split_scopes(&scopes).join(", ")))?;
     }
+    let granted = split_scopes(&scopes);
+    if !granted.is_empty() && !granted.iter().any(|s| s == "repo" || s == "public_repo") {
+        ctx.out.warn("the token has neither the `repo` nor the `public_repo` scope: vibe cannot push or open pull requests with it");
+    }
     if let TokenSource::File(p) = &source {
         ctx.out.warn(format!("the token is kept in plain text in {} because VIBE_KEYRING=file", p.display()));
     }

@@ -16,6 +16,8 @@ mod crs;
 mod plan;
 
 // jobs
+mod jobs;
+mod run;
 
 // GitHub
 mod gh;
@@ -92,6 +94,8 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
         Command::Context(args) => context::run(&ctx, &args),
 
         // jobs
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Jobs(c) => jobs::run(&ctx, c),
 
         // GitHub
         Command::Login(args) => login::login(&ctx, &args),

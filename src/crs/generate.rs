@@ -100,7 +100,7 @@ pub async fn generate(
     let now = clock.now_ts();
     let crs = out.value;
     let record = CrsRecord {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: crate::store::new_id(),
         user_id: owner.user_id,
         github_host: owner.github_host,
         repo_full_name: owner.repo_full_name,
@@ -148,7 +148,7 @@ pub fn load(config: &Config, store: &mut Store, clock: &Clock, arg: &str) -> Res
         let owner = Owner::of(config, store, &root)?;
         let now = clock.now_ts();
         let record = CrsRecord {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: crate::store::new_id(),
             user_id: owner.user_id,
             github_host: owner.github_host,
             repo_full_name: owner.repo_full_name,

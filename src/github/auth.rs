@@ -81,7 +81,8 @@ pub struct TokenStore {
 
 #[derive(Debug, Clone)]
 enum Backend {
-    Os,
+    /// One keyring entry per host, made once (or why it could not be made).
+    Os(Result<std::sync::Arc<keyring::Entry>, String>),
     File(PathBuf),
     Nowhere,
 }
@@ -94,15 +95,19 @@ impl TokenStore {
         let backend = match choice.as_str() {
             "file" => Backend::File(config.home.join("keyring").join("tokens.json")),
             "none" => Backend::Nowhere,
-            _ => Backend::Os,
+            _ => Self::os_entry(&host_of(&config.github.url)),
         };
         Self { backend, host: host_of(&config.github.url) }
+    }
+
+    fn os_entry(host: &str) -> Backend {
+        Backend::Os(keyring::Entry::new(SERVICE, host).map(std::sync::Arc::new).map_err(|e| e.to_string()))
     }
 
     /// Where tokens of this store are reported as coming from.
     pub fn source(&self) -> TokenSource {
         match &self.backend {
-            Backend::Os => TokenSource::Keyring,
+            Backend::Os(_) => TokenSource::Keyring,
             Backend::File(p) => TokenSource::File(p.clone()),
             Backend::Nowhere => TokenSource::Nowhere,
         }
@@ -111,7 +116,7 @@ impl TokenStore {
     /// The stored token, if any.
     pub fn get(&self) -> GithubResult<Option<Secret>> {
         match &self.backend {
-            Backend::Os => match self.entry()?.get_password() {
+            Backend::Os(_) => match self.entry()?.get_password() {
                 Ok(t) if !t.is_empty() => Ok(Some(Secret::new(t))),
                 Ok(_) | Err(keyring::Error::NoEntry) => Ok(None),
                 Err(e) => Err(unavailable(&e)),
@@ -124,7 +129,7 @@ impl TokenStore {
     /// Stores `token` for the host, replacing any previous one.
     pub fn set(&self, token: &Secret) -> GithubResult<()> {
         match &self.backend {
-            Backend::Os => self.entry()?.set_password(token.expose()).map_err(|e| unavailable(&e)),
+            Backend::Os(_) => self.entry()?.set_password(token.expose()).map_err(|e| unavailable(&e)),
             Backend::File(p) => {
                 let mut map = read_file_store(p)?;
                 map.insert(self.host.clone(), token.expose().to_string());
@@ -139,7 +144,7 @@ impl TokenStore {
     /// Removes the host's token; whether there was one.
     pub fn delete(&self) -> GithubResult<bool> {
         match &self.backend {
-            Backend::Os => match self.entry()?.delete_credential() {
+            Backend::Os(_) => match self.entry()?.delete_credential() {
                 Ok(()) => Ok(true),
                 Err(keyring::Error::NoEntry) => Ok(false),
                 Err(e) => Err(unavailable(&e)),
@@ -156,8 +161,14 @@ impl TokenStore {
         }
     }
 
-    fn entry(&self) -> GithubResult<keyring::Entry> {
-        keyring::Entry::new(SERVICE, &self.host).map_err(|e| unavailable(&e))
+    fn entry(&self) -> GithubResult<&keyring::Entry> {
+        match &self.backend {
+            Backend::Os(Ok(entry)) => Ok(entry),
+            Backend::Os(Err(e)) => {
+                Err(GithubError::Keyring(format!("no usable OS keyring on this system ({e})")))
+            }
+            _ => Err(GithubError::Keyring("the OS keyring is not selected".into())),
+        }
     }
 }
 
@@ -201,13 +212,15 @@ mod tests {
     fn os_backend_round_trips_through_the_keyring_api() {
         // The crate's in-memory mock: never the developer's real keyring.
         keyring::set_default_credential_builder(keyring::mock::default_credential_builder());
-        let store = TokenStore { backend: Backend::Os, host: "ghe.example.com".into() };
-        // The mock keeps each entry's value per `Entry`, so exercise the API shape on one entry.
-        let entry = store.entry().unwrap();
-        entry.set_password("gho_abc").unwrap();
-        assert_eq!(entry.get_password().unwrap(), "gho_abc");
-        entry.delete_credential().unwrap();
-        assert!(matches!(entry.get_password(), Err(keyring::Error::NoEntry)));
+        let store =
+            TokenStore { backend: TokenStore::os_entry("ghe.example.com"), host: "ghe.example.com".into() };
+        assert_eq!(store.source(), TokenSource::Keyring);
+        assert!(store.get().unwrap().is_none());
+        assert!(!store.delete().unwrap());
+        store.set(&Secret::new("gho_abc")).unwrap();
+        assert_eq!(store.get().unwrap().unwrap().expose(), "gho_abc");
+        assert!(store.delete().unwrap());
+        assert!(store.get().unwrap().is_none());
     }
 
     #[test]

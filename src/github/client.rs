@@ -452,11 +452,13 @@ impl Client {
     ) -> GithubResult<Vec<Commit>> {
         let per_page = limit.clamp(1, 100);
         let mut p = format!("/repos/{}/commits?per_page={per_page}", path_of(r));
+        let mut what = format!("repository {}", r.full_name());
         if let Some(b) = branch {
             p.push_str("&sha=");
             p.push_str(&encode(b));
+            what = format!("branch {b} of {}", r.full_name());
         }
-        self.get_pages(&p, limit, &format!("repository {}", r.full_name())).await
+        self.get_pages(&p, limit, &what).await
     }
 
     /// `GET /repos/{o}/{r}/branches/{branch}`; `None` when the branch does not exist.
@@ -587,7 +589,14 @@ fn map_status(status: StatusCode, what: &str, message: String, errors: Vec<Value
     match status.as_u16() {
         401 => GithubError::BadCredentials { message },
         403 => GithubError::Forbidden { message: format!("{message} ({what})") },
-        404 => GithubError::NotFound { what: what.to_string() },
+        404 => {
+            let what = if message.is_empty() || message.eq_ignore_ascii_case("not found") {
+                what.to_string()
+            } else {
+                format!("{what} ({message})")
+            };
+            GithubError::NotFound { what }
+        }
         422 => {
             let details: Vec<String> = errors.iter().map(describe_error).collect();
             let message =

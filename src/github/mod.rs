@@ -97,7 +97,10 @@ impl From<GithubError> for Error {
             GithubError::RateLimited { .. } => {
                 Error::failure(msg).with_hint("wait until then, or use another token")
             }
-            GithubError::Http { .. } => Error::failure(msg).with_hint("try again later; see https://www.githubstatus.com"),
+            GithubError::Http { status, .. } if status >= 500 => {
+                Error::failure(msg).with_hint("try again later; see https://www.githubstatus.com")
+            }
+            GithubError::Http { .. } => Error::failure(msg),
             GithubError::Network { .. } => Error::failure(msg)
                 .with_hint("check the network, and VIBE_GITHUB_URL / VIBE_GITHUB_API_URL for Enterprise hosts"),
             GithubError::Protocol { .. } => Error::failure(msg)
@@ -146,4 +149,42 @@ pub fn scrub(text: &str, secret: &str) -> String {
         return text.to_string();
     }
     text.replace(secret, &crate::config::redact(secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, Inputs};
+
+    fn api_for(vars: &[(&str, &str)]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = Inputs { cwd: dir.path().to_path_buf(), ..Inputs::default() };
+        inputs.env.insert("HOME".into(), dir.path().display().to_string());
+        for (k, v) in vars {
+            inputs.env.insert(k.to_string(), v.to_string());
+        }
+        Config::load(&inputs).unwrap().github.api_url
+    }
+
+    #[test]
+    fn the_api_url_follows_the_web_url_unless_set() {
+        assert_eq!(api_for(&[]), "https://api.github.com");
+        assert_eq!(
+            api_for(&[("VIBE_GITHUB_URL", "https://ghe.example.com/")]),
+            "https://ghe.example.com/api/v3"
+        );
+        assert_eq!(api_for(&[("VIBE_GITHUB_URL", "https://octo.ghe.com")]), "https://api.octo.ghe.com");
+        assert_eq!(
+            api_for(&[
+                ("VIBE_GITHUB_URL", "https://ghe.example.com"),
+                ("VIBE_GITHUB_API_URL", "https://api.internal/v3")
+            ]),
+            "https://api.internal/v3"
+        );
+    }
+
+    #[test]
+    fn hosts_of_base_urls() {
+        assert_eq!(super::host_of("https://GitHub.com/"), "github.com");
+        assert_eq!(super::host_of("http://127.0.0.1:8080/api/v3"), "127.0.0.1:8080");
+    }
 }

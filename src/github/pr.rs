@@ -146,6 +146,16 @@ pub async fn open(
         })?,
     };
     let upstream = upstream_of(config, &repo_path)?;
+    if let Some(j) = job.as_ref().filter(|j| j.branch_name.is_none() && opts.branch.is_none()) {
+        return Err(GithubError::Local {
+            message: format!(
+                "job {} has no branch to open a pull request from (it is {})",
+                short(&j.id),
+                j.status
+            ),
+            hint: format!("only a job that committed has a branch; see `vibe jobs show {}`", short(&j.id)),
+        });
+    }
     let branch = match opts.branch.clone().or_else(|| job.as_ref().and_then(|j| j.branch_name.clone())) {
         Some(b) => b,
         None => push::current_branch(&repo_path)?.ok_or_else(|| GithubError::Local {
@@ -193,7 +203,8 @@ pub async fn open(
         (None, Some(j)) => render_body(&body_input(config, store, j)?),
         (None, None) => "Opened with vibe.".to_string(),
     };
-    let body = super::scrub(&body, token.secret.expose());
+    let body = scrub_secrets(config, &body, token.secret.expose());
+    let title = scrub_secrets(config, &title, token.secret.expose());
     let head = if fork.is_some() { format!("{head_owner}:{branch}") } else { branch.clone() };
     let new = NewPull {
         title: &title,
@@ -227,6 +238,24 @@ pub async fn open(
         Some(head_sha),
     )?;
     Ok(Opened { record, existed, fork, pushed_to: url })
+}
+
+/// Redacts the token and every configured secret (model key, E2B and Supabase keys, …) from
+/// text that leaves the machine, such as a PR body built from agent output.
+fn scrub_secrets(config: &Config, text: &str, token: &str) -> String {
+    let mut out = super::scrub(text, token);
+    for key in crate::config::KEYS.iter().filter(|k| k.secret) {
+        if let Some(v) = config.values.get(key.name) {
+            if v.raw.len() >= 8 {
+                out = super::scrub(&out, &v.raw);
+            }
+        }
+    }
+    out
+}
+
+fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
 }
 
 /// Polls a new fork until GitHub serves it (forking is asynchronous).

@@ -93,16 +93,37 @@ pub fn push_branch(repo_path: &Path, branch: &str, url: &str, token: &Secret) ->
         if attempts.get() > 1 || e.class() == git2::ErrorClass::Http && msg.contains("401") {
             return Err(GithubError::BadCredentials { message: format!("push to {url} was refused: {msg}") });
         }
+        if msg.contains("403") {
+            return Err(GithubError::Forbidden {
+                message: format!("push of `{branch}` to {url} was refused ({msg})"),
+            });
+        }
         return Err(GithubError::Git(format!("push of `{branch}` to {url} failed: {msg}")));
     }
     let why = rejected.borrow().clone();
     if let Some(why) = why {
         return Err(GithubError::Local {
             message: format!("the remote rejected the push: {}", scrub(&why, token.expose())),
-            hint: format!("the remote branch `{branch}` has commits you do not have: pull them first, or push another branch"),
+            hint: rejection_hint(&why, branch),
         });
     }
     Ok(())
+}
+
+/// What to do about a rejected ref update, from git's reason.
+fn rejection_hint(why: &str, branch: &str) -> String {
+    let lower = why.to_ascii_lowercase();
+    if lower.contains("workflow") {
+        "pushing changes to .github/workflows needs the `workflow` scope: add it to VIBE_GITHUB_SCOPES \
+         and run `vibe login` again"
+            .into()
+    } else if lower.contains("fast-forward") || lower.contains("fetch first") {
+        format!("the remote branch `{branch}` has commits you do not have: pull them first, or push another branch")
+    } else if lower.contains("protected") {
+        format!("`{branch}` is protected on GitHub: push to another branch")
+    } else {
+        format!("check that you may push `{branch}` to this repository")
+    }
 }
 
 fn open(repo_path: &Path) -> GithubResult<git2::Repository> {
@@ -110,4 +131,17 @@ fn open(repo_path: &Path) -> GithubResult<git2::Repository> {
         message: format!("{} is not a git repository ({})", repo_path.display(), e.message()),
         hint: "run vibe inside a git repository, or pass --repo PATH".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejections_get_a_hint_that_fits() {
+        let h = rejection_hint("refusing to allow an OAuth App to create or update workflow `.github/workflows/ci.yml` without `workflow` scope", "b");
+        assert!(h.contains("`workflow` scope"), "{h}");
+        assert!(rejection_hint("non-fast-forward", "b").contains("pull them first"));
+        assert!(rejection_hint("protected branch hook declined", "main").contains("protected"));
+    }
 }

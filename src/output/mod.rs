@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use crate::error::Error;
 
+pub mod jobs;
+
 /// How to print.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {

@@ -85,7 +85,7 @@ pub async fn generate(
     let plan = out.value;
     let now = clock.now_ts();
     let record = PlanRecord {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: crate::store::new_id(),
         user_id: owner.user_id.or_else(|| crs_record.user_id.clone()),
         github_host: owner.github_host,
         repo_full_name: owner.repo_full_name,

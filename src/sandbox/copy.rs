@@ -123,10 +123,11 @@ fn import_dirty(from_root: &Path, to_root: &Path, rel: &str, deleted: bool) -> R
     Ok(())
 }
 
-/// The copy's changes against `base_commit`. The copy's own index and configuration are not
-/// trusted (a command in the sandbox may have changed them): the index is rebuilt from the
-/// base tree in memory and the work tree is pinned to `work`.
-pub fn diff(work: &Path, base_commit: &str) -> Result<Diff, SandboxError> {
+/// The copy's changes against `base_commit`. The copy's own metadata is not trusted (a
+/// command in the sandbox may have changed it): the object store is linked to `objects_dir`
+/// again, the index is rebuilt from the base tree in memory and the work tree is pinned to
+/// `work`. libgit2 runs no hooks, external diff drivers or filter commands.
+pub fn diff(work: &Path, base_commit: &str, objects_dir: &Path) -> Result<Diff, SandboxError> {
     let git_dir = work.join(".git");
     let meta =
         std::fs::symlink_metadata(&git_dir).map_err(|e| SandboxError::io("reading the copy's .git", e))?;
@@ -135,6 +136,16 @@ pub fn diff(work: &Path, base_commit: &str) -> Result<Diff, SandboxError> {
             "the copy's .git is no longer a directory; its changes cannot be trusted".into(),
         ));
     }
+    let info = git_dir.join("objects/info");
+    let relink = || -> std::io::Result<()> {
+        if !std::fs::symlink_metadata(&info).is_ok_and(|m| m.is_dir()) {
+            let _ = std::fs::remove_file(&info);
+            std::fs::create_dir_all(&info)?;
+        }
+        let _ = std::fs::remove_file(info.join("alternates"));
+        std::fs::write(info.join("alternates"), format!("{}\n", objects_dir.display()))
+    };
+    relink().map_err(|e| SandboxError::io("relinking the copy's object store", e))?;
     let repo = Repository::open_ext(
         &git_dir,
         RepositoryOpenFlags::NO_SEARCH,

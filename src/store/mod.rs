@@ -18,6 +18,8 @@ mod records;
 pub use metrics::*;
 pub use queries::*;
 pub use records::*;
+mod jobs;
+pub use jobs::*;
 
 /// The schema this build writes. A database with a higher `user_version` was written by a
 /// newer vibe and is refused rather than silently downgraded.
@@ -150,6 +152,12 @@ impl Store {
     }
 }
 
+/// A new record id: a random UUID (v4), so the 8-character short ids shown to users differ
+/// even for records made in the same second (time-ordered v7 ids would share their prefix).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 /// Formats a timestamp the way the store keeps them: RFC 3339 UTC with milliseconds.
 pub fn ts(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -198,6 +206,12 @@ mod tests {
         assert!(matches!(err, StoreError::TooNew { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
         let shown: Error = err.into();
         assert!(shown.hint.unwrap().contains("upgrade vibe"));
+    }
+
+    #[test]
+    fn ids_made_together_have_distinct_short_forms() {
+        let ids: std::collections::HashSet<String> = (0..50).map(|_| new_id()[..8].to_string()).collect();
+        assert_eq!(ids.len(), 50);
     }
 
     #[test]

@@ -34,6 +34,18 @@ insert into job_time_hist (sec, n)
 
 create index job_records_live_time_idx on job_records (execution_time_ms)
   where deleted_at is null and execution_time_ms is not null;
+-- Listings filtered by status walk these in `created_at` order and stop at the limit.
+create index job_records_status_created_idx on job_records (status, created_at);
+create index plan_records_status_created_idx on plan_records (status, created_at);
+create index pr_records_state_created_idx on pr_records (state, created_at);
+-- Listings filtered by repository (`owner/name` in any case, or a local path).
+create index job_records_repo_created_idx on job_records (repo_full_name collate nocase, created_at);
+create index job_records_path_created_idx on job_records (repo_path, created_at);
+create index plan_records_repo_created_idx on plan_records (repo_full_name collate nocase, created_at);
+create index plan_records_path_created_idx on plan_records (repo_path, created_at);
+create index crs_records_repo_created_idx on crs_records (repo_full_name collate nocase, created_at);
+create index crs_records_path_created_idx on crs_records (repo_path, created_at);
+create index pr_records_repo_created_idx on pr_records (repo_full_name collate nocase, created_at);
 create index crs_records_user_idx on crs_records (user_id);
 create index pr_records_user_idx on pr_records (user_id);
 

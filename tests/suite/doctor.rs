@@ -94,3 +94,17 @@ fn supabase_half_configured_fails() {
     let (out, _) = env.fails(&["doctor"], 1);
     assert!(out.contains("FAIL  supabase  only one of SUPABASE_URL and SUPABASE_KEY is set"), "{out}");
 }
+
+#[test]
+fn sandbox_backend_choice_is_checked() {
+    let mut env = TestEnv::new();
+    env.set("VIBE_SANDBOX", "none");
+    let (out, _) = env.fails(&["doctor"], 1);
+    assert!(out.contains("warn  sandbox   backend `none`"), "{out}");
+    env.set("VIBE_SANDBOX", "e2b");
+    let (out, _) = env.fails(&["doctor"], 1);
+    assert!(out.contains("FAIL  e2b       sandbox backend is e2b but E2B_API_KEY is not set"), "{out}");
+    env.set("VIBE_SANDBOX", "local");
+    let (out, _) = env.fails(&["doctor"], 1);
+    assert!(out.contains("ok    sandbox   bubblewrap"), "{out}");
+}

@@ -8,6 +8,9 @@ mod crs_plan;
 mod llm;
 
 // jobs, sandbox, agent
+mod agent;
+mod jobs;
+mod run;
 mod sandbox;
 
 // GitHub

@@ -1,0 +1,202 @@
+//! The agent's tools, one file each. A tool declares its JSON schema ([`ToolSpec`]) and runs
+//! against the sandbox; its result is text for the model plus a one-line summary for events.
+//! Paths are checked here first ([`crate::sandbox::paths::relative`]) and again by the
+//! sandbox at access time.
+
+mod complete_step;
+mod edit_file;
+mod finish;
+mod list_files;
+mod read_file;
+mod run_command;
+mod search;
+mod write_file;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::AgentEvent;
+use crate::llm::ToolSpec;
+use crate::sandbox::{Sandbox, SandboxError};
+
+pub use finish::{FinishArgs, FinishCriterion};
+
+/// A command the agent ran, with how it ended (evidence for the verdicts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    /// The shell command as the model wrote it.
+    pub command: String,
+    /// Exit code (`128 + signal` when killed, -1 when unknown).
+    pub exit_code: i32,
+    /// Killed by its time limit.
+    pub timed_out: bool,
+}
+
+/// What a tool needs.
+pub(crate) struct ToolCx<'a> {
+    pub sandbox: &'a dyn Sandbox,
+    pub events: &'a UnboundedSender<AgentEvent>,
+    pub cancel: tokio::sync::watch::Receiver<bool>,
+    /// Bytes of tool output that go back to the model.
+    pub max_output: usize,
+    /// Every command run so far (this conversation, resumed ones included).
+    pub commands: &'a mut Vec<CommandRecord>,
+    /// Wall time left in the run; no command may outlast it.
+    pub remaining: std::time::Duration,
+}
+
+/// A tool's result.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ToolOutput {
+    /// Whether the call did what was asked.
+    pub ok: bool,
+    /// Text for the model (already capped).
+    pub content: String,
+    /// One line for events.
+    pub summary: String,
+    /// Set when the sandbox refused the call (an attempted escape or a forbidden path).
+    pub refused: Option<String>,
+}
+
+impl ToolOutput {
+    pub fn ok(content: impl Into<String>, summary: impl Into<String>) -> Self {
+        Self { ok: true, content: content.into(), summary: summary.into(), refused: None }
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self { ok: false, content: format!("error: {message}"), summary: message, refused: None }
+    }
+}
+
+/// What a tool call asks the loop to do besides answering.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Control {
+    /// Nothing special.
+    Continue,
+    /// The current plan step is done.
+    StepDone { summary: String },
+    /// The agent finished, with these verdicts.
+    Finish(FinishArgs),
+}
+
+/// Every tool's schema, in the order the model sees them.
+pub(crate) fn specs() -> Vec<ToolSpec> {
+    vec![
+        list_files::spec(),
+        read_file::spec(),
+        search::spec(),
+        write_file::spec(),
+        edit_file::spec(),
+        run_command::spec(),
+        complete_step::spec(),
+        finish::spec(),
+    ]
+}
+
+/// Runs the tool `name` with the JSON `arguments` string.
+pub(crate) async fn call(cx: &mut ToolCx<'_>, name: &str, arguments: &str) -> (ToolOutput, Control) {
+    let result = match name {
+        "list_files" => list_files::call(cx, arguments).await,
+        "read_file" => read_file::call(cx, arguments).await,
+        "search" => search::call(cx, arguments).await,
+        "write_file" => write_file::call(cx, arguments).await,
+        "edit_file" => edit_file::call(cx, arguments).await,
+        "run_command" => run_command::call(cx, arguments).await,
+        "complete_step" => return complete_step::call(arguments),
+        "finish" => return finish::call(arguments),
+        other => {
+            let names: Vec<String> = specs().into_iter().map(|s| s.name).collect();
+            Ok(ToolOutput::error(format!("there is no tool `{other}`; the tools are {}", names.join(", "))))
+        }
+    };
+    let output = match result {
+        Ok(output) => output,
+        Err(e) => sandbox_error(e),
+    };
+    let content = crate::sandbox::truncate_middle(&output.content, cx.max_output);
+    (ToolOutput { content, ..output }, Control::Continue)
+}
+
+/// Parses a tool's arguments, with a message the model can act on.
+pub(crate) fn parse<T: DeserializeOwned>(
+    tool: &str,
+    arguments: &str,
+    expected: &str,
+) -> Result<T, ToolOutput> {
+    let text = if arguments.trim().is_empty() { "{}" } else { arguments };
+    serde_json::from_str(text).map_err(|e| {
+        ToolOutput::error(format!("invalid arguments for {tool}: {e}; expected a JSON object {expected}"))
+    })
+}
+
+/// A sandbox error as a tool result: refusals are marked so the loop records them.
+pub(crate) fn sandbox_error(e: SandboxError) -> ToolOutput {
+    let message = e.to_string();
+    let mut out = ToolOutput::error(message.clone());
+    if matches!(e, SandboxError::PathRefused { .. }) {
+        out.refused = Some(message);
+    }
+    out
+}
+
+/// Checks a path's text before it reaches the sandbox (second line of defence). The copy's
+/// own absolute path as commands see it (`/vibe/work/…`) is accepted and made relative.
+pub(crate) fn checked_path(path: &str) -> Result<String, SandboxError> {
+    let work = crate::sandbox::local::SANDBOX_WORK;
+    let path = match path.strip_prefix(work) {
+        Some("") => ".",
+        Some(rest) if rest.starts_with('/') => rest.trim_start_matches('/'),
+        _ => path,
+    };
+    let rel = crate::sandbox::paths::relative(path)?;
+    Ok(rel.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn every_tool_has_an_object_schema_with_required_fields_listed() {
+        let specs = specs();
+        assert_eq!(specs.len(), 8);
+        for spec in specs {
+            assert!(spec.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{}", spec.name);
+            assert_eq!(spec.parameters["type"], "object", "{}", spec.name);
+            let props = spec.parameters["properties"].as_object().unwrap();
+            for required in spec.parameters["required"].as_array().unwrap() {
+                assert!(props.contains_key(required.as_str().unwrap()), "{}", spec.name);
+            }
+            assert!(spec.description.len() < 400, "keep {} short", spec.name);
+        }
+    }
+
+    #[test]
+    fn bad_arguments_explain_what_was_expected() {
+        #[derive(Debug, Deserialize)]
+        struct A {
+            #[allow(dead_code)]
+            path: String,
+        }
+        let err = parse::<A>("read_file", "{\"pth\": 1", "{path}").unwrap_err();
+        assert!(!err.ok);
+        assert!(err.content.contains("invalid arguments for read_file"), "{}", err.content);
+        assert!(err.content.contains("{path}"));
+    }
+
+    #[test]
+    fn paths_are_checked_before_the_sandbox_sees_them() {
+        assert_eq!(checked_path("./src/a.rs").unwrap(), "src/a.rs");
+        assert!(checked_path("../a").is_err());
+        assert!(checked_path("/etc/passwd").is_err());
+        assert_eq!(checked_path("/vibe/work/src/a.rs").unwrap(), "src/a.rs");
+        assert_eq!(checked_path("/vibe/work").unwrap(), "");
+        assert!(checked_path("/vibe/workshop/a").is_err());
+        assert!(checked_path("/vibe/work/../etc").is_err());
+        let out = sandbox_error(checked_path("../a").unwrap_err());
+        assert!(out.refused.is_some() && out.content.starts_with("error: refused"), "{out:?}");
+    }
+}

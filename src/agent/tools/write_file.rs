@@ -1,0 +1,43 @@
+//! `write_file`: create or replace a whole file.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{checked_path, parse, ToolCx, ToolOutput};
+use crate::llm::ToolSpec;
+use crate::sandbox::SandboxError;
+
+pub(super) fn spec() -> ToolSpec {
+    ToolSpec {
+        name: "write_file".into(),
+        description: "Create a file or replace its whole content (parent directories are created). Prefer edit_file for changes to existing files.".into(),
+        parameters: json!({
+            "type": "object",
+            "properties": {
+                "path": {"type": "string"},
+                "content": {"type": "string"}
+            },
+            "required": ["path", "content"],
+            "additionalProperties": false
+        }),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Args {
+    path: String,
+    content: String,
+}
+
+pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOutput, SandboxError> {
+    let args: Args = match parse("write_file", arguments, "{path, content}") {
+        Ok(a) => a,
+        Err(out) => return Ok(out),
+    };
+    let path = checked_path(&args.path)?;
+    let existed = cx.sandbox.read(&path).await.is_ok();
+    cx.sandbox.write(&path, args.content.as_bytes()).await?;
+    let verb = if existed { "replaced" } else { "created" };
+    let lines = args.content.lines().count();
+    Ok(ToolOutput::ok(format!("{verb} {path} ({lines} lines)"), format!("{verb} {path} ({lines} lines)")))
+}

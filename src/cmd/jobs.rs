@@ -1,0 +1,418 @@
+//! `vibe jobs list|show|progress|result|watch|cancel|resume`: follow and control jobs from
+//! any terminal, by reading and writing the store the running process writes.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::cli::JobsCommand;
+use crate::error::{Error, ErrorKind};
+use crate::event::{Event, JobEvent, JobEventRecord};
+use crate::jobs::{self, Artifacts, JobResult, Status};
+use crate::output::jobs::{describe_job, EventPrinter};
+use crate::output::{duration_ms, short_id, when};
+use crate::store::{JobRecord, Store, Table};
+
+use super::Ctx;
+
+/// How often `watch` and `cancel` look at the store.
+const POLL: Duration = Duration::from_millis(150);
+
+/// Dispatches `vibe jobs …`.
+pub fn run(ctx: &Ctx, command: JobsCommand) -> Result<(), Error> {
+    match command {
+        JobsCommand::List { limit, status } => list(ctx, limit, status.as_deref()),
+        JobsCommand::Show { id, events } => show(ctx, &id, events),
+        JobsCommand::Progress { id } => progress(ctx, &id),
+        JobsCommand::Result { id, patch } => result(ctx, &id, patch),
+        JobsCommand::Watch { id } => watch(ctx, &id),
+        JobsCommand::Cancel { id } => cancel(ctx, &id),
+        JobsCommand::Resume { id, detach } => super::run::resume(ctx, &id, detach),
+        JobsCommand::RunJob { id } => super::run::run_job_here(ctx, &id),
+    }
+}
+
+/// Resolves an id prefix and reads the job, noticing a dead process on the way.
+pub(crate) fn load(ctx: &Ctx, store: &mut Store, id: &str) -> Result<JobRecord, Error> {
+    let id = store
+        .resolve_id(Table::Jobs, id)
+        .map_err(|e| Error::from(e).with_hint("list jobs with `vibe jobs list`"))?;
+    Ok(jobs::refresh(store, &ctx.clock, &id)?)
+}
+
+fn list(ctx: &Ctx, limit: u32, status: Option<&str>) -> Result<(), Error> {
+    if let Some(s) = status {
+        if Status::parse(s).is_none() {
+            let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            return Err(Error::usage(format!("unknown job status `{s}`"))
+                .with_hint(format!("use one of: {}", all.join(", "))));
+        }
+    }
+    let mut store = ctx.store()?;
+    // Notice interrupted jobs before showing them.
+    for job in store.active_jobs()? {
+        jobs::refresh(&mut store, &ctx.clock, &job.id)?;
+    }
+    let rows = store.recent_jobs(limit, status)?;
+    if ctx.out.json {
+        return ctx.out.json(&json!({ "jobs": rows }));
+    }
+    if rows.is_empty() {
+        ctx.out.note("no jobs yet; start one with `vibe run \"…\"`");
+        return Ok(());
+    }
+    let mut table = ctx.out.table(&["id", "status", "branch", "files", "+/-", "tokens", "time", "created"]);
+    for j in &rows {
+        table.add_row(vec![
+            short_id(&j.id).to_string(),
+            j.status.clone(),
+            j.branch_name.clone().unwrap_or_else(|| "-".into()),
+            j.files_changed.to_string(),
+            format!("+{} -{}", j.lines_added.unwrap_or(0), j.lines_removed.unwrap_or(0)),
+            j.tokens_used.map_or_else(|| "-".into(), |t| t.to_string()),
+            j.execution_time_ms.map_or_else(|| "-".into(), duration_ms),
+            when(&j.created_at),
+        ]);
+    }
+    ctx.out.line(table.to_string())
+}
+
+fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
+    let mut store = ctx.store()?;
+    let job = load(ctx, &mut store, id)?;
+    let all = jobs::events(&store, &job.id, 0)?;
+    let skip = if last == 0 { 0 } else { all.len().saturating_sub(last) };
+    let events = &all[skip..];
+    if ctx.out.json {
+        return ctx.out.json(&json!({ "job": job, "events": events }));
+    }
+    let o = &ctx.out;
+    o.line(format!("{} {}", o.bold("job"), job.id))?;
+    let field = |k: &str, v: Option<String>| -> Result<(), Error> {
+        match v {
+            Some(v) => o.line(format!("  {k:<13}{v}")),
+            None => Ok(()),
+        }
+    };
+    field("status", Some(job.status.clone()))?;
+    field("error", job.error_message.clone())?;
+    field("plan", job.plan_id.clone())?;
+    field("repository", job.repo_path.clone())?;
+    field("sandbox", job.sandbox.clone())?;
+    field("base", job.base_commit.clone())?;
+    field("branch", job.branch_name.clone())?;
+    field("commit", job.commit_sha.clone())?;
+    field(
+        "changes",
+        Some(format!(
+            "{} files, +{} -{}",
+            job.files_changed,
+            job.lines_added.unwrap_or(0),
+            job.lines_removed.unwrap_or(0)
+        )),
+    )?;
+    field("tokens", job.tokens_used.map(|t| t.to_string()))?;
+    field("cost", job.cost_usd.map(|c| format!("${c:.4}")))?;
+    field("time", job.execution_time_ms.map(duration_ms))?;
+    field(
+        "pid",
+        job.pid.filter(|_| Status::parse(&job.status).is_some_and(Status::is_active)).map(|p| p.to_string()),
+    )?;
+    field("created", Some(when(&job.created_at)))?;
+    if !events.is_empty() {
+        o.line(format!("\n{} ({} of {})", o.bold("events"), events.len(), all.len()))?;
+        for e in events {
+            if let Some(line) = describe_job(&e.event) {
+                o.line(format!("{:>4} {}", e.seq, line.trim_start()))?;
+            }
+        }
+    }
+    if job.status == "interrupted" || job.status == "failed" {
+        o.note(format!("continue it with `vibe jobs resume {}`", short_id(&job.id)));
+    }
+    Ok(())
+}
+
+/// Where a job is, as shown by `vibe jobs progress`.
+#[derive(Debug, serde::Serialize)]
+struct Progress {
+    job_id: String,
+    status: String,
+    stage: Option<usize>,
+    stages: usize,
+    percent: u32,
+    step: Option<(u32, u32)>,
+    elapsed_ms: Option<i64>,
+    tokens: u64,
+    last_event: Option<JobEventRecord>,
+}
+
+fn progress(ctx: &Ctx, id: &str) -> Result<(), Error> {
+    let mut store = ctx.store()?;
+    let job = load(ctx, &mut store, id)?;
+    let events = jobs::events(&store, &job.id, 0)?;
+    let status = Status::parse(&job.status);
+    let mut step = None;
+    let mut tokens = 0;
+    let mut done_stages = 0;
+    for e in &events {
+        match &e.event {
+            JobEvent::Step { n, of, .. } => step = Some((*n, *of)),
+            JobEvent::Tokens { total, .. } => tokens = *total,
+            JobEvent::StageCompleted { .. } => done_stages += 1,
+            _ => {}
+        }
+    }
+    let stages = Status::STAGES.len();
+    let percent = match status {
+        Some(Status::Done) => 100,
+        _ => {
+            let within = match (status, step) {
+                (Some(Status::Running), Some((n, of))) if of > 0 => {
+                    f64::from(n.saturating_sub(1)) / f64::from(of)
+                }
+                _ => 0.0,
+            };
+            (((done_stages.min(stages) as f64 + within) / stages as f64) * 100.0).round() as u32
+        }
+    };
+    let elapsed_ms = job.execution_time_ms.or_else(|| {
+        let start = crate::store::parse_ts(job.started_at.as_deref()?)?;
+        Some((ctx.clock.now() - start).whole_milliseconds() as i64)
+    });
+    let p = Progress {
+        job_id: job.id.clone(),
+        status: job.status.clone(),
+        stage: status.and_then(Status::stage_index),
+        stages,
+        percent,
+        step,
+        elapsed_ms,
+        tokens,
+        last_event: events.last().cloned(),
+    };
+    if ctx.out.json {
+        return ctx.out.json(&p);
+    }
+    let mut line = format!("{} {}  {}%", short_id(&p.job_id), p.status, p.percent);
+    if let Some(i) = p.stage {
+        line.push_str(&format!("  stage {i}/{stages}"));
+    }
+    if let Some((n, of)) = p.step {
+        line.push_str(&format!("  step {n}/{of}"));
+    }
+    if let Some(ms) = p.elapsed_ms {
+        line.push_str(&format!("  {}", duration_ms(ms)));
+    }
+    if p.tokens > 0 {
+        line.push_str(&format!("  {} tokens", p.tokens));
+    }
+    ctx.out.line(line)?;
+    if let Some(last) = p.last_event.as_ref().and_then(|e| describe_job(&e.event)) {
+        ctx.out.line(format!("last: {}", last.trim_start()))?;
+    }
+    Ok(())
+}
+
+fn result(ctx: &Ctx, id: &str, patch_only: bool) -> Result<(), Error> {
+    let mut store = ctx.store()?;
+    let job = load(ctx, &mut store, id)?;
+    let art = Artifacts::new(&ctx.config.jobs_dir(), &job.id);
+    let patch = std::fs::read_to_string(art.patch()).ok();
+    let res: Option<JobResult> = job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
+    if patch_only {
+        return match patch {
+            Some(p) => {
+                print!("{p}");
+                Ok(())
+            }
+            None => Err(no_result(&job)),
+        };
+    }
+    let Some(res) = res else { return Err(no_result(&job)) };
+    if ctx.out.json {
+        return ctx
+            .out
+            .json(&json!({ "job_id": job.id, "status": job.status, "result": res, "patch": patch }));
+    }
+    let o = &ctx.out;
+    o.line(format!("{} {}  {}", o.bold("job"), short_id(&job.id), job.status))?;
+    if !res.summary.is_empty() {
+        o.line(format!("\n{}", res.summary.trim()))?;
+    }
+    if !res.criteria.is_empty() {
+        let mut t = o.table(&["criterion", "holds", "evidence"]);
+        for c in &res.criteria {
+            t.add_row(vec![
+                format!("{} {}", c.id, c.description),
+                if c.holds { "yes".into() } else { "NO".into() },
+                c.evidence.clone(),
+            ]);
+        }
+        o.line(format!("\n{t}"))?;
+    }
+    if !res.files.is_empty() {
+        o.line("")?;
+        let width = res.files.iter().map(|f| f.path.len()).max().unwrap_or(0);
+        for f in &res.files {
+            o.line(format!(" {:<width$} | +{} -{}", f.path, f.added, f.removed))?;
+        }
+        o.line(format!(
+            " {} files changed, {} insertions(+), {} deletions(-)",
+            res.files_changed, res.lines_added, res.lines_removed
+        ))?;
+    }
+    if let (Some(b), Some(sha)) = (&res.branch, &res.commit_sha) {
+        o.line(format!("\nbranch {b} at {}", sha.get(..12).unwrap_or(sha)))?;
+    }
+    if let Some(url) = &res.pr_url {
+        o.line(format!("pull request {url}"))?;
+    } else if let Some(hint) = &res.pr_hint {
+        o.line(hint)?;
+    }
+    if let Some(p) = patch.filter(|p| !p.is_empty()) {
+        o.line(format!("\n{p}"))?;
+    }
+    Ok(())
+}
+
+fn no_result(job: &JobRecord) -> Error {
+    Error::failure(format!("job {} has no result yet (it is {})", short_id(&job.id), job.status))
+        .with_hint(format!("follow it with `vibe jobs watch {}`", short_id(&job.id)))
+}
+
+fn watch(ctx: &Ctx, id: &str) -> Result<(), Error> {
+    let mut store = ctx.store()?;
+    let job = load(ctx, &mut store, id)?;
+    let mut printer = EventPrinter::new(ctx.out);
+    let mut after = 0;
+    let mut last_check = Instant::now();
+    loop {
+        for e in jobs::events(&store, &job.id, after)? {
+            after = e.seq;
+            printer.print(&Event::Job(e))?;
+        }
+        let job = if last_check.elapsed() >= jobs::liveness::HEARTBEAT_EVERY || after == 0 {
+            last_check = Instant::now();
+            jobs::refresh(&mut store, &ctx.clock, &job.id)?
+        } else {
+            store.job(&job.id)?
+        };
+        let status = Status::parse(&job.status);
+        if status.is_some_and(Status::is_final) {
+            // Events written together with the final state are already visible.
+            for e in jobs::events(&store, &job.id, after)? {
+                printer.print(&Event::Job(e))?;
+            }
+            printer.finish();
+            if ctx.out.json {
+                printer.print(&Event::Finished { job_id: Some(job.id.clone()), status })?;
+            }
+            return outcome(ctx, &job);
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// The exit of a command that waited for a job: success when done, otherwise the error that
+/// matches how it ended.
+pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
+    let short = short_id(&job.id);
+    match Status::parse(&job.status) {
+        Some(Status::Done) => {
+            if !ctx.out.json {
+                let res: Option<JobResult> =
+                    job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
+                let branch = job.branch_name.clone().unwrap_or_default();
+                ctx.out.line(format!("job {short} done: branch {branch}"))?;
+                if let Some(r) = res {
+                    if let Some(url) = r.pr_url {
+                        ctx.out.line(format!("pull request {url}"))?;
+                    } else if let Some(h) = r.pr_hint {
+                        ctx.out.line(h)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Some(Status::Failed) => {
+            let res: Option<JobResult> =
+                job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
+            let msg = job.error_message.clone().unwrap_or_else(|| "the job failed".into());
+            if res.is_some_and(|r| !r.passed) {
+                Err(Error::new(ErrorKind::TestsFailed, format!("job {short}: {msg}"))
+                    .with_hint(format!("see what failed with `vibe jobs result {short}`")))
+            } else {
+                Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(format!(
+                    "see its log with `vibe jobs show {short}`; retry with `vibe jobs resume {short}`"
+                )))
+            }
+        }
+        Some(Status::Cancelled) => {
+            Err(Error::new(ErrorKind::Interrupted, format!("job {short} was cancelled")))
+        }
+        Some(Status::Interrupted) => {
+            Err(Error::new(ErrorKind::Interrupted, format!("job {short} was interrupted"))
+                .with_hint(format!("continue it with `vibe jobs resume {short}`")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
+    let mut store = ctx.store()?;
+    let job = load(ctx, &mut store, id)?;
+    let status = Status::parse(&job.status);
+    let short = short_id(&job.id).to_string();
+    if !status.is_some_and(|s| s.can_move_to(Status::Cancelled)) {
+        return Err(Error::usage(format!("job {short} is {}; there is nothing to cancel", job.status)));
+    }
+    let now = ctx.clock.now_ts();
+    store.request_cancel(&job.id, &now)?;
+    let live = job.pid.filter(|p| {
+        jobs::liveness::pid_alive(*p) && Status::parse(&job.status).is_some_and(Status::is_active)
+    });
+    let job = match live {
+        Some(pid) => {
+            // Wake the runner at once; it also sees the request at its next heartbeat.
+            if let Ok(pid) = libc::pid_t::try_from(pid) {
+                // SAFETY: sending SIGTERM to the pid recorded for the job's runner.
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                let j = jobs::refresh(&mut store, &ctx.clock, &job.id)?;
+                if Status::parse(&j.status).is_some_and(Status::is_final) || Instant::now() > deadline {
+                    break j;
+                }
+                std::thread::sleep(POLL);
+            }
+        }
+        None => {
+            // Nobody runs it (queued and not started yet, or interrupted): cancel it here.
+            let mut journal = jobs::Journal::new(store, ctx.clock, job.id.clone(), None);
+            journal.move_to(Status::Cancelled, Some("cancelled by the user".into()), |j| {
+                j.finished_at = Some(now.clone());
+            })?
+        }
+    };
+    // The process died before it could record the cancel: record it here.
+    let job = if job.status == "interrupted" {
+        let store = ctx.store()?;
+        let mut journal = jobs::Journal::new(store, ctx.clock, job.id.clone(), None);
+        journal.move_to(Status::Cancelled, Some("cancelled by the user".into()), |j| {
+            j.finished_at = Some(now.clone());
+        })?
+    } else {
+        job
+    };
+    if ctx.out.json {
+        return ctx.out.json(&json!({ "job_id": job.id, "status": job.status }));
+    }
+    if job.status == "cancelled" {
+        ctx.out.line(format!("job {short} cancelled"))
+    } else {
+        Err(Error::failure(format!("job {short} did not stop in time (it is {})", job.status))
+            .with_hint(format!("check it with `vibe jobs show {short}`")))
+    }
+}

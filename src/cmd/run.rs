@@ -1,0 +1,271 @@
+//! `vibe run`, `vibe jobs resume` and the hidden `vibe jobs __run-job`: the frontend of the
+//! pipeline. It renders the pipeline's events (progress or JSON Lines), answers the review
+//! question, turns Ctrl-C into a cancel, and starts background processes for `--detach`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::Stdio;
+
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::cli::RunArgs;
+use crate::config::Backend;
+use crate::error::Error;
+use crate::event::{Event, JobEvent, Op};
+use crate::jobs::{self, Artifacts, Journal, Status};
+use crate::output::jobs::EventPrinter;
+use crate::output::short_id;
+use crate::pipeline::{self, Outcome, Request, Review, Start};
+
+use super::jobs::{load, outcome};
+use super::Ctx;
+
+/// `vibe run`.
+pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
+    let repo = ctx.config.require_repo()?.to_path_buf();
+    let backend = match args.sandbox {
+        Some(crate::cli::SandboxArg::Local) => Backend::Local,
+        Some(crate::cli::SandboxArg::E2b) => Backend::E2b,
+        Some(crate::cli::SandboxArg::None) => Backend::None,
+        None => ctx.config.sandbox.backend,
+    };
+    pipeline::check_backend(backend)?;
+    if backend == Backend::None {
+        ctx.out
+            .warn("--sandbox none: the agent's commands run unconfined, as you, with your files and network");
+    }
+    let start = match (&args.plan, &args.prompt) {
+        (Some(plan), _) => {
+            let store = ctx.store()?;
+            Start::Plan(Box::new(pipeline::load_plan(&store, &ctx.config.cwd, plan)?))
+        }
+        (None, Some(prompt)) if !prompt.trim().is_empty() => Start::Prompt(prompt.clone()),
+        _ => {
+            return Err(Error::usage("say what to change, or pass --plan ID")
+                .with_hint("vibe run \"add a --verbose flag\" --yes"))
+        }
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let review = match (ctx.global.yes, interactive) {
+        (true, _) => Review::Approved,
+        (false, true) => Review::Ask,
+        (false, false) => Review::Stop,
+    };
+    let req = Request {
+        repo,
+        start,
+        base: args.base.clone(),
+        allow_dirty: args.allow_dirty,
+        sandbox: backend,
+        no_pr: args.no_pr,
+        draft: args.draft,
+        review,
+        run_job: !args.detach,
+    };
+    let rt = ctx.runtime()?;
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
+    let (op_tx, op_rx) = mpsc::unbounded_channel::<Op>();
+    let mut printer = EventPrinter::new(ctx.out);
+    let result = rt.block_on(async {
+        let pipe = pipeline::run(&ctx.config, ctx.clock, req, ev_tx, op_rx);
+        let frontend = async {
+            let mut interrupts = 0;
+            loop {
+                tokio::select! {
+                    ev = ev_rx.recv() => {
+                        let Some(ev) = ev else { break };
+                        printer.print(&ev)?;
+                        if let Event::ApprovalNeeded { .. } = ev {
+                            printer.finish();
+                            let yes = ask("Run this plan? [y/N] ")?;
+                            let _ = op_tx.send(if yes { Op::Approve } else { Op::Reject { reason: None } });
+                        }
+                    }
+                    _ = tokio::signal::ctrl_c() => {
+                        interrupts += 1;
+                        if interrupts > 1 {
+                            return Err(Error::new(crate::error::ErrorKind::Interrupted, "interrupted"));
+                        }
+                        ctx.out.note("cancelling the job… (Ctrl-C again to quit at once)");
+                        let _ = op_tx.send(Op::Cancel);
+                    }
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        let (outcome, shown) = tokio::join!(pipe, frontend);
+        shown?;
+        outcome
+    });
+    printer.finish();
+    match result? {
+        Outcome::StoppedForReview { plan_id } => {
+            let cmd = format!("vibe run --plan {} --yes", short_id(&plan_id));
+            if ctx.out.json {
+                return Ok(());
+            }
+            ctx.out.line(format!("Plan {} is ready for review.", short_id(&plan_id)))?;
+            ctx.out.line(format!(
+                "Read it with `vibe plan show {}`, then run it with `{cmd}`.",
+                short_id(&plan_id)
+            ))
+        }
+        Outcome::Rejected { .. } => {
+            ctx.out.note("plan not approved; nothing was run");
+            Ok(())
+        }
+        Outcome::Created { job_id } => detach(ctx, &job_id),
+        Outcome::Finished { job } => outcome(ctx, &job),
+    }
+}
+
+/// Starts `vibe jobs __run-job ID` in a new session, its output going to the job's
+/// `job.log`, records its pid and prints the job id.
+fn detach(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
+    let art = Artifacts::new(&ctx.config.jobs_dir(), job_id);
+    std::fs::create_dir_all(&art.dir)?;
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(art.log())?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::failure(format!("cannot find the vibe executable to start the job: {e}")))?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["jobs", "__run-job", job_id]);
+    if let Some(repo) = &ctx.config.repo {
+        cmd.arg("--repo").arg(repo).current_dir(repo);
+    }
+    if let Some(c) = &ctx.global.config {
+        cmd.arg("--config").arg(super::resolve_path(ctx, c));
+    }
+    cmd.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
+    // SAFETY: setsid is async-signal-safe; it detaches the job from our terminal and
+    // process group, so closing the terminal or Ctrl-C here does not reach it.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let child = cmd.spawn().map_err(|e| Error::failure(format!("cannot start the background job: {e}")))?;
+    let pid = i64::from(child.id());
+    let mut store = ctx.store()?;
+    let now = ctx.clock.now_ts();
+    // The child may already have claimed the job (then it wrote the same pid).
+    store.change_job(job_id, &now, |j| {
+        if j.pid.is_some() {
+            return None;
+        }
+        j.pid = Some(pid);
+        j.heartbeat_at = Some(now.clone());
+        Some(Vec::new())
+    })?;
+    let short = short_id(job_id);
+    if ctx.out.json {
+        return ctx.out.jsonl(&json!({ "type": "detached", "job_id": job_id, "pid": pid, "log": art.log() }));
+    }
+    ctx.out.line(job_id)?;
+    ctx.out.note(format!(
+        "job {short} runs in the background (pid {pid}); follow it with `vibe jobs watch {short}`"
+    ));
+    Ok(())
+}
+
+/// `vibe jobs __run-job ID`: runs a queued job in this process.
+pub fn run_job_here(ctx: &Ctx, id: &str) -> Result<(), Error> {
+    let job = {
+        let mut store = ctx.store()?;
+        load(ctx, &mut store, id)?
+    };
+    run_in_foreground(ctx, &job.id)
+}
+
+fn run_in_foreground(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
+    let rt = ctx.runtime()?;
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let mut printer = EventPrinter::new(ctx.out);
+    let finished = rt.block_on(async {
+        let run = jobs::runner::run(&ctx.config, ctx.clock, job_id, Some(ev_tx), Some(cancel_rx));
+        let show = async {
+            loop {
+                tokio::select! {
+                    ev = ev_rx.recv() => {
+                        let Some(ev) = ev else { break };
+                        printer.print(&ev)?;
+                    }
+                    _ = tokio::signal::ctrl_c() => { cancel_tx.send_replace(true); }
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        let (finished, shown) = tokio::join!(run, show);
+        shown?;
+        finished.map_err(Error::from)
+    })?;
+    printer.finish();
+    if ctx.out.json {
+        printer.print(&Event::Finished {
+            job_id: Some(finished.job.id.clone()),
+            status: Status::parse(&finished.job.status),
+        })?;
+    }
+    outcome(ctx, &finished.job)
+}
+
+/// `vibe jobs resume ID`: an interrupted or failed job continues from the stage after the
+/// last one it completed.
+pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
+    let mut store = ctx.store()?;
+    let job = load(ctx, &mut store, id)?;
+    let short = short_id(&job.id).to_string();
+    let status = Status::parse(&job.status);
+    if status.is_some_and(Status::is_active) {
+        let pid = job.pid.unwrap_or(0);
+        return Err(jobs::JobError::Busy { id: short, pid }.into());
+    }
+    if status == Some(Status::Failed) {
+        let res: Option<jobs::JobResult> =
+            job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
+        if res.is_some_and(|r| !r.passed) {
+            return Err(Error::usage(format!(
+                "job {short} ran to the end and its checks failed; there is nothing to resume"
+            ))
+            .with_hint(format!("see what failed with `vibe jobs result {short}`, then start a new run")));
+        }
+    }
+    if !status.is_some_and(|s| s.can_move_to(Status::Queued)) {
+        return Err(
+            jobs::JobError::BadState { id: short, status: job.status.clone(), action: "resumed" }.into()
+        );
+    }
+    let completed = jobs::completed_stages(&store, &job.id)?;
+    let attempt = jobs::events(&store, &job.id, 0)?
+        .iter()
+        .filter(|e| matches!(e.event, JobEvent::Resumed { .. }))
+        .count() as u32
+        + 2;
+    let from = jobs::resume_stage(&completed);
+    // A cancel asked of an earlier attempt does not stop this one.
+    store.clear_cancel(&job.id)?;
+    let mut journal = Journal::new(store, ctx.clock, job.id.clone(), None);
+    journal.move_to(Status::Queued, Some("resumed by the user".into()), |j| {
+        j.pid = None;
+        j.error_message = None;
+        j.finished_at = None;
+    })?;
+    journal.emit(JobEvent::Resumed { attempt, from })?;
+    drop(journal);
+    if detach_it {
+        return detach(ctx, &job.id);
+    }
+    run_in_foreground(ctx, &job.id)
+}
+
+/// Asks a yes/no question on the terminal.
+fn ask(question: &str) -> Result<bool, Error> {
+    let mut err = std::io::stderr();
+    write!(err, "{question}")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}

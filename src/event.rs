@@ -1,0 +1,203 @@
+//! The typed messages between the pipeline and whatever shows it: [`Event`]s flow out (the
+//! CLI renders them as progress or JSON Lines; a TUI can do the same), [`Op`]s flow in
+//! (plan approval, cancel). Job events ([`JobEvent`]) are also the rows of a job's
+//! append-only log, so a second process can follow a job by reading the store.
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::Status;
+
+/// A stage of the pipeline before and around the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Writing the change request spec.
+    Crs,
+    /// Writing the plan.
+    Plan,
+    /// Waiting for the plan to be approved.
+    Review,
+    /// Running the job.
+    Job,
+    /// Pushing the branch and opening the pull request.
+    PullRequest,
+}
+
+/// What the pipeline reports to its frontend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A stage began.
+    StageStarted { stage: Stage },
+    /// The CRS is written and recorded.
+    CrsReady { crs_id: String, summary: String, criteria: usize, tokens: u64 },
+    /// The plan is written and recorded.
+    PlanReady {
+        plan_id: String,
+        summary: String,
+        steps: usize,
+        complexity: String,
+        confidence: f64,
+        tokens: u64,
+    },
+    /// The plan waits for approval: answer with [`Op::Approve`] or [`Op::Reject`].
+    ApprovalNeeded { plan_id: String },
+    /// The plan was approved (by the user or by `--yes`).
+    PlanApproved { plan_id: String },
+    /// The pipeline stopped after the plan because nobody could approve it.
+    StoppedForReview { plan_id: String, resume_with: String },
+    /// The job record exists; its events follow as [`Event::Job`].
+    JobCreated { job_id: String, plan_id: Option<String> },
+    /// One entry of the job's log.
+    Job(JobEventRecord),
+    /// The pipeline is over.
+    Finished { job_id: Option<String>, status: Option<Status> },
+}
+
+/// What a frontend can tell the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// Run the plan under review.
+    Approve,
+    /// Do not run it.
+    Reject { reason: Option<String> },
+    /// Stop the running job.
+    Cancel,
+}
+
+/// A job event as stored: its place in the log plus the event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobEventRecord {
+    /// The job.
+    pub job_id: String,
+    /// 1-based, gap-free position in the job's log.
+    pub seq: i64,
+    /// When it was recorded.
+    pub at: String,
+    /// The event.
+    #[serde(flatten)]
+    pub event: JobEvent,
+}
+
+impl JobEventRecord {
+    /// Decodes a stored row. Rows this build does not know come back as [`JobEvent::Other`].
+    pub fn from_row(row: &crate::store::JobEventRecord) -> Self {
+        let event = serde_json::from_str::<JobEvent>(&row.payload).unwrap_or_else(|_| JobEvent::Other {
+            original_kind: row.kind.clone(),
+            payload: serde_json::from_str(&row.payload).unwrap_or(serde_json::Value::Null),
+        });
+        Self { job_id: row.job_id.clone(), seq: row.seq, at: row.created_at.clone(), event }
+    }
+}
+
+/// One step of a job, as kept in `job_events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobEvent {
+    /// The job moved to another state.
+    Status {
+        from: Option<Status>,
+        to: Status,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// A stage finished and its result is saved; a resumed job starts after it.
+    StageCompleted { stage: Status },
+    /// A resumed attempt begins.
+    Resumed { attempt: u32, from: Status },
+    /// The sandbox is ready.
+    SandboxReady { backend: String, base_commit: String },
+    /// Something the user should know (e.g. running without isolation).
+    Warning { message: String },
+    /// The agent started a plan step.
+    Step { n: u32, of: u32, title: String },
+    /// The agent completed a plan step.
+    StepDone { n: u32, of: u32, summary: String },
+    /// The sandbox refused a tool call (an attempted escape or a forbidden path).
+    Refused { tool: String, reason: String },
+    /// The agent called a tool.
+    ToolCall { tool: String, summary: String },
+    /// A tool call's outcome.
+    ToolResult { tool: String, ok: bool, summary: String },
+    /// A command ran in the sandbox (by the agent or by the test stage).
+    Command { command: String, exit_code: Option<i32>, timed_out: bool, duration_ms: u64, tail: String },
+    /// Model tokens spent (cumulative for the job).
+    Tokens { prompt: u64, completion: u64, total: u64, cost_usd: Option<f64> },
+    /// The agent said something.
+    Message { text: String },
+    /// An acceptance criterion's verdict.
+    Criterion { id: String, holds: bool, evidence: String },
+    /// The changes are committed.
+    Committed { branch: String, sha: String, files_changed: u64, lines_added: u64, lines_removed: u64 },
+    /// A pull request is open.
+    PullRequest { url: String, number: u64 },
+    /// No pull request was opened; `how` says how to open it later.
+    PullRequestSkipped { reason: String, how: String },
+    /// An event of a kind this build does not know (written by a newer vibe).
+    Other { original_kind: String, payload: serde_json::Value },
+}
+
+impl JobEvent {
+    /// The `kind` column value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            JobEvent::Status { .. } => "status",
+            JobEvent::StageCompleted { .. } => "stage_completed",
+            JobEvent::Resumed { .. } => "resumed",
+            JobEvent::SandboxReady { .. } => "sandbox_ready",
+            JobEvent::Warning { .. } => "warning",
+            JobEvent::Step { .. } => "step",
+            JobEvent::StepDone { .. } => "step_done",
+            JobEvent::Refused { .. } => "refused",
+            JobEvent::ToolCall { .. } => "tool_call",
+            JobEvent::ToolResult { .. } => "tool_result",
+            JobEvent::Command { .. } => "command",
+            JobEvent::Tokens { .. } => "tokens",
+            JobEvent::Message { .. } => "message",
+            JobEvent::Criterion { .. } => "criterion",
+            JobEvent::Committed { .. } => "committed",
+            JobEvent::PullRequest { .. } => "pull_request",
+            JobEvent::PullRequestSkipped { .. } => "pull_request_skipped",
+            JobEvent::Other { .. } => "other",
+        }
+    }
+
+    /// The JSON stored in the `payload` column (the event with its `kind`).
+    pub fn payload(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn job_events_round_trip_through_rows() {
+        let ev = JobEvent::Status { from: Some(Status::Queued), to: Status::Provisioning, reason: None };
+        let row = crate::store::JobEventRecord {
+            id: "x".into(),
+            job_id: "j".into(),
+            seq: 3,
+            kind: ev.kind().into(),
+            payload: ev.payload(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+        };
+        let rec = JobEventRecord::from_row(&row);
+        assert_eq!(rec.event, ev);
+        let line = serde_json::to_string(&Event::Job(rec)).unwrap();
+        assert_eq!(
+            line,
+            r#"{"type":"job","job_id":"j","seq":3,"at":"2026-01-01T00:00:00.000Z","kind":"status","from":"queued","to":"provisioning"}"#
+        );
+        let unknown = crate::store::JobEventRecord {
+            kind: "future".into(),
+            payload: r#"{"kind":"future","x":1}"#.into(),
+            ..row
+        };
+        let rec = JobEventRecord::from_row(&unknown);
+        assert!(matches!(rec.event, JobEvent::Other { ref original_kind, .. } if original_kind == "future"));
+    }
+}

@@ -1,0 +1,492 @@
+//! The user's repository, through libgit2: which commit a job starts from, whether the tree is
+//! clean, and turning a job's patch into a commit on a new branch `vibe/<short-id>-<slug>`.
+//!
+//! Nothing here touches the checked-out branch, the index or the working tree: commits are
+//! built from trees in the object database and only a new branch ref is written.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Diff, ErrorCode, Oid, Repository, Signature, StatusOptions, Time};
+
+/// The trailer that ties a commit to its job.
+pub const JOB_TRAILER: &str = "Vibe-Job";
+
+/// An error from git.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    /// The path is not inside a git repository.
+    #[error("{0} is not a git repository")]
+    NotARepo(PathBuf),
+    /// The repository has no commit yet.
+    #[error("the repository has no commits yet")]
+    NoCommits,
+    /// `--base` names nothing.
+    #[error("no branch or commit named `{0}`")]
+    UnknownBase(String),
+    /// Uncommitted changes and no `--allow-dirty`.
+    #[error("the working tree has uncommitted changes ({0})")]
+    Dirty(String),
+    /// No author identity configured.
+    #[error("git has no author identity (user.name / user.email)")]
+    NoIdentity,
+    /// The job's patch does not apply to the base commit.
+    #[error("the job's changes do not apply to the base commit: {0}")]
+    PatchDoesNotApply(String),
+    /// Anything else libgit2 reports.
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+}
+
+impl From<GitError> for crate::error::Error {
+    fn from(e: GitError) -> Self {
+        use crate::error::Error;
+        match &e {
+            GitError::NotARepo(_) => Error::usage(e.to_string())
+                .with_hint("run vibe inside a git repository, or pass --repo PATH"),
+            GitError::NoCommits => Error::usage(e.to_string())
+                .with_hint("make a first commit (git commit --allow-empty -m init) and try again"),
+            GitError::UnknownBase(_) => {
+                Error::usage(e.to_string()).with_hint("list branches with `git branch -a`")
+            }
+            GitError::Dirty(_) => Error::usage(e.to_string()).with_hint(
+                "commit or stash them first, or pass --allow-dirty to include them in the job",
+            ),
+            GitError::NoIdentity => Error::failure(e.to_string()).with_hint(
+                "run `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`, \
+                 then `vibe jobs resume ID`",
+            ),
+            _ => Error::failure(e.to_string()),
+        }
+    }
+}
+
+/// Result of git operations.
+pub type GitResult<T> = Result<T, GitError>;
+
+/// Opens the repository at (or above) `path`.
+pub fn open(path: &Path) -> GitResult<Repository> {
+    Repository::discover(path).map_err(|_| GitError::NotARepo(path.to_path_buf()))
+}
+
+/// The commit a job starts from: `base` (a branch, tag or commit) or HEAD. Returns the full
+/// commit id and the name of the branch it came from, if any.
+pub fn resolve_base(repo: &Repository, base: Option<&str>) -> GitResult<(String, Option<String>)> {
+    match base {
+        Some(name) => {
+            let obj = repo
+                .revparse_single(name)
+                .or_else(|_| repo.revparse_single(&format!("origin/{name}")))
+                .map_err(|_| GitError::UnknownBase(name.to_string()))?;
+            let commit = obj.peel_to_commit().map_err(|_| GitError::UnknownBase(name.to_string()))?;
+            let branch = repo.find_branch(name, git2::BranchType::Local).ok().map(|_| name.to_string());
+            Ok((commit.id().to_string(), branch))
+        }
+        None => {
+            let head = match repo.head() {
+                Ok(h) => h,
+                Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => {
+                    return Err(GitError::NoCommits)
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let commit = head.peel_to_commit()?;
+            let branch = head.is_branch().then(|| head.shorthand().map(str::to_string)).flatten();
+            Ok((commit.id().to_string(), branch))
+        }
+    }
+}
+
+/// Paths with uncommitted changes (modified, staged, or untracked and not ignored).
+pub fn dirty_paths(repo: &Repository) -> GitResult<Vec<String>> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true).include_ignored(false).recurse_untracked_dirs(false);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    Ok(statuses.iter().filter_map(|s| s.path().map(str::to_string)).collect())
+}
+
+/// Refuses a dirty tree unless allowed.
+pub fn ensure_clean(repo: &Repository, allow_dirty: bool) -> GitResult<()> {
+    if allow_dirty {
+        return Ok(());
+    }
+    let dirty = dirty_paths(repo)?;
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let mut shown: Vec<&str> = dirty.iter().take(3).map(String::as_str).collect();
+    if dirty.len() > 3 {
+        shown.push("…");
+    }
+    Err(GitError::Dirty(shown.join(", ")))
+}
+
+/// The remote URL of `origin` (or the only remote), if any.
+pub fn remote_url(repo: &Repository) -> Option<String> {
+    let remote = repo.find_remote("origin").ok().or_else(|| {
+        let names = repo.remotes().ok()?;
+        let first = names.iter().flatten().next()?.to_string();
+        repo.find_remote(&first).ok()
+    })?;
+    remote.url().map(str::to_string)
+}
+
+/// A branch name for a job: `vibe/<first 8 of id>-<slug of title>`.
+pub fn branch_name(job_id: &str, title: &str) -> String {
+    let short = job_id.get(..8).unwrap_or(job_id);
+    let slug = slug(title, 40);
+    if slug.is_empty() {
+        format!("vibe/{short}")
+    } else {
+        format!("vibe/{short}-{slug}")
+    }
+}
+
+/// Lowercase ASCII words joined by `-`, at most `max` characters, cut at a word boundary.
+pub fn slug(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        let word = word.to_ascii_lowercase();
+        let extra = if out.is_empty() { word.len() } else { word.len() + 1 };
+        if out.len() + extra > max {
+            if out.is_empty() {
+                out.push_str(&word[..max.min(word.len())]);
+            }
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&word);
+    }
+    out
+}
+
+/// What to commit.
+#[derive(Debug, Clone)]
+pub struct CommitRequest<'a> {
+    /// The job, for the branch name and the trailer.
+    pub job_id: &'a str,
+    /// Full id of the commit the job started from.
+    pub base_commit: &'a str,
+    /// The job's changes as a git patch against the base (`git diff --binary` format).
+    pub patch: &'a str,
+    /// Preferred branch name; `-2`, `-3`, … are appended when it is taken by something else.
+    pub branch: &'a str,
+    /// Commit message without the trailer.
+    pub message: &'a str,
+    /// Commit time, seconds since the epoch.
+    pub time: i64,
+}
+
+/// What was committed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Committed {
+    /// The branch that now points at the commit.
+    pub branch: String,
+    /// The commit id.
+    pub sha: String,
+    /// Files changed.
+    pub files_changed: u64,
+    /// Lines added.
+    pub lines_added: u64,
+    /// Lines removed.
+    pub lines_removed: u64,
+}
+
+/// Commits the job's patch on a new branch from the base commit. The user's HEAD, index and
+/// working tree are not touched. Idempotent: when a branch from an earlier attempt of the
+/// same job already holds its commit, that branch is returned unchanged.
+pub fn commit_patch(repo: &Repository, req: &CommitRequest<'_>) -> GitResult<Committed> {
+    let base = repo.find_commit(Oid::from_str(req.base_commit)?)?;
+    let base_tree = base.tree()?;
+    let diff = Diff::from_buffer(req.patch.as_bytes())
+        .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
+    let mut index = repo
+        .apply_to_tree(&base_tree, &diff, None)
+        .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
+    let tree_id = index.write_tree_to(repo)?;
+    let tree = repo.find_tree(tree_id)?;
+    let stats = repo.diff_tree_to_tree(Some(&base_tree), Some(&tree), None)?.stats()?;
+
+    let trailer = format!("{JOB_TRAILER}: {}", req.job_id);
+    // A branch an earlier attempt of this job made, holding the same tree on the same base.
+    let mut name = req.branch.to_string();
+    for n in 2.. {
+        match repo.find_branch(&name, git2::BranchType::Local) {
+            Err(e) if e.code() == ErrorCode::NotFound => break,
+            Err(e) => return Err(e.into()),
+            Ok(existing) => {
+                let commit = existing.get().peel_to_commit()?;
+                let ours = commit.message().is_some_and(|m| m.lines().any(|l| l.trim() == trailer));
+                if ours && commit.tree_id() == tree_id && commit.parent_id(0).ok() == Some(base.id()) {
+                    return Ok(Committed {
+                        branch: name,
+                        sha: commit.id().to_string(),
+                        files_changed: stats.files_changed() as u64,
+                        lines_added: stats.insertions() as u64,
+                        lines_removed: stats.deletions() as u64,
+                    });
+                }
+                name = format!("{}-{n}", req.branch);
+            }
+        }
+    }
+
+    let sig = signature(repo, req.time)?;
+    let message = format!("{}\n\n{trailer}\n", req.message.trim_end());
+    let oid = repo.commit(None, &sig, &sig, &message, &tree, &[&base])?;
+    let commit = repo.find_commit(oid)?;
+    repo.branch(&name, &commit, false)?;
+    Ok(Committed {
+        branch: name,
+        sha: oid.to_string(),
+        files_changed: stats.files_changed() as u64,
+        lines_added: stats.insertions() as u64,
+        lines_removed: stats.deletions() as u64,
+    })
+}
+
+/// Lines added and removed and files changed by a patch, without a repository.
+pub fn patch_stats(patch: &str) -> GitResult<(u64, u64, u64)> {
+    if patch.trim().is_empty() {
+        return Ok((0, 0, 0));
+    }
+    let diff = Diff::from_buffer(patch.as_bytes())?;
+    let stats = diff.stats()?;
+    Ok((stats.files_changed() as u64, stats.insertions() as u64, stats.deletions() as u64))
+}
+
+/// Per-file added/removed counts of a patch (a diffstat), in patch order.
+pub fn diffstat(patch: &str) -> GitResult<Vec<(String, u64, u64)>> {
+    if patch.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let diff = Diff::from_buffer(patch.as_bytes())?;
+    let mut out = Vec::new();
+    for i in 0..diff.deltas().len() {
+        if let Some(p) = git2::Patch::from_diff(&diff, i)? {
+            let (_, added, removed) = p.line_stats()?;
+            let delta = p.delta();
+            let path = delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            out.push((path, added as u64, removed as u64));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks that a patch applies to the base commit without writing anything.
+pub fn check_patch(repo: &Repository, base_commit: &str, patch: &str) -> GitResult<()> {
+    let base = repo.find_commit(Oid::from_str(base_commit)?)?;
+    let diff = Diff::from_buffer(patch.as_bytes())
+        .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
+    let mut opts = git2::ApplyOptions::new();
+    opts.check(true);
+    repo.apply_to_tree(&base.tree()?, &diff, Some(&mut opts))
+        .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
+    Ok(())
+}
+
+fn signature(repo: &Repository, time: i64) -> GitResult<Signature<'static>> {
+    identity(&repo.config()?, time)
+}
+
+/// The author identity in a git configuration (`user.name`, `user.email`).
+fn identity(config: &git2::Config, time: i64) -> GitResult<Signature<'static>> {
+    let name = config.get_string("user.name").ok().filter(|s| !s.trim().is_empty());
+    let email = config.get_string("user.email").ok().filter(|s| !s.trim().is_empty());
+    match (name, email) {
+        (Some(name), Some(email)) => Ok(Signature::new(&name, &email, &Time::new(time, 0))?),
+        _ => Err(GitError::NoIdentity),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn repo() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("repo");
+        std::fs::create_dir_all(path.join("src")).unwrap();
+        git(&path, &["init", "-q", "-b", "main"]);
+        git(&path, &["config", "user.name", "Ada Lovelace"]);
+        git(&path, &["config", "user.email", "ada@example.com"]);
+        std::fs::write(path.join("README.md"), "# demo\n").unwrap();
+        std::fs::write(path.join("src/lib.rs"), "pub fn one() -> u32 {\n    1\n}\n").unwrap();
+        git(&path, &["add", "."]);
+        git(&path, &["commit", "-q", "-m", "initial"]);
+        (dir, path)
+    }
+
+    /// A patch made in a separate clone, the way a sandbox produces it.
+    fn patch_from_clone(repo: &Path, edit: impl FnOnce(&Path)) -> String {
+        let copy = repo.parent().unwrap().join("copy");
+        let _ = std::fs::remove_dir_all(&copy);
+        git(repo.parent().unwrap(), &["clone", "-q", repo.to_str().unwrap(), "copy"]);
+        edit(&copy);
+        git(&copy, &["add", "-A"]);
+        git(&copy, &["diff", "--cached", "--binary", "HEAD"])
+    }
+
+    fn edit(copy: &Path) {
+        std::fs::write(
+            copy.join("src/lib.rs"),
+            "pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n",
+        )
+        .unwrap();
+        std::fs::write(copy.join("src/new.rs"), "// new\n").unwrap();
+        std::fs::remove_file(copy.join("README.md")).unwrap();
+    }
+
+    #[test]
+    fn commits_on_a_new_branch_and_leaves_the_user_alone() {
+        let (_d, path) = repo();
+        // The user is busy: a staged change and an unstaged one on another branch.
+        git(&path, &["checkout", "-q", "-b", "feature"]);
+        std::fs::write(path.join("README.md"), "# demo\nstaged\n").unwrap();
+        git(&path, &["add", "README.md"]);
+        std::fs::write(path.join("src/lib.rs"), "dirty\n").unwrap();
+        let status_before = git(&path, &["status", "--porcelain"]);
+        let head_before = git(&path, &["rev-parse", "HEAD"]);
+        let index_before = std::fs::read(path.join(".git/index")).unwrap();
+
+        let patch = patch_from_clone(&path, edit);
+        let r = open(&path).unwrap();
+        let (base, branch) = resolve_base(&r, Some("main")).unwrap();
+        assert_eq!(branch.as_deref(), Some("main"));
+        let job = "0193c1e2-7b4a-7c3d-9e8f-0123456789ab";
+        let name = branch_name(job, "Add a `two()` function!");
+        assert_eq!(name, "vibe/0193c1e2-add-a-two-function");
+        let req = CommitRequest {
+            job_id: job,
+            base_commit: &base,
+            patch: &patch,
+            branch: &name,
+            message: "Add two()\n\nAdds the function two.",
+            time: 1_773_500_966,
+        };
+        let done = commit_patch(&r, &req).unwrap();
+        assert_eq!(done.branch, name);
+        assert_eq!((done.files_changed, done.lines_added, done.lines_removed), (3, 5, 1));
+
+        assert_eq!(git(&path, &["rev-parse", "HEAD"]), head_before);
+        assert_eq!(git(&path, &["symbolic-ref", "HEAD"]).trim(), "refs/heads/feature");
+        assert_eq!(git(&path, &["status", "--porcelain"]), status_before);
+        assert_eq!(std::fs::read(path.join(".git/index")).unwrap(), index_before);
+        assert_eq!(std::fs::read_to_string(path.join("src/lib.rs")).unwrap(), "dirty\n");
+
+        let log = git(&path, &["log", "-1", "--format=%an <%ae>%n%P%n%B", &name]);
+        assert!(log.starts_with("Ada Lovelace <ada@example.com>\n"), "{log}");
+        assert!(log.contains(&base), "{log}");
+        assert!(log.contains("Add two()\n\nAdds the function two.\n\nVibe-Job: 0193c1e2-7b4a"), "{log}");
+        let files = git(&path, &["show", "--name-status", "--format=", &name]);
+        assert_eq!(files, "D\tREADME.md\nM\tsrc/lib.rs\nA\tsrc/new.rs\n");
+        let lib = git(&path, &["show", &format!("{name}:src/lib.rs")]);
+        assert!(lib.contains("pub fn two()"));
+    }
+
+    #[test]
+    fn same_job_again_reuses_its_branch_and_another_gets_a_suffix() {
+        let (_d, path) = repo();
+        let patch = patch_from_clone(&path, edit);
+        let r = open(&path).unwrap();
+        let (base, _) = resolve_base(&r, None).unwrap();
+        let req = CommitRequest {
+            job_id: "11111111-aaaa",
+            base_commit: &base,
+            patch: &patch,
+            branch: "vibe/11111111-x",
+            message: "X",
+            time: 1_773_500_966,
+        };
+        let first = commit_patch(&r, &req).unwrap();
+        let again = commit_patch(&r, &req).unwrap();
+        assert_eq!(first, again);
+        // Somebody else's branch of the same name.
+        git(&path, &["branch", "vibe/22222222-y"]);
+        let other = CommitRequest { job_id: "22222222-bbbb", branch: "vibe/22222222-y", ..req.clone() };
+        let moved = commit_patch(&r, &other).unwrap();
+        assert_eq!(moved.branch, "vibe/22222222-y-2");
+        assert_eq!(git(&path, &["rev-parse", "vibe/22222222-y"]).trim(), base);
+    }
+
+    #[test]
+    fn a_patch_that_does_not_apply_is_refused_and_nothing_is_written() {
+        let (_d, path) = repo();
+        let patch = patch_from_clone(&path, edit);
+        // Move main on so the patch no longer applies to its tip.
+        std::fs::write(path.join("src/lib.rs"), "changed\n").unwrap();
+        git(&path, &["commit", "-qam", "other"]);
+        let r = open(&path).unwrap();
+        let (base, _) = resolve_base(&r, None).unwrap();
+        assert!(matches!(check_patch(&r, &base, &patch), Err(GitError::PatchDoesNotApply(_))));
+        let req = CommitRequest {
+            job_id: "33333333",
+            base_commit: &base,
+            patch: &patch,
+            branch: "vibe/33333333-z",
+            message: "Z",
+            time: 0,
+        };
+        assert!(matches!(commit_patch(&r, &req), Err(GitError::PatchDoesNotApply(_))));
+        assert!(git(&path, &["branch", "--list", "vibe/*"]).is_empty());
+    }
+
+    #[test]
+    fn dirty_trees_and_bases_and_missing_identity() {
+        let (_d, path) = repo();
+        let r = open(&path).unwrap();
+        ensure_clean(&r, false).unwrap();
+        std::fs::write(path.join("untracked.txt"), "x").unwrap();
+        let err = ensure_clean(&r, false).unwrap_err();
+        assert_eq!(err.to_string(), "the working tree has uncommitted changes (untracked.txt)");
+        ensure_clean(&r, true).unwrap();
+        assert!(matches!(resolve_base(&r, Some("nope")), Err(GitError::UnknownBase(_))));
+        let empty = tempfile::tempdir().unwrap();
+        git(empty.path(), &["init", "-q"]);
+        assert!(matches!(resolve_base(&open(empty.path()).unwrap(), None), Err(GitError::NoCommits)));
+
+        git(&path, &["config", "--unset", "user.name"]);
+        git(&path, &["config", "--unset", "user.email"]);
+        // Only the repository's own file: the machine's global identity stays out of the test.
+        let local = git2::Config::open(&path.join(".git/config")).unwrap();
+        assert!(matches!(identity(&local, 0), Err(GitError::NoIdentity)));
+        git(&path, &["config", "user.name", "Ada"]);
+        git(&path, &["config", "user.email", "ada@example.com"]);
+        let local = git2::Config::open(&path.join(".git/config")).unwrap();
+        assert_eq!(identity(&local, 0).unwrap().name(), Some("Ada"));
+    }
+
+    #[test]
+    fn slugs_and_stats() {
+        assert_eq!(slug("Fix: the   login_route (v2)!", 40), "fix-the-login-route-v2");
+        assert_eq!(slug("a very long title that keeps going on and on and on", 20), "a-very-long-title");
+        assert_eq!(slug("ünïcode only", 10), "n-code");
+        assert_eq!(branch_name("abcdef0123", "!!!"), "vibe/abcdef01");
+        let (_d, path) = repo();
+        let patch = patch_from_clone(&path, edit);
+        assert_eq!(patch_stats(&patch).unwrap(), (3, 5, 1));
+        let ds = diffstat(&patch).unwrap();
+        assert_eq!(ds[0], ("README.md".to_string(), 0, 1));
+        assert_eq!(patch_stats("").unwrap(), (0, 0, 0));
+    }
+}

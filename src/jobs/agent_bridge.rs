@@ -1,0 +1,132 @@
+//! The running stage's link to the coding agent: runs [`crate::agent::Agent`] in the job's
+//! sandbox, turns its events into job events, and keeps its latest checkpoint as the
+//! artifact `agent-checkpoint.json`, so a resumed job continues the conversation where the
+//! last completed turn left it instead of starting over.
+
+use tokio::sync::mpsc;
+
+use crate::agent::{Agent, AgentConfig, AgentError, AgentEvent, Checkpoint, Task};
+use crate::config::Config;
+use crate::event::JobEvent;
+use crate::llm::Client;
+use crate::sandbox::Sandbox;
+
+use super::stages::{AgentReport, StageCx};
+use super::{Artifacts, CriterionResult, JobError, JobSpec};
+
+/// Longest tool-call argument text kept in the log.
+const ARGS_IN_LOG: usize = 300;
+
+/// Runs the agent to its end; returns its report.
+pub(super) async fn run(
+    config: &Config,
+    spec: &JobSpec,
+    art: &Artifacts,
+    sandbox: &dyn Sandbox,
+    cx: &mut StageCx<'_>,
+) -> Result<AgentReport, JobError> {
+    let client = Client::new(&config.model).map_err(|e| {
+        let e: crate::error::Error = e.into();
+        JobError::Stage(match e.hint {
+            Some(h) => format!("{} ({h})", e.message),
+            None => e.message,
+        })
+    })?;
+    let agent = Agent::new(&client, sandbox, AgentConfig::from_config(config));
+    let checkpoint_path = art.dir.join("agent-checkpoint.json");
+    let resume: Option<Checkpoint> =
+        if checkpoint_path.exists() { Some(art.read_json(&checkpoint_path)?) } else { None };
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let task = Task { crs: &spec.crs, plan: &spec.plan };
+    let outcome = {
+        let run = agent.run(task, resume, tx, cx.cancel.clone());
+        tokio::pin!(run);
+        loop {
+            tokio::select! {
+                biased;
+                ev = rx.recv() => {
+                    if let Some(ev) = ev {
+                        record(art, &checkpoint_path, cx, ev)?;
+                    }
+                }
+                outcome = &mut run => break outcome,
+            }
+        }
+    };
+    while let Ok(ev) = rx.try_recv() {
+        record(art, &checkpoint_path, cx, ev)?;
+    }
+    let outcome = outcome.map_err(|e| match e {
+        AgentError::Cancelled => JobError::Stage("cancelled".into()),
+        other => {
+            let e: crate::error::Error = other.into();
+            JobError::Stage(e.message)
+        }
+    })?;
+    let criteria = outcome
+        .criteria
+        .iter()
+        .map(|c| {
+            let description = spec
+                .crs
+                .acceptance_criteria
+                .iter()
+                .find(|ac| ac.id == c.id)
+                .map(|ac| ac.description.clone())
+                .unwrap_or_default();
+            let mut evidence: Vec<String> = c
+                .evidence
+                .iter()
+                .map(|e| {
+                    let seen = if e.verified { "" } else { ", not verified" };
+                    format!("`{}` exited {}{seen}", e.command, e.exit_code)
+                })
+                .collect();
+            if !c.note.trim().is_empty() {
+                evidence.push(c.note.trim().to_string());
+            }
+            CriterionResult { id: c.id.clone(), description, holds: c.holds, evidence: evidence.join("; ") }
+        })
+        .collect();
+    Ok(AgentReport {
+        summary: outcome.summary.clone(),
+        criteria,
+        tokens: outcome.usage.total(),
+        cost_usd: Some(outcome.usage.cost_usd),
+    })
+}
+
+/// Logs one agent event (or saves the checkpoint it carries).
+fn record(
+    art: &Artifacts,
+    checkpoint: &std::path::Path,
+    cx: &mut StageCx<'_>,
+    ev: AgentEvent,
+) -> Result<(), JobError> {
+    let event = match ev {
+        AgentEvent::Checkpoint(cp) => return art.write_json(checkpoint, &cp),
+        // Live output stays out of the log; the finished command's tail goes in.
+        AgentEvent::CommandOutput { .. } => return Ok(()),
+        AgentEvent::StepStarted { n, of, title } => JobEvent::Step { n: n as u32, of: of as u32, title },
+        AgentEvent::StepCompleted { n, of, summary } => {
+            JobEvent::StepDone { n: n as u32, of: of as u32, summary }
+        }
+        AgentEvent::ToolCall { tool, arguments, .. } => {
+            JobEvent::ToolCall { tool, summary: crate::sandbox::truncate_middle(&arguments, ARGS_IN_LOG) }
+        }
+        AgentEvent::ToolResult { tool, ok, summary, .. } => JobEvent::ToolResult { tool, ok, summary },
+        AgentEvent::Refused { tool, reason } => JobEvent::Refused { tool, reason },
+        AgentEvent::CommandFinished { command, exit_code, timed_out, duration_ms, tail } => {
+            JobEvent::Command { command, exit_code, timed_out, duration_ms, tail }
+        }
+        AgentEvent::Message { text } => JobEvent::Message { text },
+        AgentEvent::Usage { total, .. } => JobEvent::Tokens {
+            prompt: total.prompt_tokens,
+            completion: total.completion_tokens,
+            total: total.total(),
+            cost_usd: Some(total.cost_usd),
+        },
+    };
+    cx.journal.emit(event)?;
+    Ok(())
+}

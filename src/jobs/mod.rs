@@ -1,0 +1,495 @@
+//! Jobs: one execution of a plan in a sandbox by the coding agent. A job is a persisted state
+//! machine ([`Status`], in `job_records`) with an append-only log (`job_events`); every
+//! state change is written together with its log entry ([`Journal`]), so another process
+//! can follow the job, and a job whose process died is found ([`refresh`]) and resumed from
+//! the stage after the last completed one ([`runner`]).
+//!
+//! Artifacts of a job live in `<VIBE_HOME>/jobs/<id>/`: `spec.json` (what to run),
+//! `diff.patch` (the changes), `agent.json`, `checks.json`, `job.log` (output of a
+//! detached run) and the sandbox copy while the job runs. No secret is ever written there.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::clock::Clock;
+use crate::crs::Crs;
+use crate::event::{Event, JobEvent, JobEventRecord};
+use crate::plan::Plan;
+use crate::store::{JobRecord, NewJobEvent, Store, StoreError};
+
+mod agent_bridge;
+pub mod liveness;
+pub mod runner;
+pub mod stages;
+mod state;
+
+pub use state::{resume_stage, Status};
+
+/// An error while running or controlling a job.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Git failed.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    /// A job artifact could not be read or written.
+    #[error("job artifact {path}: {message}")]
+    Artifact { path: PathBuf, message: String },
+    /// A move the state machine does not allow (e.g. resuming a finished job).
+    #[error("job {id} is {status}; it cannot be {action}")]
+    BadState { id: String, status: String, action: &'static str },
+    /// Another live process runs the job.
+    #[error("job {id} is already running in process {pid}")]
+    Busy { id: String, pid: i64 },
+    /// Anything the stages report (sandbox, agent, …), already worded for the user.
+    #[error("{0}")]
+    Stage(String),
+}
+
+impl From<JobError> for crate::error::Error {
+    fn from(e: JobError) -> Self {
+        use crate::error::Error;
+        match e {
+            JobError::Store(e) => e.into(),
+            JobError::Git(e) => e.into(),
+            JobError::BadState { ref status, .. } if status == "done" => {
+                Error::usage(e.to_string()).with_hint("see its result with `vibe jobs result ID`")
+            }
+            JobError::BadState { .. } => {
+                Error::usage(e.to_string()).with_hint("see where it is with `vibe jobs show ID`")
+            }
+            JobError::Busy { .. } => Error::usage(e.to_string())
+                .with_hint("follow it with `vibe jobs watch ID`, or stop it with `vibe jobs cancel ID`"),
+            other => Error::failure(other.to_string()),
+        }
+    }
+}
+
+/// What a job runs, fixed when it is created and saved as `spec.json`, so a detached or
+/// resumed process runs exactly the same thing.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JobSpec {
+    /// The user's repository root.
+    pub repo: PathBuf,
+    /// Full id of the commit the job starts from.
+    pub base_commit: String,
+    /// Branch the job starts from (for the pull request's base), if any.
+    pub base_branch: Option<String>,
+    /// The CRS record, when the CRS is in the store.
+    pub crs_id: Option<String>,
+    /// The change request.
+    pub crs: Crs,
+    /// The plan record, when the plan is in the store.
+    pub plan_id: Option<String>,
+    /// The plan.
+    pub plan: Plan,
+    /// `local`, `e2b` or `none`.
+    pub sandbox: String,
+    /// Network allowed inside the sandbox.
+    pub network: bool,
+    /// Include uncommitted changes of the user's tree.
+    pub allow_dirty: bool,
+    /// Stop at the commit.
+    pub no_pr: bool,
+    /// Open the pull request as a draft.
+    pub draft: bool,
+    /// Branch the pull request targets (`--base`; default: the repository's default branch).
+    #[serde(default)]
+    pub pr_base: Option<String>,
+}
+
+/// The verdict on one acceptance criterion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionResult {
+    /// `AC1`, …
+    pub id: String,
+    /// The criterion.
+    pub description: String,
+    /// Whether it holds.
+    pub holds: bool,
+    /// Why we think so (command and exit code, or the agent's reasoning).
+    pub evidence: String,
+}
+
+/// One check of the plan's testing strategy, run after the agent finished.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The command.
+    pub command: String,
+    /// What passing proves.
+    pub proves: String,
+    /// Criteria it covers.
+    pub criteria: Vec<String>,
+    /// Exit code (none when killed).
+    pub exit_code: Option<i32>,
+    /// Killed at the time limit.
+    pub timed_out: bool,
+    /// Passed.
+    pub passed: bool,
+    /// Last lines of its output.
+    pub tail: String,
+}
+
+/// Lines a file gained and lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// Lines added.
+    pub added: u64,
+    /// Lines removed.
+    pub removed: u64,
+}
+
+/// What a job produced; kept as `job_records.result_json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobResult {
+    /// The agent's summary of what it did.
+    pub summary: String,
+    /// Verdict per acceptance criterion.
+    pub criteria: Vec<CriterionResult>,
+    /// The testing strategy's checks.
+    #[serde(rename = "tests", alias = "checks")]
+    pub checks: Vec<CheckResult>,
+    /// Per-file line counts.
+    pub files: Vec<FileStat>,
+    /// Files changed.
+    pub files_changed: u64,
+    /// Lines added.
+    pub lines_added: u64,
+    /// Lines removed.
+    pub lines_removed: u64,
+    /// Model tokens spent by the agent.
+    pub tokens: u64,
+    /// Estimated cost.
+    pub cost_usd: Option<f64>,
+    /// Every criterion holds and every check passed.
+    pub passed: bool,
+    /// The branch holding the commit.
+    pub branch: Option<String>,
+    /// The commit.
+    pub commit_sha: Option<String>,
+    /// The pull request, when one was opened.
+    pub pr_url: Option<String>,
+    /// How to open the pull request later, when none was opened.
+    pub pr_hint: Option<String>,
+}
+
+/// Where a job's artifacts are.
+#[derive(Debug, Clone)]
+pub struct Artifacts {
+    /// `<jobs_dir>/<id>`.
+    pub dir: PathBuf,
+}
+
+impl Artifacts {
+    /// The artifact directory of job `id` under `jobs_dir`.
+    pub fn new(jobs_dir: &Path, id: &str) -> Self {
+        Self { dir: jobs_dir.join(id) }
+    }
+
+    /// `spec.json`.
+    pub fn spec(&self) -> PathBuf {
+        self.dir.join("spec.json")
+    }
+
+    /// `diff.patch`.
+    pub fn patch(&self) -> PathBuf {
+        self.dir.join("diff.patch")
+    }
+
+    /// `agent.json`: the agent's outcome.
+    pub fn agent(&self) -> PathBuf {
+        self.dir.join("agent.json")
+    }
+
+    /// `checks.json`: the testing stage's results.
+    pub fn checks(&self) -> PathBuf {
+        self.dir.join("checks.json")
+    }
+
+    /// `job.log`: stdout and stderr of a detached run.
+    pub fn log(&self) -> PathBuf {
+        self.dir.join("job.log")
+    }
+
+    /// The sandbox copy of attempt `n`.
+    pub fn sandbox(&self, attempt: u32) -> PathBuf {
+        self.dir.join(format!("sandbox-{attempt}"))
+    }
+
+    /// Writes a JSON artifact atomically (temp file + rename).
+    pub fn write_json<T: Serialize>(&self, path: &Path, value: &T) -> Result<(), JobError> {
+        let text = serde_json::to_vec_pretty(value)
+            .map_err(|e| JobError::Artifact { path: path.to_path_buf(), message: e.to_string() })?;
+        self.write(path, &text)
+    }
+
+    /// Writes an artifact atomically (temp file + rename).
+    pub fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), JobError> {
+        let err = |e: std::io::Error| JobError::Artifact { path: path.to_path_buf(), message: e.to_string() };
+        std::fs::create_dir_all(&self.dir).map_err(err)?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, bytes).map_err(err)?;
+        std::fs::rename(&tmp, path).map_err(err)
+    }
+
+    /// Reads a JSON artifact.
+    pub fn read_json<T: for<'de> Deserialize<'de>>(&self, path: &Path) -> Result<T, JobError> {
+        let text = std::fs::read(path)
+            .map_err(|e| JobError::Artifact { path: path.to_path_buf(), message: e.to_string() })?;
+        serde_json::from_slice(&text)
+            .map_err(|e| JobError::Artifact { path: path.to_path_buf(), message: e.to_string() })
+    }
+}
+
+/// Writes a job's state changes and events to the store, and forwards each event to a
+/// frontend when one listens.
+#[derive(Debug)]
+pub struct Journal {
+    store: Store,
+    clock: Clock,
+    job_id: String,
+    events: Option<UnboundedSender<Event>>,
+}
+
+impl Journal {
+    /// A journal for job `job_id`.
+    pub fn new(store: Store, clock: Clock, job_id: String, events: Option<UnboundedSender<Event>>) -> Self {
+        Self { store, clock, job_id, events }
+    }
+
+    /// The job.
+    pub fn job_id(&self) -> &str {
+        &self.job_id
+    }
+
+    /// The store.
+    pub fn store(&mut self) -> &mut Store {
+        &mut self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// Now, as stored.
+    pub fn now(&self) -> String {
+        self.clock.now_ts()
+    }
+
+    /// The job as stored.
+    pub fn job(&self) -> Result<JobRecord, JobError> {
+        Ok(self.store.job(&self.job_id)?)
+    }
+
+    /// Appends an event.
+    pub fn emit(&mut self, event: JobEvent) -> Result<i64, JobError> {
+        let now = self.now();
+        let seq = self.store.append_job_event(&self.job_id, event.kind(), &event.payload(), &now)?;
+        self.forward(seq, now, event);
+        Ok(seq)
+    }
+
+    /// Moves the job to `to` (if the state machine allows it from where it is), applying
+    /// `edit` to the record and logging the change, all in one transaction.
+    pub fn move_to(
+        &mut self,
+        to: Status,
+        reason: Option<String>,
+        edit: impl FnOnce(&mut JobRecord),
+    ) -> Result<JobRecord, JobError> {
+        let now = self.now();
+        let mut bad = None;
+        let mut event = None;
+        let changed = self.store.change_job(&self.job_id, &now, |job| {
+            let from = Status::parse(&job.status);
+            if !from.is_some_and(|f| f.can_move_to(to)) {
+                bad = Some(job.status.clone());
+                return None;
+            }
+            job.status = to.as_str().to_string();
+            edit(job);
+            let ev = JobEvent::Status { from, to, reason };
+            let rec = NewJobEvent { kind: ev.kind().into(), payload: ev.payload() };
+            event = Some(ev);
+            Some(vec![rec])
+        })?;
+        match (changed, event) {
+            (Some((job, seqs)), Some(ev)) => {
+                if let Some(seq) = seqs.first() {
+                    self.forward(*seq, now, ev);
+                }
+                Ok(job)
+            }
+            _ => Err(JobError::BadState {
+                id: self.job_id.clone(),
+                status: bad.unwrap_or_default(),
+                action: "moved there",
+            }),
+        }
+    }
+
+    fn forward(&self, seq: i64, at: String, event: JobEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(Event::Job(JobEventRecord { job_id: self.job_id.clone(), seq, at, event }));
+        }
+    }
+}
+
+/// Reads a job and, when it is active but nobody works on it any more (process gone or
+/// heartbeat stale), records it as interrupted — once, whichever process notices first.
+pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, JobError> {
+    let job = store.job(id)?;
+    let Some(reason) = liveness::orphan_reason(&job, clock.now()) else {
+        return Ok(job);
+    };
+    reap(store, id);
+    let now = clock.now_ts();
+    let changed = store.change_job(id, &now, |j| {
+        // Re-check inside the transaction: another process may have moved it already.
+        if j.status != job.status || j.pid != job.pid {
+            return None;
+        }
+        let from = Status::parse(&j.status);
+        j.status = Status::Interrupted.as_str().to_string();
+        j.error_message = Some(format!("interrupted: {reason}"));
+        let ev = JobEvent::Status { from, to: Status::Interrupted, reason: Some(reason.clone()) };
+        Some(vec![NewJobEvent { kind: ev.kind().into(), payload: ev.payload() }])
+    })?;
+    match changed {
+        Some((job, _)) => Ok(job),
+        None => Ok(store.job(id)?),
+    }
+}
+
+/// Kills what still runs in the sandbox copy of a job nobody runs any more.
+fn reap(store: &Store, id: &str) {
+    // The copy lives beside the database: `<home>/jobs/<id>/sandbox`.
+    if let Some(home) = store.path().parent() {
+        liveness::kill_leftovers(&Artifacts::new(&home.join("jobs"), id).dir.join("sandbox"));
+    }
+}
+
+/// The stages a job has completed, from its log.
+pub fn completed_stages(store: &Store, id: &str) -> Result<Vec<Status>, JobError> {
+    Ok(store
+        .job_events(id, 0)?
+        .iter()
+        .filter_map(|row| match JobEventRecord::from_row(row).event {
+            JobEvent::StageCompleted { stage } => Some(stage),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The decoded log of a job after `after`.
+pub fn events(store: &Store, id: &str, after: i64) -> Result<Vec<JobEventRecord>, JobError> {
+    Ok(store.job_events(id, after)?.iter().map(JobEventRecord::from_row).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    pub(crate) fn job_row(id: &str, status: &str, pid: Option<i64>) -> JobRecord {
+        let now = "2026-03-14T15:09:26.000Z".to_string();
+        JobRecord {
+            id: id.into(),
+            plan_id: None,
+            user_id: None,
+            github_host: None,
+            repo_full_name: None,
+            branch_name: None,
+            sandbox: Some("local".into()),
+            status: status.into(),
+            base_commit: None,
+            commit_sha: None,
+            execution_time_ms: None,
+            files_changed: 0,
+            lines_added: None,
+            lines_removed: None,
+            tokens_used: None,
+            error_message: None,
+            started_at: None,
+            finished_at: None,
+            repo_path: None,
+            model: None,
+            cost_usd: None,
+            pid,
+            heartbeat_at: Some(now.clone()),
+            cancel_requested: false,
+            result_json: None,
+            created_at: now.clone(),
+            updated_at: now,
+        }
+    }
+
+    fn clock() -> Clock {
+        Clock::fixed(time::macros::datetime!(2026-03-14 15:09:30 UTC))
+    }
+
+    #[test]
+    fn moves_are_logged_with_their_state_and_illegal_ones_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        store.insert_job(&job_row("j1", "queued", None)).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut j = Journal::new(store, clock(), "j1".into(), Some(tx));
+        j.move_to(Status::Provisioning, None, |r| r.started_at = Some("s".into())).unwrap();
+        j.emit(JobEvent::Message { text: "hi".into() }).unwrap();
+        let err = j.move_to(Status::Done, None, |_| {}).unwrap_err();
+        assert!(matches!(err, JobError::BadState { ref status, .. } if status == "provisioning"), "{err}");
+        let job = j.job().unwrap();
+        assert_eq!((job.status.as_str(), job.started_at.as_deref()), ("provisioning", Some("s")));
+        let log = events(j.store(), "j1", 0).unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!(
+            log[0].event,
+            JobEvent::Status { from: Some(Status::Queued), to: Status::Provisioning, reason: None }
+        );
+        assert_eq!(log[1].seq, 2);
+        // The frontend saw the same two events, in order.
+        let seen: Vec<i64> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|e| match e {
+                Event::Job(r) => r.seq,
+                _ => 0,
+            })
+            .collect();
+        assert_eq!(seen, vec![1, 2]);
+    }
+
+    #[test]
+    fn a_job_whose_process_died_is_marked_interrupted_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = i64::from(child.id());
+        child.wait().unwrap();
+        store.insert_job(&job_row("dead", "running", Some(dead))).unwrap();
+        store.insert_job(&job_row("alive", "running", Some(i64::from(std::process::id())))).unwrap();
+        store.insert_job(&job_row("done", "done", Some(dead))).unwrap();
+        let c = clock();
+        assert_eq!(refresh(&mut store, &c, "alive").unwrap().status, "running");
+        assert_eq!(refresh(&mut store, &c, "done").unwrap().status, "done");
+        let job = refresh(&mut store, &c, "dead").unwrap();
+        assert_eq!(job.status, "interrupted");
+        assert!(job.error_message.unwrap().contains(&format!("pid {dead}")));
+        assert_eq!(refresh(&mut store, &c, "dead").unwrap().status, "interrupted");
+        assert_eq!(store.job_events("dead", 0).unwrap().len(), 1);
+
+        // A live pid with a stale heartbeat (hung, or the pid was reused).
+        let mut stale = job_row("stale", "testing", Some(i64::from(std::process::id())));
+        stale.heartbeat_at = Some("2026-03-14T15:00:00.000Z".into());
+        store.insert_job(&stale).unwrap();
+        let job = refresh(&mut store, &c, "stale").unwrap();
+        assert_eq!(job.status, "interrupted");
+        assert!(job.error_message.unwrap().contains("no sign of life"));
+    }
+}

@@ -1,0 +1,447 @@
+//! The work of each job stage: make (or reopen) the sandbox, run the coding agent, run the
+//! plan's checks, commit. Each stage saves what the next one needs as an artifact, so a
+//! resumed job picks up exactly where the last completed stage left it.
+
+use tokio::sync::watch;
+
+use crate::config::{Backend, Config};
+use crate::event::JobEvent;
+use crate::sandbox::{self, CommandRequest, Policy, Sandbox, SandboxSpec};
+
+use super::{
+    Artifacts, CheckResult, CriterionResult, FileStat, JobError, JobResult, JobSpec, Journal, Status,
+};
+
+/// Output kept from a command for the log.
+const TAIL_BYTES: usize = 2000;
+
+/// What a stage gets besides the work state.
+#[derive(Debug)]
+pub struct StageCx<'a> {
+    /// Where to log.
+    pub journal: &'a mut Journal,
+    /// Turns true when the job is cancelled.
+    pub cancel: watch::Receiver<bool>,
+}
+
+/// The state carried from stage to stage within one attempt.
+pub struct Work {
+    config: Config,
+    spec: JobSpec,
+    art: Artifacts,
+    sandbox: Option<Box<dyn Sandbox>>,
+    result: JobResult,
+}
+
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Work").field("spec", &self.spec.repo).field("art", &self.art.dir).finish()
+    }
+}
+
+/// The agent's outcome as saved between stages.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct AgentReport {
+    /// What the agent says it did.
+    pub summary: String,
+    /// The agent's verdict per criterion.
+    pub criteria: Vec<CriterionResult>,
+    /// Tokens spent.
+    pub tokens: u64,
+    /// Estimated cost.
+    pub cost_usd: Option<f64>,
+}
+
+impl Work {
+    /// Work for one attempt of a job.
+    pub fn new(config: Config, spec: JobSpec, art: Artifacts) -> Self {
+        Self { config, spec, art, sandbox: None, result: JobResult::default() }
+    }
+
+    /// Runs one stage.
+    pub async fn run(&mut self, stage: Status, mut cx: StageCx<'_>) -> Result<(), JobError> {
+        match stage {
+            Status::Provisioning => self.provision(&mut cx, true).await,
+            Status::Running => {
+                self.provision(&mut cx, false).await?;
+                self.agent(&mut cx).await
+            }
+            Status::Testing => {
+                self.provision(&mut cx, false).await?;
+                self.checks(&mut cx).await
+            }
+            Status::Committing => self.commit(&mut cx).await,
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether every criterion holds and every check passed (after the testing stage).
+    pub fn passed(&self) -> bool {
+        self.result.passed
+    }
+
+    /// Kills what still runs in the sandbox; deletes the copy unless `keep` (a failed job
+    /// may be resumed and continues in the same copy).
+    pub async fn cleanup(&mut self, keep: bool) {
+        let sandbox = self.sandbox.take();
+        if keep {
+            return;
+        }
+        if let Some(sb) = sandbox {
+            let _ = sb.destroy().await;
+        }
+        // A copy an earlier attempt left behind.
+        let dir = self.sandbox_dir();
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    /// The result so far.
+    pub fn result(&self) -> JobResult {
+        self.result.clone()
+    }
+
+    fn sandbox_dir(&self) -> std::path::PathBuf {
+        self.art.dir.join("sandbox")
+    }
+
+    fn backend(&self) -> Result<Backend, JobError> {
+        match self.spec.sandbox.as_str() {
+            "local" => Ok(Backend::Local),
+            "none" => Ok(Backend::None),
+            "e2b" => Ok(Backend::E2b),
+            other => Err(JobError::Stage(format!("unknown sandbox backend `{other}`"))),
+        }
+    }
+
+    /// Makes the sandbox (`fresh`: from scratch, discarding a half-made copy) or reopens the
+    /// one an earlier stage or attempt made.
+    async fn provision(&mut self, cx: &mut StageCx<'_>, fresh: bool) -> Result<(), JobError> {
+        if self.sandbox.is_some() {
+            return Ok(());
+        }
+        let dir = self.sandbox_dir();
+        let backend = self.backend()?;
+        if !fresh && dir.exists() {
+            let reopened = sandbox::local::LocalSandbox::open(dir.clone()).await.map_err(stage_err)?;
+            self.sandbox = Some(Box::new(reopened));
+            return Ok(());
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| JobError::Artifact { path: dir.clone(), message: e.to_string() })?;
+        }
+        let mut policy = Policy::from_settings(&self.config.sandbox);
+        policy.network = self.spec.network;
+        let spec = SandboxSpec {
+            repo: self.spec.repo.clone(),
+            base: Some(self.spec.base_commit.clone()),
+            allow_dirty: self.spec.allow_dirty,
+            dir,
+            policy,
+            // The sandbox keeps only its allow-list of these; no token or key gets in.
+            host_env: std::env::vars().collect(),
+        };
+        let (sb, warnings) = sandbox::create(backend, spec).await.map_err(stage_err)?;
+        for w in warnings {
+            cx.journal.emit(JobEvent::Warning { message: w.message })?;
+        }
+        cx.journal.emit(JobEvent::SandboxReady {
+            backend: sb.backend().to_string(),
+            base_commit: sb.base_commit().to_string(),
+        })?;
+        self.sandbox = Some(sb);
+        Ok(())
+    }
+
+    fn sandbox(&self) -> Result<&dyn Sandbox, JobError> {
+        self.sandbox.as_deref().ok_or_else(|| JobError::Stage("the sandbox is not ready".into()))
+    }
+
+    async fn agent(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
+        let report =
+            super::agent_bridge::run(&self.config, &self.spec, &self.art, self.sandbox()?, cx).await?;
+        self.art.write_json(&self.art.agent(), &report)?;
+        let diff = self.sandbox()?.diff().await.map_err(stage_err)?;
+        self.art.write(&self.art.patch(), diff.patch.as_bytes())?;
+        Ok(())
+    }
+
+    async fn checks(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
+        let report: AgentReport = self.art.read_json(&self.art.agent())?;
+        let mut checks = Vec::new();
+        for check in &self.spec.plan.testing_strategy {
+            let sb = self.sandbox()?;
+            let out = sb
+                .run(CommandRequest::shell(check.command.clone()), None, Some(cx.cancel.clone()))
+                .await
+                .map_err(stage_err)?;
+            if out.cancelled || *cx.cancel.borrow() {
+                return Err(JobError::Stage("cancelled".into()));
+            }
+            let text = if out.stderr.is_empty() {
+                out.stdout.clone()
+            } else {
+                format!("{}{}", out.stdout, out.stderr)
+            };
+            let tail = tail(&text, TAIL_BYTES);
+            cx.journal.emit(JobEvent::Command {
+                command: check.command.clone(),
+                exit_code: out.exit_code,
+                timed_out: out.timed_out,
+                duration_ms: out.duration_ms,
+                tail: tail.clone(),
+            })?;
+            checks.push(CheckResult {
+                command: check.command.clone(),
+                proves: check.proves.clone(),
+                criteria: check.criteria.clone(),
+                exit_code: out.exit_code,
+                timed_out: out.timed_out,
+                passed: out.success(),
+                tail,
+            });
+        }
+        let criteria = verdicts(&self.spec, &report, &checks);
+        for c in &criteria {
+            cx.journal.emit(JobEvent::Criterion {
+                id: c.id.clone(),
+                holds: c.holds,
+                evidence: c.evidence.clone(),
+            })?;
+        }
+        self.art.write_json(&self.art.checks(), &checks)?;
+        let patch = std::fs::read_to_string(self.art.patch()).unwrap_or_default();
+        let files: Vec<FileStat> = crate::git::diffstat(&patch)?
+            .into_iter()
+            .map(|(path, added, removed)| FileStat { path, added, removed })
+            .collect();
+        let passed = criteria.iter().all(|c| c.holds) && checks.iter().all(|c| c.passed);
+        self.result = JobResult {
+            summary: report.summary.clone(),
+            files_changed: files.len() as u64,
+            lines_added: files.iter().map(|f| f.added).sum(),
+            lines_removed: files.iter().map(|f| f.removed).sum(),
+            files,
+            criteria,
+            checks,
+            tokens: report.tokens,
+            cost_usd: report.cost_usd,
+            passed,
+            ..JobResult::default()
+        };
+        Ok(())
+    }
+
+    async fn commit(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
+        if self.result.criteria.is_empty() && self.result.checks.is_empty() && self.result.summary.is_empty()
+        {
+            // Resumed straight into committing: rebuild the result from the artifacts.
+            self.rebuild_result()?;
+        }
+        if !self.result.passed {
+            return Err(JobError::Stage("the checks failed; nothing is committed".into()));
+        }
+        let patch = std::fs::read_to_string(self.art.patch())
+            .map_err(|e| JobError::Artifact { path: self.art.patch(), message: e.to_string() })?;
+        if patch.trim().is_empty() {
+            return Err(JobError::Stage("the agent made no changes; there is nothing to commit".into()));
+        }
+        let job_id = cx.journal.job_id().to_string();
+        let repo = crate::git::open(&self.spec.repo)?;
+        let branch = crate::git::branch_name(&job_id, &self.spec.crs.summary);
+        let message = commit_message(&self.spec, &self.result);
+        let time = cx.journal_time();
+        let done = crate::git::commit_patch(
+            &repo,
+            &crate::git::CommitRequest {
+                job_id: &job_id,
+                base_commit: &self.spec.base_commit,
+                patch: &patch,
+                branch: &branch,
+                message: &message,
+                time,
+            },
+        )?;
+        cx.journal.emit(JobEvent::Committed {
+            branch: done.branch.clone(),
+            sha: done.sha.clone(),
+            files_changed: done.files_changed,
+            lines_added: done.lines_added,
+            lines_removed: done.lines_removed,
+        })?;
+        self.result.branch = Some(done.branch.clone());
+        self.result.commit_sha = Some(done.sha.clone());
+        self.result.files_changed = done.files_changed;
+        self.result.lines_added = done.lines_added;
+        self.result.lines_removed = done.lines_removed;
+        // Record the commit now: the pull request is built from the job record.
+        let result_json = serde_json::to_string(&self.result).ok();
+        let now = cx.journal.now();
+        cx.journal.store().change_job(&job_id, &now, |j| {
+            j.branch_name = Some(done.branch.clone());
+            j.commit_sha = Some(done.sha.clone());
+            j.result_json = result_json.clone();
+            Some(Vec::new())
+        })?;
+        self.pull_request(cx, &job_id).await
+    }
+
+    /// Pushes the branch and opens the pull request, unless `--no-pr` or GitHub is not set
+    /// up; then it says how to open it later. A finished job never fails here.
+    async fn pull_request(&mut self, cx: &mut StageCx<'_>, job_id: &str) -> Result<(), JobError> {
+        use crate::github::pr;
+        let short = job_id.get(..8).unwrap_or(job_id);
+        let later = pr::later_command(short);
+        let skipped = |reason: String, how: String| JobEvent::PullRequestSkipped { reason, how };
+        let event = if self.spec.no_pr {
+            skipped("--no-pr was given".into(), format!("open it later with `{later}`"))
+        } else {
+            match pr::readiness(&self.config, &self.spec.repo) {
+                pr::Readiness::NotReady { reason, how_to_later } => {
+                    skipped(reason, how_to_later.replace("<JOB_ID>", short))
+                }
+                pr::Readiness::Ready { .. } => {
+                    let clock = cx.journal.clock();
+                    let options = pr::PrOptions {
+                        base: self.spec.pr_base.clone(),
+                        draft: self.spec.draft,
+                        repo_path: Some(self.spec.repo.clone()),
+                        ..pr::PrOptions::default()
+                    };
+                    match pr::open_for_job(&self.config, cx.journal.store(), &clock, job_id, options).await {
+                        Ok(rec) => {
+                            JobEvent::PullRequest { url: rec.pr_url, number: rec.pr_number.max(0) as u64 }
+                        }
+                        Err(e) => {
+                            let e: crate::error::Error = e.into();
+                            let hint = e.hint.map(|h| format!("{h}; then ")).unwrap_or_default();
+                            skipped(e.message, format!("{hint}open it with `{later}`"))
+                        }
+                    }
+                }
+            }
+        };
+        match &event {
+            JobEvent::PullRequest { url, .. } => self.result.pr_url = Some(url.clone()),
+            JobEvent::PullRequestSkipped { reason, how } => {
+                self.result.pr_hint = Some(format!("no pull request ({reason}): {how}"))
+            }
+            _ => {}
+        }
+        cx.journal.emit(event)?;
+        Ok(())
+    }
+
+    fn rebuild_result(&mut self) -> Result<(), JobError> {
+        let report: AgentReport = self.art.read_json(&self.art.agent())?;
+        let checks: Vec<CheckResult> = self.art.read_json(&self.art.checks())?;
+        let criteria = verdicts(&self.spec, &report, &checks);
+        let patch = std::fs::read_to_string(self.art.patch()).unwrap_or_default();
+        let files: Vec<FileStat> = crate::git::diffstat(&patch)?
+            .into_iter()
+            .map(|(path, added, removed)| FileStat { path, added, removed })
+            .collect();
+        self.result = JobResult {
+            summary: report.summary,
+            passed: criteria.iter().all(|c| c.holds) && checks.iter().all(|c| c.passed),
+            files,
+            criteria,
+            checks,
+            tokens: report.tokens,
+            cost_usd: report.cost_usd,
+            ..JobResult::default()
+        };
+        Ok(())
+    }
+}
+
+impl StageCx<'_> {
+    fn journal_time(&self) -> i64 {
+        crate::store::parse_ts(&self.journal.now()).map_or(0, |t| t.unix_timestamp())
+    }
+}
+
+/// A criterion holds when the agent says so (or nothing contradicts it) and every check
+/// covering it passed; a criterion no check covers keeps the agent's verdict.
+pub fn verdicts(spec: &JobSpec, report: &AgentReport, checks: &[CheckResult]) -> Vec<CriterionResult> {
+    spec.crs
+        .acceptance_criteria
+        .iter()
+        .map(|ac| {
+            let agent = report.criteria.iter().find(|c| c.id == ac.id);
+            let covering: Vec<&CheckResult> = checks.iter().filter(|c| c.criteria.contains(&ac.id)).collect();
+            let failed = covering.iter().find(|c| !c.passed);
+            let (holds, evidence) = match (failed, agent) {
+                (Some(f), _) => (false, format!("`{}` exited {}", f.command, exit_text(f))),
+                (None, Some(a)) if !a.holds => (false, a.evidence.clone()),
+                (None, _) if !covering.is_empty() => (
+                    true,
+                    covering
+                        .iter()
+                        .map(|c| format!("`{}` exited 0", c.command))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                (None, Some(a)) => (true, a.evidence.clone()),
+                (None, None) => {
+                    (false, "not verified: no check covers it and the agent did not report on it".into())
+                }
+            };
+            CriterionResult { id: ac.id.clone(), description: ac.description.clone(), holds, evidence }
+        })
+        .collect()
+}
+
+fn exit_text(c: &CheckResult) -> String {
+    match (c.timed_out, c.exit_code) {
+        (true, _) => "on timeout".into(),
+        (false, Some(code)) => code.to_string(),
+        (false, None) => "on a signal".into(),
+    }
+}
+
+/// The commit message: the CRS summary as subject, the plan and criteria as body.
+pub fn commit_message(spec: &JobSpec, result: &JobResult) -> String {
+    let summary = spec.crs.summary.trim();
+    let mut subject: String = summary.lines().next().unwrap_or("Change made by vibe").to_string();
+    if subject.chars().count() > 72 {
+        subject = subject.chars().take(71).collect::<String>() + "…";
+    }
+    let mut body = String::new();
+    if summary != subject {
+        body.push_str(summary);
+        body.push_str("\n\n");
+    }
+    if !spec.plan.summary.trim().is_empty() {
+        body.push_str(&format!("Plan: {}\n", spec.plan.summary.trim()));
+    }
+    if !result.criteria.is_empty() {
+        body.push_str("\nAcceptance criteria:\n");
+        for c in &result.criteria {
+            body.push_str(&format!("- [{}] {}: {}\n", if c.holds { "x" } else { " " }, c.id, c.description));
+        }
+    }
+    format!("{subject}\n\n{}", body.trim_end())
+}
+
+/// The last `max` bytes of `text`, cut at a line start when possible.
+pub fn tail(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut start = text.len() - max;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let cut = &text[start..];
+    match cut.find('\n') {
+        Some(i) if i + 1 < cut.len() => format!("…\n{}", &cut[i + 1..]),
+        _ => format!("…{cut}"),
+    }
+}
+
+fn stage_err(e: impl std::fmt::Display) -> JobError {
+    JobError::Stage(e.to_string())
+}

@@ -1,0 +1,189 @@
+//! Rendering of pipeline and job events: JSON Lines for scripts (`--json`), and for people a
+//! line per notable event on stderr, with an indicatif spinner line (stage, step n/m,
+//! elapsed, tokens) on a terminal. `vibe run` and `vibe jobs watch` share it, so a job
+//! looks the same live and from another terminal.
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::error::Error;
+use crate::event::{Event, JobEvent, JobEventRecord};
+use crate::jobs::Status;
+
+use super::{duration_ms, short_id, Output};
+
+/// Prints events as they come.
+#[derive(Debug)]
+pub struct EventPrinter {
+    out: Output,
+    bar: Option<ProgressBar>,
+    started: Instant,
+    status: Option<Status>,
+    step: Option<(u32, u32)>,
+    tokens: u64,
+}
+
+impl EventPrinter {
+    /// A printer for `out` (JSON Lines with `--json`, a spinner on a terminal).
+    pub fn new(out: Output) -> Self {
+        let bar = out.progress.then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Self { out, bar, started: Instant::now(), status: None, step: None, tokens: 0 }
+    }
+
+    /// Prints one event.
+    pub fn print(&mut self, event: &Event) -> Result<(), Error> {
+        if self.out.json {
+            return self.out.jsonl(event);
+        }
+        if let Event::Job(rec) = event {
+            self.track(rec);
+        }
+        if let Some(line) = describe(event) {
+            self.say(&line);
+        }
+        self.refresh_bar();
+        Ok(())
+    }
+
+    /// Removes the spinner line.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn track(&mut self, rec: &JobEventRecord) {
+        match &rec.event {
+            JobEvent::Status { to, .. } => self.status = Some(*to),
+            JobEvent::Step { n, of, .. } => self.step = Some((*n, *of)),
+            JobEvent::Tokens { total, .. } => self.tokens = *total,
+            _ => {}
+        }
+    }
+
+    fn say(&self, line: &str) {
+        if self.out.quiet {
+            return;
+        }
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn refresh_bar(&self) {
+        let Some(bar) = &self.bar else { return };
+        let mut msg = self.status.map_or_else(|| "preparing".to_string(), |s| s.to_string());
+        if let Some((n, of)) = self.step {
+            msg.push_str(&format!(" · step {n}/{of}"));
+        }
+        msg.push_str(&format!(" · {}", duration_ms(self.started.elapsed().as_millis() as i64)));
+        if self.tokens > 0 {
+            msg.push_str(&format!(" · {} tokens", self.tokens));
+        }
+        bar.set_message(msg);
+    }
+}
+
+impl Drop for EventPrinter {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// One human line for an event, or `None` for events only scripts care about.
+pub fn describe(event: &Event) -> Option<String> {
+    Some(match event {
+        Event::StageStarted { .. } | Event::Finished { .. } => return None,
+        Event::CrsReady { crs_id, summary, criteria, .. } => {
+            format!("CRS {}: {summary} ({criteria} acceptance criteria)", short_id(crs_id))
+        }
+        Event::PlanReady { plan_id, summary, steps, complexity, confidence, .. } => format!(
+            "plan {}: {summary} ({steps} steps, {complexity} complexity, confidence {:.0}%)",
+            short_id(plan_id),
+            confidence * 100.0
+        ),
+        Event::ApprovalNeeded { plan_id } => format!("plan {} waits for approval", short_id(plan_id)),
+        Event::PlanApproved { plan_id } => format!("plan {} approved", short_id(plan_id)),
+        Event::StoppedForReview { plan_id, resume_with } => {
+            format!("stopped after plan {}: review it, then run `{resume_with}`", short_id(plan_id))
+        }
+        Event::JobCreated { job_id, .. } => format!("job {} created", short_id(job_id)),
+        Event::Job(rec) => return describe_job(&rec.event),
+    })
+}
+
+/// One human line for a job event.
+pub fn describe_job(event: &JobEvent) -> Option<String> {
+    Some(match event {
+        JobEvent::Status { to, reason: Some(r), .. } => format!("● {to}: {r}"),
+        JobEvent::Status { to, .. } => format!("● {to}"),
+        JobEvent::StageCompleted { .. } | JobEvent::Tokens { .. } | JobEvent::Other { .. } => return None,
+        JobEvent::Resumed { attempt, from } => format!("resuming (attempt {attempt}) from {from}"),
+        JobEvent::SandboxReady { backend, base_commit } => {
+            format!("  sandbox {backend} ready at {}", base_commit.get(..7).unwrap_or(base_commit))
+        }
+        JobEvent::Warning { message } => format!("  warning: {message}"),
+        JobEvent::Step { n, of, title } => format!("  step {n}/{of}: {title}"),
+        JobEvent::StepDone { n, of, summary } => format!("  step {n}/{of} done: {}", first_line(summary)),
+        JobEvent::Refused { tool, reason } => format!("  refused {tool}: {reason}"),
+        JobEvent::ToolCall { tool, summary } => format!("  → {tool} {summary}"),
+        JobEvent::ToolResult { ok: false, tool, summary } => format!("    {tool} failed: {summary}"),
+        JobEvent::ToolResult { .. } => return None,
+        JobEvent::Command { command, exit_code, timed_out, duration_ms: ms, .. } => {
+            let end = match (timed_out, exit_code) {
+                (true, _) => "timed out".to_string(),
+                (false, Some(c)) => format!("exit {c}"),
+                (false, None) => "killed".to_string(),
+            };
+            format!("  $ {command}  ({end}, {})", duration_ms(*ms as i64))
+        }
+        JobEvent::Message { text } => format!("  {}", first_line(text)),
+        JobEvent::Criterion { id, holds, evidence } => {
+            format!("  {} {id}: {}", if *holds { "✓" } else { "✗" }, first_line(evidence))
+        }
+        JobEvent::Committed { branch, sha, files_changed, lines_added, lines_removed } => format!(
+            "  committed {files_changed} files (+{lines_added} −{lines_removed}) on {branch} ({})",
+            sha.get(..7).unwrap_or(sha)
+        ),
+        JobEvent::PullRequest { url, .. } => format!("  pull request: {url}"),
+        JobEvent::PullRequestSkipped { reason, how } => format!("  no pull request: {reason}\n  {how}"),
+    })
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_events_read_as_one_line_each() {
+        let ev = JobEvent::Command {
+            command: "cargo test".into(),
+            exit_code: Some(0),
+            timed_out: false,
+            duration_ms: 1200,
+            tail: String::new(),
+        };
+        assert_eq!(describe_job(&ev).as_deref(), Some("  $ cargo test  (exit 0, 1.2s)"));
+        let ev =
+            JobEvent::Status { from: None, to: Status::Interrupted, reason: Some("pid 7 is gone".into()) };
+        assert_eq!(describe_job(&ev).as_deref(), Some("● interrupted: pid 7 is gone"));
+        assert_eq!(
+            describe_job(&JobEvent::Tokens { prompt: 1, completion: 1, total: 2, cost_usd: None }),
+            None
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! The pipeline: prompt → CRS → plan → review → job. It talks to its frontend only through
+//! channels: [`Event`]s out, [`Op`]s in. At the review point it emits
+//! [`Event::ApprovalNeeded`] and waits for [`Op::Approve`] or [`Op::Reject`], so the CLI
+//! (a yes/no question), `--yes`, or a TUI can drive it the same way.
+
+use std::path::{Path, PathBuf};
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::config::{Backend, Config};
+use crate::crs::Crs;
+use crate::error::Error;
+use crate::event::{Event, Op, Stage};
+use crate::jobs::{self, Artifacts, JobSpec, Status};
+use crate::plan::Plan;
+use crate::store::{JobRecord, Store, Table};
+
+/// Where the pipeline starts.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// From a prompt: the CRS and the plan are generated.
+    Prompt(String),
+    /// From an existing plan (and the CRS it implements).
+    Plan(Box<PlannedChange>),
+}
+
+/// A CRS and a plan for it, possibly recorded in the store.
+#[derive(Debug, Clone)]
+pub struct PlannedChange {
+    /// The CRS record, if stored.
+    pub crs_id: Option<String>,
+    /// The CRS.
+    pub crs: Crs,
+    /// The plan record, if stored.
+    pub plan_id: Option<String>,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// Who approves the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    /// Already approved (`--yes`).
+    Approved,
+    /// Ask the frontend ([`Event::ApprovalNeeded`], answered by an [`Op`]).
+    Ask,
+    /// Nobody can approve (no terminal): stop after the plan.
+    Stop,
+}
+
+/// Everything `vibe run` decided, resolved.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The user's repository root.
+    pub repo: PathBuf,
+    /// Where to start.
+    pub start: Start,
+    /// Branch or commit to start from (default HEAD).
+    pub base: Option<String>,
+    /// Include uncommitted changes.
+    pub allow_dirty: bool,
+    /// Sandbox backend.
+    pub sandbox: Backend,
+    /// Stop at the commit.
+    pub no_pr: bool,
+    /// Draft pull request.
+    pub draft: bool,
+    /// Who approves the plan.
+    pub review: Review,
+    /// Run the job here (false: create it and return, e.g. for `--detach`).
+    pub run_job: bool,
+}
+
+/// How the pipeline ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stopped after the plan for a review.
+    StoppedForReview { plan_id: String },
+    /// The plan was rejected.
+    Rejected { plan_id: Option<String> },
+    /// The job was created and not run here.
+    Created { job_id: String },
+    /// The job ran to its end.
+    Finished { job: Box<JobRecord> },
+}
+
+/// Runs the pipeline.
+pub async fn run(
+    config: &Config,
+    clock: Clock,
+    req: Request,
+    events: UnboundedSender<Event>,
+    mut ops: UnboundedReceiver<Op>,
+) -> Result<Outcome, Error> {
+    let repo = crate::git::open(&req.repo)?;
+    crate::git::ensure_clean(&repo, req.allow_dirty)?;
+    let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
+    check_backend(req.sandbox)?;
+
+    let mut change = match req.start.clone() {
+        Start::Plan(change) => *change,
+        Start::Prompt(prompt) => generate(config, clock, &prompt, &events).await?,
+    };
+
+    // Review.
+    let mut store = Store::open(&config.db_path())?;
+    // Ids from a plan file written on another machine mean nothing here.
+    change.plan_id = change.plan_id.filter(|id| store.plan(id).is_ok());
+    change.crs_id = change.crs_id.filter(|id| store.crs(id).is_ok());
+    let review_id = change.plan_id.clone().unwrap_or_else(|| "file".into());
+    match req.review {
+        Review::Approved => {}
+        Review::Stop => {
+            let plan_id = change.plan_id.clone().ok_or_else(|| {
+                Error::usage("the plan must be approved before it runs").with_hint("pass --yes to run it")
+            })?;
+            let _ = events.send(Event::StoppedForReview {
+                plan_id: plan_id.clone(),
+                resume_with: format!("vibe run --plan {} --yes", crate::output::short_id(&plan_id)),
+            });
+            return Ok(Outcome::StoppedForReview { plan_id });
+        }
+        Review::Ask => {
+            let _ = events.send(Event::StageStarted { stage: Stage::Review });
+            let _ = events.send(Event::ApprovalNeeded { plan_id: review_id.clone() });
+            if !matches!(ops.recv().await, Some(Op::Approve)) {
+                if let Some(id) = change.plan_id.as_deref() {
+                    store.set_plan_status(id, "rejected", &clock.now_ts())?;
+                }
+                return Ok(Outcome::Rejected { plan_id: change.plan_id.clone() });
+            }
+        }
+    }
+    if let Some(id) = change.plan_id.as_deref() {
+        store.set_plan_status(id, "approved", &clock.now_ts())?;
+    }
+    let _ = events.send(Event::PlanApproved { plan_id: review_id });
+
+    // The job.
+    let spec = JobSpec {
+        repo: req.repo.clone(),
+        base_commit,
+        base_branch,
+        crs_id: change.crs_id.clone(),
+        crs: change.crs,
+        plan_id: change.plan_id.clone(),
+        network: change.plan.needs_network && config.sandbox.network,
+        plan: change.plan,
+        sandbox: backend_name(req.sandbox).to_string(),
+        allow_dirty: req.allow_dirty,
+        no_pr: req.no_pr,
+        draft: req.draft,
+        pr_base: req.base.clone(),
+    };
+    let job_id = create_job(config, &clock, &mut store, &spec)?;
+    let _ = events.send(Event::JobCreated { job_id: job_id.clone(), plan_id: spec.plan_id.clone() });
+    if !req.run_job {
+        return Ok(Outcome::Created { job_id });
+    }
+    let _ = events.send(Event::StageStarted { stage: Stage::Job });
+    let (cancel_tx, cancel_rx) = watch::channel(false);
+    let job = {
+        let runner = jobs::runner::run(config, clock, &job_id, Some(events.clone()), Some(cancel_rx));
+        tokio::pin!(runner);
+        loop {
+            tokio::select! {
+                done = &mut runner => break done?.job,
+                op = ops.recv() => match op {
+                    Some(Op::Cancel) => { cancel_tx.send_replace(true); }
+                    Some(_) => {}
+                    // The frontend is gone; keep running.
+                    None => break (&mut runner).await?.job,
+                }
+            }
+        }
+    };
+    let _ = events.send(Event::Finished { job_id: Some(job.id.clone()), status: Status::parse(&job.status) });
+    Ok(Outcome::Finished { job: Box::new(job) })
+}
+
+/// Refuses backends this build cannot use, with what to do instead.
+pub fn check_backend(backend: Backend) -> Result<(), Error> {
+    match backend {
+        Backend::E2b => Err(Error::usage("the e2b sandbox backend is not available in this build")
+            .with_hint("use the local sandbox: --sandbox local (the default)")),
+        Backend::Local | Backend::None => Ok(()),
+    }
+}
+
+/// The configuration value of a backend.
+pub fn backend_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Local => "local",
+        Backend::E2b => "e2b",
+        Backend::None => "none",
+    }
+}
+
+/// Records a queued job and its `spec.json`; returns its id.
+pub fn create_job(
+    config: &Config,
+    clock: &Clock,
+    store: &mut Store,
+    spec: &JobSpec,
+) -> Result<String, Error> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let art = Artifacts::new(&config.jobs_dir(), &id);
+    art.write_json(&art.spec(), spec)?;
+    let now = clock.now_ts();
+    let user = store.current_user().ok().flatten();
+    let job = JobRecord {
+        id: id.clone(),
+        plan_id: spec.plan_id.clone(),
+        user_id: user.as_ref().map(|u| u.id.clone()),
+        github_host: user.as_ref().map(|u| u.github_host.clone()),
+        repo_full_name: None,
+        branch_name: None,
+        sandbox: Some(spec.sandbox.clone()),
+        status: Status::Queued.as_str().to_string(),
+        base_commit: Some(spec.base_commit.clone()),
+        commit_sha: None,
+        execution_time_ms: None,
+        files_changed: 0,
+        lines_added: None,
+        lines_removed: None,
+        tokens_used: None,
+        error_message: None,
+        started_at: None,
+        finished_at: None,
+        repo_path: Some(spec.repo.display().to_string()),
+        model: Some(config.model.name.clone()),
+        cost_usd: None,
+        pid: None,
+        heartbeat_at: None,
+        cancel_requested: false,
+        result_json: None,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    store.insert_job(&job)?;
+    Ok(id)
+}
+
+/// Reads a plan given as an id (or prefix) from the store, or as a JSON file: either
+/// `{"crs": …, "plan": …}` (what `vibe plan --json` prints) or a CRS id is then needed.
+pub fn load_plan(store: &Store, cwd: &Path, arg: &str) -> Result<PlannedChange, Error> {
+    let path = if Path::new(arg).is_absolute() { PathBuf::from(arg) } else { cwd.join(arg) };
+    if path.is_file() {
+        return plan_from_file(&path);
+    }
+    let id = store.resolve_id(Table::Plans, arg).map_err(|e| {
+        Error::from(e)
+            .with_hint("pass a plan id from `vibe history`, or a JSON file written by `vibe plan --json`")
+    })?;
+    let rec = store.plan(&id)?;
+    let text =
+        rec.plan_json.as_deref().ok_or_else(|| Error::failure(format!("plan {id} has no plan document")))?;
+    let plan: Plan = serde_json::from_str(text)
+        .map_err(|e| Error::failure(format!("plan {id} is not a valid plan: {e}")))?;
+    let crs_id = rec.crs_id.clone().ok_or_else(|| {
+        Error::failure(format!("plan {id} has no CRS")).with_hint("make a new plan with `vibe plan \"…\"`")
+    })?;
+    let crs_rec = store.crs(&crs_id)?;
+    let crs: Crs = serde_json::from_str(&crs_rec.crs_json)
+        .map_err(|e| Error::failure(format!("CRS {crs_id} is not valid: {e}")))?;
+    Ok(PlannedChange { crs_id: Some(crs_id), crs, plan_id: Some(id), plan })
+}
+
+fn plan_from_file(path: &Path) -> Result<PlannedChange, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    let bad = |what: String| {
+        Error::usage(format!("{} is not a plan file: {what}", path.display()))
+            .with_hint("a plan file holds {\"crs\": {…}, \"plan\": {…}}, as written by `vibe plan --json`")
+    };
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    let pick = |key: &str| -> Option<serde_json::Value> {
+        let v = doc.get(key)?;
+        // `{"crs": {"id": …, "crs": {…}}}` as well as `{"crs": {…}}`.
+        Some(v.get(key).cloned().unwrap_or_else(|| v.clone()))
+    };
+    let crs_v = pick("crs").ok_or_else(|| bad("no `crs` field".into()))?;
+    let plan_v = pick("plan").ok_or_else(|| bad("no `plan` field".into()))?;
+    let crs: Crs = serde_json::from_value(crs_v).map_err(|e| bad(format!("crs: {e}")))?;
+    let plan: Plan = serde_json::from_value(plan_v).map_err(|e| bad(format!("plan: {e}")))?;
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    // `vibe plan --json` writes {id, crs_id, plan, crs, record}.
+    let plan_id = text(doc.get("plan_id")).or_else(|| text(doc.get("id")));
+    let crs_id = text(doc.get("crs_id")).or_else(|| text(doc.get("record").and_then(|r| r.get("crs_id"))));
+    Ok(PlannedChange { crs_id, crs, plan_id, plan })
+}
+
+async fn generate(
+    config: &Config,
+    clock: Clock,
+    prompt: &str,
+    events: &UnboundedSender<Event>,
+) -> Result<PlannedChange, Error> {
+    let client = crate::llm::Client::new(&config.model)?;
+    let mut store = Store::open(&config.db_path())?;
+    let _ = events.send(Event::StageStarted { stage: Stage::Crs });
+    let crs = crate::crs::generate(&client, config, &mut store, &clock, prompt, None).await?;
+    let _ = events.send(Event::CrsReady {
+        crs_id: crs.record.id.clone(),
+        summary: crs.crs.summary.clone(),
+        criteria: crs.crs.acceptance_criteria.len(),
+        tokens: crs.usage.total(),
+    });
+    let _ = events.send(Event::StageStarted { stage: Stage::Plan });
+    let plan = crate::plan::generate(&client, config, &mut store, &clock, &crs.record, None).await?;
+    let _ = events.send(Event::PlanReady {
+        plan_id: plan.record.id.clone(),
+        summary: plan.plan.summary.clone(),
+        steps: plan.plan.steps.len(),
+        complexity: plan.plan.complexity.as_str().to_string(),
+        confidence: plan.plan.confidence,
+        tokens: plan.usage.total(),
+    });
+    Ok(PlannedChange {
+        crs_id: Some(crs.record.id),
+        crs: crs.crs,
+        plan_id: Some(plan.record.id),
+        plan: plan.plan,
+    })
+}

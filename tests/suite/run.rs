@@ -1,0 +1,472 @@
+//! `vibe run` end to end: a real temp repository, the real bubblewrap sandbox, the real model
+//! client aimed at the loopback OpenAI-compatible server scripted to drive the agent.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+use serde_json::{json, Value};
+use vibe::store::Store;
+
+use crate::common::openai::OpenAiServer;
+use crate::common::{git, TestEnv};
+use crate::suite::jobs::plan_file;
+
+const KEY: &str = "sk-test-never-stored-4242";
+const CHECK: &str = "grep -q hello hello.txt";
+
+/// A test world: an environment, a repository with a plan file, a scripted model server.
+struct World {
+    env: TestEnv,
+    repo: PathBuf,
+    plan: PathBuf,
+    server: OpenAiServer,
+}
+
+fn world() -> World {
+    let mut env = TestEnv::new();
+    let repo = env.git_repo("repo");
+    std::fs::write(repo.join("notes.txt"), "keep me\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "notes"]);
+    env.cwd = repo.clone();
+    let server = OpenAiServer::start();
+    env.set("OPENAI_BASE_URL", server.base_url());
+    env.set("OPENAI_API_KEY", KEY);
+    let plan = plan_file(env.root(), &[(CHECK, &["AC1"])]);
+    World { env, repo, plan, server }
+}
+
+/// The agent writes hello.txt, checks it, and finishes.
+fn script_success(server: &OpenAiServer, content: &str) {
+    server.push_tool_call("write_file", json!({"path": "hello.txt", "content": content}));
+    server.push_tool_call("run_command", json!({"command": CHECK}));
+    finish(server);
+}
+
+fn finish(server: &OpenAiServer) {
+    server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+}
+
+fn snapshot(repo: &Path) -> (String, String, String) {
+    (
+        git(repo, &["rev-parse", "HEAD"]),
+        git(repo, &["symbolic-ref", "HEAD"]),
+        git(repo, &["status", "--porcelain", "--untracked-files=all"]),
+    )
+}
+
+fn job_json(env: &TestEnv, id: &str) -> Value {
+    serde_json::from_str(&env.ok(&["jobs", "show", id, "--json", "--events", "0"])).unwrap()
+}
+
+fn assert_log_is_gap_free(job: &Value) {
+    let seqs: Vec<i64> =
+        job["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "{job}");
+}
+
+fn statuses(job: &Value) -> Vec<String> {
+    job["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status")
+        .map(|e| e["to"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn assert_no_secret_under(dir: &Path) {
+    for entry in walk(dir) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+            "the API key leaked into {}",
+            entry.display()
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_symlink() {
+            continue;
+        }
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn run_commits_the_agents_work_on_a_new_branch_and_leaves_the_user_alone() {
+    let w = world();
+    script_success(&w.server, "hello\n");
+    let before = snapshot(&w.repo);
+    let out =
+        w.env.vibe().args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(snapshot(&w.repo), before, "the user's HEAD, branch or tree changed");
+    assert!(!w.repo.join("hello.txt").exists());
+    assert!(stderr.contains("● provisioning") && stderr.contains("● done"), "{stderr}");
+    assert!(stderr.contains("$ grep -q hello hello.txt  (exit 0"), "{stderr}");
+    assert!(stdout.contains("vibe pr create --job"), "{stdout}");
+
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let branch = job.branch_name.clone().unwrap();
+    assert!(branch.starts_with(&format!("vibe/{}-add-a-greeting-file", &job.id[..8])), "{branch}");
+    assert_eq!(git(&w.repo, &["rev-parse", &branch]).trim(), job.commit_sha.clone().unwrap());
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]), before.0);
+    let message = git(&w.repo, &["log", "-1", "--format=%an <%ae>%n%B", &branch]);
+    assert!(message.starts_with("Test User <test@example.com>\nAdd a greeting file\n"), "{message}");
+    assert!(message.contains(&format!("Vibe-Job: {}", job.id)), "{message}");
+    assert_eq!((job.files_changed, job.lines_added, job.lines_removed), (1, Some(1), Some(0)));
+    assert!(job.tokens_used.unwrap() > 0 && job.execution_time_ms.is_some());
+
+    let shown = job_json(&w.env, &job.id);
+    assert_log_is_gap_free(&shown);
+    assert_eq!(statuses(&shown), ["provisioning", "running", "testing", "committing", "done"]);
+    let result: Value = serde_json::from_str(job.result_json.as_deref().unwrap()).unwrap();
+    assert_eq!(result["criteria"][0]["holds"], true);
+    assert_eq!(result["tests"][0]["command"], CHECK);
+    let shown = w.env.ok(&["jobs", "result", &job.id[..8]]);
+    assert!(shown.contains("Wrote hello.txt.") && shown.contains("+hello"), "{shown}");
+
+    // The key went to the model server, and nowhere else.
+    assert!(w
+        .server
+        .chat_requests()
+        .iter()
+        .all(|r| r.header("authorization") == Some(&format!("Bearer {KEY}"))));
+    assert_no_secret_under(&w.env.vibe_home());
+}
+
+#[test]
+fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_without_a_commit() {
+    let w = world();
+    // The agent writes the wrong text: the plan's check fails.
+    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "goodbye\n"}));
+    w.server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote it.", "criteria": [{"id": "AC1", "holds": true, "evidence": [], "note": "looks right"}]}),
+    );
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(5), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let kinds: Vec<&str> =
+        lines.iter().map(|l| l["kind"].as_str().or(l["type"].as_str()).unwrap_or("?")).collect();
+    for k in
+        ["plan_approved", "job_created", "sandbox_ready", "tool_call", "command", "criterion", "finished"]
+    {
+        assert!(kinds.contains(&k), "no {k} in {kinds:?}");
+    }
+    let criterion = lines.iter().find(|l| l["kind"] == "criterion").unwrap();
+    assert_eq!(criterion["holds"], false);
+    assert!(
+        criterion["evidence"].as_str().unwrap().contains("`grep -q hello hello.txt` exited 1"),
+        "{criterion}"
+    );
+    assert_eq!(lines.last().unwrap()["error"]["kind"], "tests_failed");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "failed");
+    assert!(job.commit_sha.is_none());
+    assert!(git(&w.repo, &["branch", "--list", "vibe/*"]).is_empty());
+    let (_, err) = w.env.fails(&["jobs", "resume", &job.id[..8]], 2);
+    assert!(err.contains("its checks failed"), "{err}");
+}
+
+/// Starts `vibe run --json` and reads its events until `until` matches one.
+fn start_and_wait(w: &World, args: &[&str], until: impl Fn(&Value) -> bool) -> (Child, String, Vec<Value>) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&w.env.env)
+        .current_dir(&w.env.cwd)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
+    let mut seen = Vec::new();
+    let mut job_id = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).unwrap() > 0, "vibe ended early; events: {seen:?}");
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if let Some(id) = v["job_id"].as_str() {
+            job_id = id.to_string();
+        }
+        let hit = until(&v);
+        seen.push(v);
+        if hit {
+            break;
+        }
+    }
+    // Keep draining so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in reader.lines() {});
+    (child, job_id, seen)
+}
+
+fn is_sleep_started(v: &Value) -> bool {
+    v["kind"] == "tool_call"
+        && v["tool"] == "run_command"
+        && v["summary"].as_str().unwrap_or("").contains("sleep")
+}
+
+/// Processes whose command line contains `needle`.
+fn processes_with(needle: &str) -> Vec<u32> {
+    walk_proc().into_iter().filter(|(_, cmd)| cmd.contains(needle)).map(|(pid, _)| pid).collect()
+}
+
+fn walk_proc() -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if let Ok(cmd) = std::fs::read(e.path().join("cmdline")) {
+            out.push((pid, String::from_utf8_lossy(&cmd).replace('\0', " ")));
+        }
+    }
+    out
+}
+
+fn wait_until(what: &str, f: impl Fn() -> bool) {
+    for _ in 0..600 {
+        if f() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let ps = std::process::Command::new("ps").args(["-eo", "pid,ppid,pgid,sid,stat,args"]).output().unwrap();
+    panic!("timed out waiting until {what}\n{}", String::from_utf8_lossy(&ps.stdout));
+}
+
+#[test]
+fn a_job_killed_mid_command_is_interrupted_and_resumes_to_done_without_losing_events() {
+    let w = world();
+    let sleeper = &format!("sleep 41{}", std::process::id());
+    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    w.server.push_tool_call("run_command", json!({"command": sleeper}));
+    // After the resume, the conversation continues from the checkpoint of the first turn.
+    w.server.push_tool_call("run_command", json!({"command": CHECK}));
+    finish(&w.server);
+
+    let plan = w.plan.to_str().unwrap().to_string();
+    let (mut child, job_id, _) =
+        start_and_wait(&w, &["run", "--plan", &plan, "--yes", "--no-pr", "--json"], is_sleep_started);
+    wait_until("the sandboxed sleep runs", || !processes_with(sleeper).is_empty());
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // The first command to look at the job finds it interrupted and nothing of it running.
+    let shown = job_json(&w.env, &job_id);
+    assert_eq!(shown["job"]["status"], "interrupted", "{shown}");
+    wait_until("the sandboxed sleep is gone", || processes_with(sleeper).is_empty());
+    assert_eq!(statuses(&shown), ["provisioning", "running", "interrupted"]);
+    let before_resume = shown["events"].as_array().unwrap().len();
+
+    let out = w.env.vibe().args(["jobs", "resume", &job_id[..8], "--json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+
+    let shown = job_json(&w.env, &job_id);
+    assert_eq!(shown["job"]["status"], "done", "{shown}");
+    assert_log_is_gap_free(&shown);
+    assert_eq!(
+        statuses(&shown),
+        ["provisioning", "running", "interrupted", "queued", "running", "testing", "committing", "done"]
+    );
+    let events = shown["events"].as_array().unwrap();
+    let completed: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "stage_completed")
+        .map(|e| e["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(completed, ["provisioning", "running", "testing"]);
+    // Everything the resumed run printed is what was appended after the resume, in order.
+    let printed: Vec<i64> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "job")
+        .map(|v| v["seq"].as_i64().unwrap())
+        .collect();
+    let appended: Vec<i64> = events[before_resume..].iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+    let after_queue: Vec<i64> = appended.iter().copied().filter(|s| printed.contains(s)).collect();
+    assert_eq!(printed, after_queue);
+    // The resumed agent continued the conversation: its first request carries the first turn.
+    let reqs = w.server.chat_requests();
+    assert_eq!(reqs.len(), 4);
+    assert!(reqs[2].all_text().contains("hello.txt"), "the resumed run lost the conversation");
+    let branch = shown["job"]["branch_name"].as_str().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+}
+
+#[test]
+fn cancel_from_another_process_kills_the_sandboxed_tree() {
+    let w = world();
+    let sleeper = &format!("sleep 42{}", std::process::id());
+    w.server.push_tool_call("run_command", json!({"command": format!("{sleeper} & {sleeper}; wait")}));
+    let plan = w.plan.to_str().unwrap().to_string();
+    let (mut child, job_id, _) =
+        start_and_wait(&w, &["run", "--plan", &plan, "--yes", "--no-pr", "--json"], is_sleep_started);
+    wait_until("both sleeps run", || processes_with(sleeper).len() >= 2);
+    let out: Value = serde_json::from_str(&w.env.ok(&["jobs", "cancel", &job_id[..8], "--json"])).unwrap();
+    assert_eq!(out["status"], "cancelled");
+    assert!(processes_with(sleeper).is_empty(), "sandboxed processes survived the cancel");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let shown = job_json(&w.env, &job_id);
+    assert_eq!(statuses(&shown), ["provisioning", "running", "cancelled"]);
+    assert_log_is_gap_free(&shown);
+    assert!(!w.env.vibe_home().join("jobs").join(&job_id).join("sandbox").exists());
+}
+
+#[test]
+fn detach_returns_the_job_id_at_once_and_watch_follows_it_from_another_process() {
+    let w = world();
+    script_success(&w.server, "hello\n");
+    let plan = w.plan.to_str().unwrap().to_string();
+    let out = w.env.ok(&["run", "--plan", &plan, "--yes", "--no-pr", "--detach", "--json"]);
+    let detached: Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(detached["type"], "detached");
+    let id = detached["job_id"].as_str().unwrap().to_string();
+
+    let out = w.env.vibe().args(["jobs", "watch", &id[..8], "--json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let seqs: Vec<i64> =
+        lines.iter().filter(|l| l["type"] == "job").map(|l| l["seq"].as_i64().unwrap()).collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    assert_eq!(lines.last().unwrap()["type"], "finished");
+    assert_eq!(lines.last().unwrap()["status"], "done");
+    let shown = job_json(&w.env, &id);
+    assert_eq!(seqs.len(), shown["events"].as_array().unwrap().len(), "watch missed events");
+    assert_ne!(shown["job"]["pid"].as_i64(), None);
+    assert!(w.env.vibe_home().join("jobs").join(&id).join("job.log").exists());
+    let progress: Value = serde_json::from_str(&w.env.ok(&["jobs", "progress", &id[..8], "--json"])).unwrap();
+    assert_eq!(progress["percent"], 100);
+}
+
+#[test]
+fn two_jobs_at_once_do_not_interfere() {
+    let w = world();
+    let other_repo = w.env.git_repo("other");
+    let other_server = OpenAiServer::start();
+    script_success(&w.server, "hello\n");
+    script_success(&other_server, "hello there\n");
+    let plan = w.plan.to_str().unwrap().to_string();
+    let spawn = |repo: &Path, base_url: String| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+            .env_clear()
+            .envs(&w.env.env)
+            .env("OPENAI_BASE_URL", base_url)
+            .current_dir(repo)
+            .args(["run", "--plan", &plan, "--yes", "--no-pr", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn(&w.repo, w.server.base_url());
+    let b = spawn(&other_repo, other_server.base_url());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let jobs = store.recent_jobs(10, None).unwrap();
+    assert_eq!(jobs.len(), 2);
+    for (repo, text) in [(&w.repo, "hello\n"), (&other_repo, "hello there\n")] {
+        let job = jobs.iter().find(|j| j.repo_path.as_deref() == Some(repo.to_str().unwrap())).unwrap();
+        assert_eq!(job.status, "done");
+        let branch = job.branch_name.clone().unwrap();
+        assert_eq!(git(repo, &["show", &format!("{branch}:hello.txt")]), text);
+        let shown = job_json(&w.env, &job.id);
+        assert_log_is_gap_free(&shown);
+        assert!(shown["events"].as_array().unwrap().iter().all(|e| e["job_id"] == job.id.as_str()));
+    }
+}
+
+#[test]
+fn run_from_a_prompt_writes_crs_and_plan_and_stops_for_review_without_a_terminal() {
+    let w = world();
+    let checks: &[(&str, &[&str])] = &[(CHECK, &["AC1"])];
+    w.server.push_json(&crate::suite::jobs::crs_doc());
+    w.server.push_json(&crate::suite::jobs::plan_doc(checks));
+    let out = w.env.ok(&["run", "add a greeting file"]);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    assert!(store.recent_jobs(5, None).unwrap().is_empty(), "a job ran without approval");
+    let plan_id = out
+        .split("vibe run --plan ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no resume command in {out}"))
+        .to_string();
+    assert!(out.contains(&format!("`vibe run --plan {plan_id} --yes`")), "{out}");
+
+    // The reviewed plan runs by its id.
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", &plan_id, "--yes", "--no-pr"]);
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let plan = store.plan(job.plan_id.as_deref().unwrap()).unwrap();
+    assert!(plan.id.starts_with(&plan_id));
+    assert_eq!(plan.status, "approved");
+}
+
+#[test]
+fn run_from_a_prompt_with_yes_goes_all_the_way() {
+    let w = world();
+    let checks: &[(&str, &[&str])] = &[(CHECK, &["AC1"])];
+    w.server.push_json(&crate::suite::jobs::crs_doc());
+    w.server.push_json(&crate::suite::jobs::plan_doc(checks));
+    script_success(&w.server, "hello\n");
+    let out =
+        w.env.vibe().args(["run", "add a greeting file", "--yes", "--no-pr", "--json"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let types: Vec<String> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["type"].as_str().unwrap().to_string())
+        .collect();
+    let firsts: Vec<&str> = types.iter().map(String::as_str).filter(|t| *t != "job").take(7).collect();
+    assert_eq!(
+        firsts,
+        [
+            "stage_started",
+            "crs_ready",
+            "stage_started",
+            "plan_ready",
+            "plan_approved",
+            "job_created",
+            "stage_started"
+        ]
+    );
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    assert_eq!(store.plan(job.plan_id.as_deref().unwrap()).unwrap().status, "approved");
+    assert_no_secret_under(&w.env.vibe_home());
+}
