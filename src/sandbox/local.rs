@@ -333,7 +333,7 @@ impl LocalSandbox {
         };
         let mut limits = Limits::new(policy, timeout, cgroup.as_ref());
         limits.keep_fd = info.as_ref().map(|i| i.write_fd());
-        let mut cmd = self.command(&request, &cwd_rel, &env, limits.keep_fd);
+        let mut cmd = self.command(&request, &cwd_rel, &env, info.as_ref().map(|_| INFO_FD));
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -737,6 +737,9 @@ fn push_system_mounts(a: &mut Vec<OsString>) {
     }
 }
 
+/// The descriptor number bubblewrap's `--info-fd` gets in the child.
+const INFO_FD: i32 = 3;
+
 /// `keyctl(2)` operation: join (here: create) an anonymous session keyring.
 const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 
@@ -821,10 +824,35 @@ impl Limits {
                 return Err(e);
             }
         }
-        if let Some(fd) = self.keep_fd {
-            // SAFETY: fcntl on a descriptor we own; clears close-on-exec for this child only.
-            if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {
-                return Err(std::io::Error::last_os_error());
+        // Only stdin, stdout, stderr (and bubblewrap's info pipe, moved to INFO_FD) survive
+        // exec: a descriptor some library opened without close-on-exec (a database, a log
+        // file, a socket) must not reach the sandbox.
+        let first_closed = match self.keep_fd {
+            Some(fd) => {
+                // SAFETY: dup2 onto a fixed number; the copy has close-on-exec cleared.
+                if fd != INFO_FD && unsafe { libc::dup2(fd, INFO_FD) } < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if fd == INFO_FD {
+                    // SAFETY: fcntl on a descriptor we own.
+                    if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                INFO_FD + 1
+            }
+            None => 3,
+        };
+        // SAFETY: close_range closes descriptors of this (child) process only.
+        let closed = unsafe {
+            libc::syscall(libc::SYS_close_range, first_closed as libc::c_uint, libc::c_uint::MAX, 0)
+        };
+        if closed != 0 {
+            for fd in first_closed..4096 {
+                // SAFETY: closing descriptors of this child; errors (not open) are ignored.
+                unsafe {
+                    libc::close(fd);
+                }
             }
         }
         let set = |resource, value: u64| -> std::io::Result<()> {
