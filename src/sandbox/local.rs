@@ -737,6 +737,28 @@ fn push_system_mounts(a: &mut Vec<OsString>) {
     }
 }
 
+/// Removes a directory tree even when a command made parts of it unwritable (`chmod 000`):
+/// directories are made accessible again (symlinks are never followed) and removal retried.
+fn force_remove(dir: &Path) -> std::io::Result<()> {
+    fn open_up(dir: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                open_up(&entry.path());
+            }
+        }
+    }
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            open_up(dir);
+            std::fs::remove_dir_all(dir)
+        }
+        other => other,
+    }
+}
+
 /// The descriptor number bubblewrap's `--info-fd` gets in the child.
 const INFO_FD: i32 = 3;
 
@@ -1095,7 +1117,7 @@ impl Sandbox for LocalSandbox {
             if self.destroyed.swap(true, Ordering::SeqCst) {
                 return Ok(());
             }
-            match std::fs::remove_dir_all(&self.dir) {
+            match force_remove(&self.dir) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(e) => Err(SandboxError::io(format!("removing {}", self.dir.display()), e)),

@@ -609,3 +609,20 @@ async fn descriptors_leaked_by_the_parent_do_not_reach_the_sandbox() {
     assert!(out.stdout.contains("CLOSED"), "{out:?}");
     assert!(!out.stdout.contains("DESCRIPTOR-SECRET"), "{out:?}");
 }
+
+#[tokio::test]
+async fn destroy_removes_a_copy_a_command_locked_down() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "locked");
+    let dir = spec.dir.clone();
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner locked src",
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+    sb.destroy().await.unwrap();
+    assert!(!dir.exists());
+    sb.destroy().await.unwrap();
+}
