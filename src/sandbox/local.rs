@@ -608,10 +608,14 @@ struct Bwrap {
 }
 
 fn check_isolation(isolation: Isolation) -> Result<Option<Bwrap>, SandboxError> {
+    check_isolation_with(isolation, find_bwrap())
+}
+
+fn check_isolation_with(isolation: Isolation, found: Option<PathBuf>) -> Result<Option<Bwrap>, SandboxError> {
     match isolation {
         Isolation::None => Ok(None),
         Isolation::Bubblewrap => {
-            let Some(bwrap) = find_bwrap() else {
+            let Some(bwrap) = found else {
                 return Err(SandboxError::Unavailable {
                     mechanism: "bubblewrap".into(),
                     detail: "`bwrap` was not found on PATH".into(),
@@ -1190,6 +1194,24 @@ mod tests {
         assert!(a.contains(&"--share-net".to_string()));
         assert!(has_pair(&a, "--ro-bind-try", "/opt/toolchain"));
         assert!(has_pair(&a, "--bind-try", "/var/cache/build"));
+    }
+
+    #[test]
+    fn without_a_working_bubblewrap_the_local_backend_refuses() {
+        let err = check_isolation_with(Isolation::Bubblewrap, None).unwrap_err();
+        assert!(
+            matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("not found")),
+            "{err}"
+        );
+        let err = check_isolation_with(Isolation::Bubblewrap, Some("/bin/false".into())).unwrap_err();
+        assert!(
+            matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("cannot create namespaces"))
+        );
+        let user = crate::error::Error::from(err);
+        assert!(user.message.starts_with("no OS sandbox is available"), "{}", user.message);
+        assert!(user.hint.unwrap().contains("apt install bubblewrap"));
+        // The explicit opt-out needs nothing.
+        assert!(check_isolation_with(Isolation::None, None).unwrap().is_none());
     }
 
     #[test]
