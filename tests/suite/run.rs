@@ -521,3 +521,59 @@ fn without_github_a_finished_job_ends_at_the_commit_and_says_how_to_open_the_pr(
     assert!(out.contains("no pull request (this repository has no `origin` remote on GitHub)"), "{out}");
     assert!(out.contains(&format!("vibe pr create --job {}", &job.id[..8])), "{out}");
 }
+
+#[test]
+fn sandbox_none_warns_and_base_picks_the_starting_branch() {
+    let w = world();
+    git(&w.repo, &["switch", "-q", "-c", "dev"]);
+    std::fs::write(w.repo.join("dev.txt"), "dev\n").unwrap();
+    git(&w.repo, &["add", "."]);
+    git(&w.repo, &["commit", "-q", "-m", "dev work"]);
+    let dev_tip = git(&w.repo, &["rev-parse", "HEAD"]);
+    git(&w.repo, &["switch", "-q", "main"]);
+    script_success(&w.server, "hello\n");
+    let out = w
+        .env
+        .vibe()
+        .args([
+            "run",
+            "--plan",
+            w.plan.to_str().unwrap(),
+            "--yes",
+            "--no-pr",
+            "--sandbox",
+            "none",
+            "--base",
+            "dev",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: --sandbox none"), "{stderr}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.sandbox.as_deref(), Some("none"));
+    assert_eq!(job.base_commit.as_deref(), Some(dev_tip.trim()));
+    let branch = job.branch_name.unwrap();
+    assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]), dev_tip);
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:dev.txt")]), "dev\n");
+    assert_eq!(git(&w.repo, &["symbolic-ref", "--short", "HEAD"]).trim(), "main");
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_job_and_its_commands() {
+    let w = world();
+    let sleeper = &format!("sleep 43{}", std::process::id());
+    w.server.push_tool_call("run_command", json!({"command": sleeper}));
+    let plan = w.plan.to_str().unwrap().to_string();
+    let (mut child, job_id, _) =
+        start_and_wait(&w, &["run", "--plan", &plan, "--yes", "--no-pr", "--json"], is_sleep_started);
+    wait_until("the sleep runs", || !processes_with(sleeper).is_empty());
+    // SAFETY: signalling the vibe process this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(processes_with(sleeper).is_empty());
+    let shown = job_json(&w.env, &job_id);
+    assert_eq!(shown["job"]["status"], "cancelled");
+}
