@@ -596,6 +596,11 @@ impl Config {
             }
         }
 
+        // The default GitHub API URL follows an Enterprise web URL (shown so by `config show`).
+        let github_api = github_api_url(&values);
+        if let Some(v) = values.get_mut("github.api_url") {
+            v.raw = github_api;
+        }
         let get = |name: &str| values.get(name).map(|v| v.raw.clone()).filter(|s| !s.is_empty());
         let text = |name: &str| get(name).unwrap_or_default();
         let count = |name: &str| text(name).parse::<u64>().unwrap_or(0);
@@ -636,7 +641,7 @@ impl Config {
             context_max_tokens: count("context.max_tokens") as usize,
             github: GithubSettings {
                 url: text("github.url").trim_end_matches('/').to_string(),
-                api_url: text("github.api_url").trim_end_matches('/').to_string(),
+                api_url: github_api_url(&values),
                 client_id: get("github.client_id"),
                 token_from_env: github_token,
                 scopes: text("github.scopes"),
@@ -670,6 +675,27 @@ impl Config {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         })
+    }
+}
+
+/// The REST base: as set, or derived from the web URL when only that was set (github.com →
+/// api.github.com, `*.ghe.com` → `api.*.ghe.com`, any other host → `/api/v3` on it).
+fn github_api_url(values: &BTreeMap<&'static str, Value>) -> String {
+    let get = |k: &str| values.get(k).map(|v| v.raw.trim().trim_end_matches('/').to_string());
+    let api = get("github.api_url").unwrap_or_default();
+    let explicit = values.get("github.api_url").is_some_and(|v| v.source != Source::Default);
+    let web = get("github.url").unwrap_or_default();
+    if explicit || web.is_empty() {
+        return api;
+    }
+    let (scheme, rest) = web.split_once("://").unwrap_or(("https", web.as_str()));
+    let host = rest.split('/').next().unwrap_or(rest).to_ascii_lowercase();
+    if host == "github.com" || host == "www.github.com" {
+        api
+    } else if host.ends_with(".ghe.com") {
+        format!("{scheme}://api.{host}")
+    } else {
+        format!("{web}/api/v3")
     }
 }
 

@@ -344,6 +344,11 @@ impl<'a> Agent<'a> {
                     cancel: cancel.clone(),
                     max_output: self.config.max_tool_output,
                     commands: &mut state.commands,
+                    remaining: self
+                        .config
+                        .max_wall
+                        .saturating_sub(elapsed_before + started.elapsed())
+                        .max(Duration::from_secs(1)),
                 };
                 let (mut output, control) = tools::call(&mut cx, &call.name, &call.arguments).await;
                 match control {

@@ -111,7 +111,15 @@ fn list(ctx: &Ctx, a: &PrListArgs) -> Result<(), Error> {
                 let client = Client::new(&ctx.config, Some(token.secret))?;
                 let rt = ctx.runtime()?;
                 for row in rows.iter_mut().filter(|r| r.state != "merged") {
-                    *row = refresh(&client, &rt, ctx, &mut store, row)?;
+                    match refresh(&client, &rt, ctx, &mut store, row) {
+                        Ok(fresh) => *row = fresh,
+                        // A revoked token stops everything; one missing PR does not.
+                        Err(e) if e.kind == crate::error::ErrorKind::NeedsLogin => return Err(e),
+                        Err(e) => ctx.out.warn(format!(
+                            "#{} of {}: {} (showing the recorded state)",
+                            row.pr_number, row.repo_full_name, e.message
+                        )),
+                    }
                 }
                 refreshed = true;
             }

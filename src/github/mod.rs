@@ -150,3 +150,41 @@ pub fn scrub(text: &str, secret: &str) -> String {
     }
     text.replace(secret, &crate::config::redact(secret))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, Inputs};
+
+    fn api_for(vars: &[(&str, &str)]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inputs = Inputs { cwd: dir.path().to_path_buf(), ..Inputs::default() };
+        inputs.env.insert("HOME".into(), dir.path().display().to_string());
+        for (k, v) in vars {
+            inputs.env.insert(k.to_string(), v.to_string());
+        }
+        Config::load(&inputs).unwrap().github.api_url
+    }
+
+    #[test]
+    fn the_api_url_follows_the_web_url_unless_set() {
+        assert_eq!(api_for(&[]), "https://api.github.com");
+        assert_eq!(
+            api_for(&[("VIBE_GITHUB_URL", "https://ghe.example.com/")]),
+            "https://ghe.example.com/api/v3"
+        );
+        assert_eq!(api_for(&[("VIBE_GITHUB_URL", "https://octo.ghe.com")]), "https://api.octo.ghe.com");
+        assert_eq!(
+            api_for(&[
+                ("VIBE_GITHUB_URL", "https://ghe.example.com"),
+                ("VIBE_GITHUB_API_URL", "https://api.internal/v3")
+            ]),
+            "https://api.internal/v3"
+        );
+    }
+
+    #[test]
+    fn hosts_of_base_urls() {
+        assert_eq!(super::host_of("https://GitHub.com/"), "github.com");
+        assert_eq!(super::host_of("http://127.0.0.1:8080/api/v3"), "127.0.0.1:8080");
+    }
+}

@@ -203,7 +203,8 @@ pub async fn open(
         (None, Some(j)) => render_body(&body_input(config, store, j)?),
         (None, None) => "Opened with vibe.".to_string(),
     };
-    let body = super::scrub(&body, token.secret.expose());
+    let body = scrub_secrets(config, &body, token.secret.expose());
+    let title = scrub_secrets(config, &title, token.secret.expose());
     let head = if fork.is_some() { format!("{head_owner}:{branch}") } else { branch.clone() };
     let new = NewPull {
         title: &title,
@@ -237,6 +238,20 @@ pub async fn open(
         Some(head_sha),
     )?;
     Ok(Opened { record, existed, fork, pushed_to: url })
+}
+
+/// Redacts the token and every configured secret (model key, E2B and Supabase keys, …) from
+/// text that leaves the machine, such as a PR body built from agent output.
+fn scrub_secrets(config: &Config, text: &str, token: &str) -> String {
+    let mut out = super::scrub(text, token);
+    for key in crate::config::KEYS.iter().filter(|k| k.secret) {
+        if let Some(v) = config.values.get(key.name) {
+            if v.raw.len() >= 8 {
+                out = super::scrub(&out, &v.raw);
+            }
+        }
+    }
+    out
 }
 
 fn short(id: &str) -> &str {

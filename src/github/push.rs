@@ -93,6 +93,11 @@ pub fn push_branch(repo_path: &Path, branch: &str, url: &str, token: &Secret) ->
         if attempts.get() > 1 || e.class() == git2::ErrorClass::Http && msg.contains("401") {
             return Err(GithubError::BadCredentials { message: format!("push to {url} was refused: {msg}") });
         }
+        if msg.contains("403") {
+            return Err(GithubError::Forbidden {
+                message: format!("push of `{branch}` to {url} was refused ({msg})"),
+            });
+        }
         return Err(GithubError::Git(format!("push of `{branch}` to {url} failed: {msg}")));
     }
     let why = rejected.borrow().clone();

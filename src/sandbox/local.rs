@@ -125,7 +125,7 @@ fn process_limit_mechanism() -> &'static str {
     } else if is_root() {
         "no process limit (RLIMIT_NPROC does not bind root and no pids cgroup is writable)"
     } else {
-        "process limit by RLIMIT_NPROC"
+        "process limit by RLIMIT_NPROC inside the sandbox's user namespace"
     }
 }
 
@@ -167,7 +167,7 @@ pub struct LocalSandbox {
     work: PathBuf,
     home: PathBuf,
     meta: Meta,
-    bwrap: Option<PathBuf>,
+    bwrap: Option<Bwrap>,
     destroyed: AtomicBool,
 }
 
@@ -273,6 +273,7 @@ impl LocalSandbox {
         request: &CommandRequest,
         cwd_rel: &Path,
         env: &BTreeMap<String, String>,
+        info_fd: Option<i32>,
     ) -> tokio::process::Command {
         match (&self.meta.isolation, &self.bwrap) {
             (Isolation::Bubblewrap, Some(bwrap)) => {
@@ -283,8 +284,10 @@ impl LocalSandbox {
                     policy: &self.meta.policy,
                     env,
                     argv: &request.argv,
+                    info_fd,
+                    tmpfs_size: bwrap.tmpfs_size,
                 });
-                let mut cmd = tokio::process::Command::new(bwrap);
+                let mut cmd = tokio::process::Command::new(&bwrap.path);
                 cmd.args(args).env_clear();
                 cmd
             }
@@ -322,8 +325,15 @@ impl LocalSandbox {
         let timeout = request.timeout.map_or(policy.command_timeout, |t| t.min(policy.command_timeout));
 
         let cgroup = PidsCgroup::create(policy.max_processes);
-        let limits = Limits::new(policy, timeout, cgroup.as_ref());
-        let mut cmd = self.command(&request, &cwd_rel, &env);
+        // bubblewrap reports the host PID of the namespace's init on this pipe; once that
+        // process is gone, every process of the sandbox is.
+        let info = match self.meta.isolation {
+            Isolation::Bubblewrap => Some(InfoPipe::new()?),
+            Isolation::None => None,
+        };
+        let mut limits = Limits::new(policy, timeout, cgroup.as_ref());
+        limits.keep_fd = info.as_ref().map(|i| i.write_fd());
+        let mut cmd = self.command(&request, &cwd_rel, &env, info.as_ref().map(|_| INFO_FD));
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -338,6 +348,7 @@ impl LocalSandbox {
         let mut child =
             cmd.spawn().map_err(|e| SandboxError::io(format!("starting `{}`", request.argv[0]), e))?;
         let pid = child.id().map(|p| p as i32);
+        let init_pid = info.map(InfoPipe::read_child_pid);
         let mut stdout = child.stdout.take();
         let mut stderr = child.stderr.take();
         let cap = policy.max_output_bytes;
@@ -401,6 +412,12 @@ impl LocalSandbox {
             }
         };
         let ((status, timed_out, cancelled), ()) = tokio::join!(waiter, pumps);
+        // bubblewrap may exit before its namespace is torn down: wait for the init.
+        if let Some(handle) = init_pid {
+            if let Ok(Some(init)) = handle.await {
+                wait_until_gone(&[init], None).await;
+            }
+        }
         // Whatever is left in the process group or cgroup goes too.
         kill_tree();
         if let Some(cg) = cgroup {
@@ -582,11 +599,23 @@ impl LocalSandbox {
     }
 }
 
-fn check_isolation(isolation: Isolation) -> Result<Option<PathBuf>, SandboxError> {
+/// A working bubblewrap and what this version supports.
+#[derive(Debug, Clone)]
+struct Bwrap {
+    path: PathBuf,
+    /// `--size` for tmpfs mounts (bubblewrap 0.8 and later).
+    tmpfs_size: bool,
+}
+
+fn check_isolation(isolation: Isolation) -> Result<Option<Bwrap>, SandboxError> {
+    check_isolation_with(isolation, find_bwrap())
+}
+
+fn check_isolation_with(isolation: Isolation, found: Option<PathBuf>) -> Result<Option<Bwrap>, SandboxError> {
     match isolation {
         Isolation::None => Ok(None),
         Isolation::Bubblewrap => {
-            let Some(bwrap) = find_bwrap() else {
+            let Some(bwrap) = found else {
                 return Err(SandboxError::Unavailable {
                     mechanism: "bubblewrap".into(),
                     detail: "`bwrap` was not found on PATH".into(),
@@ -596,7 +625,9 @@ fn check_isolation(isolation: Isolation) -> Result<Option<PathBuf>, SandboxError
             if !probe.available {
                 return Err(SandboxError::Unavailable { mechanism: probe.mechanism, detail: probe.detail });
             }
-            Ok(Some(bwrap))
+            let help = std::process::Command::new(&bwrap).arg("--help").output();
+            let tmpfs_size = help.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--size"));
+            Ok(Some(Bwrap { path: bwrap, tmpfs_size }))
         }
     }
 }
@@ -646,6 +677,10 @@ pub struct BwrapConfig<'a> {
     pub policy: &'a Policy,
     pub env: &'a BTreeMap<String, String>,
     pub argv: &'a [String],
+    /// Descriptor on which bubblewrap writes `{"child-pid": N}`.
+    pub info_fd: Option<i32>,
+    /// Whether this bubblewrap knows `--size` (tmpfs size limits).
+    pub tmpfs_size: bool,
 }
 
 /// The bubblewrap command line for one command.
@@ -660,7 +695,10 @@ pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
     push_system_mounts(&mut a);
     let size = c.policy.memory_bytes.to_string();
     for dir in ["/tmp", SANDBOX_HOME] {
-        a.extend(["--size".into(), OsString::from(&size), "--tmpfs".into(), dir.into()]);
+        if c.tmpfs_size {
+            a.extend(["--size".into(), OsString::from(&size)]);
+        }
+        a.extend(["--tmpfs".into(), dir.into()]);
     }
     a.extend(["--proc".into(), "/proc".into(), "--dev".into(), "/dev".into()]);
     a.extend(["--ro-bind".into(), c.objects_dir.into(), c.objects_dir.into()]);
@@ -672,11 +710,20 @@ pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
     }
     a.extend(["--bind".into(), c.work.into(), SANDBOX_WORK.into()]);
     a.extend(["--chdir".into(), Path::new(SANDBOX_WORK).join(c.cwd).into()]);
+    if let Some(fd) = c.info_fd {
+        a.extend(["--info-fd".into(), fd.to_string().into()]);
+    }
     a.push("--clearenv".into());
     for (k, v) in c.env {
         a.extend(["--setenv".into(), k.into(), v.into()]);
     }
     a.push("--".into());
+    // Lower RLIMIT_NPROC again inside the user namespace: there it counts only the sandbox's
+    // own processes, not every process of the user.
+    let limit = c.policy.max_processes;
+    a.extend(["sh".into(), "-c".into()]);
+    a.push(format!("ulimit -u {limit} 2>/dev/null || ulimit -p {limit} 2>/dev/null; exec \"$@\"").into());
+    a.push("vibe-sandbox".into());
     a.extend(c.argv.iter().map(OsString::from));
     a
 }
@@ -694,6 +741,74 @@ fn push_system_mounts(a: &mut Vec<OsString>) {
     }
 }
 
+/// Removes a directory tree even when a command made parts of it unwritable (`chmod 000`):
+/// directories are made accessible again (symlinks are never followed) and removal retried.
+fn force_remove(dir: &Path) -> std::io::Result<()> {
+    fn open_up(dir: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                open_up(&entry.path());
+            }
+        }
+    }
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            open_up(dir);
+            std::fs::remove_dir_all(dir)
+        }
+        other => other,
+    }
+}
+
+/// The descriptor number bubblewrap's `--info-fd` gets in the child.
+const INFO_FD: i32 = 3;
+
+/// `keyctl(2)` operation: join (here: create) an anonymous session keyring.
+const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+
+/// The pipe bubblewrap's `--info-fd` writes to.
+struct InfoPipe {
+    read: std::os::fd::OwnedFd,
+    write: std::os::fd::OwnedFd,
+}
+
+impl InfoPipe {
+    fn new() -> Result<Self, SandboxError> {
+        use std::os::fd::FromRawFd;
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: pipe2 fills two descriptors we then own.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return Err(SandboxError::io("creating a pipe", std::io::Error::last_os_error()));
+        }
+        // SAFETY: both descriptors were just created and are owned by nobody else.
+        let (read, write) =
+            unsafe { (std::os::fd::OwnedFd::from_raw_fd(fds[0]), std::os::fd::OwnedFd::from_raw_fd(fds[1])) };
+        Ok(Self { read, write })
+    }
+
+    fn write_fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.write.as_raw_fd()
+    }
+
+    /// Closes our end for writing and reads the init's PID in the background (the pipe
+    /// closes when bubblewrap has written it or exits).
+    fn read_child_pid(self) -> tokio::task::JoinHandle<Option<i32>> {
+        let Self { read, write } = self;
+        drop(write);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Read;
+            let mut text = String::new();
+            std::fs::File::from(read).read_to_string(&mut text).ok()?;
+            let value: serde_json::Value = serde_json::from_str(text.trim()).ok()?;
+            value.get("child-pid")?.as_i64().map(|p| p as i32)
+        })
+    }
+}
+
 /// rlimits and cgroup membership applied in the child between fork and exec.
 struct Limits {
     nproc: u64,
@@ -701,6 +816,8 @@ struct Limits {
     file_size: u64,
     cpu_secs: u64,
     cgroup_procs: Option<CString>,
+    /// A descriptor the child keeps across exec (bubblewrap's `--info-fd`).
+    keep_fd: Option<i32>,
 }
 
 impl Limits {
@@ -716,10 +833,54 @@ impl Limits {
             cpu_secs: timeout.as_secs() + 5,
             cgroup_procs: cgroup
                 .and_then(|c| CString::new(c.procs_file().as_os_str().as_encoded_bytes()).ok()),
+            keep_fd: None,
         }
     }
 
     fn apply(&self) -> std::io::Result<()> {
+        // A fresh, empty session keyring: the user's session keyring (where keyutils-based
+        // credential stores such as vibe's own token store live) is not inherited.
+        // SAFETY: raw keyctl syscall with a NULL name; touches no memory of ours.
+        let joined = unsafe {
+            libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, std::ptr::null::<libc::c_char>())
+        };
+        if joined < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::ENOSYS) {
+                return Err(e);
+            }
+        }
+        // Only stdin, stdout, stderr (and bubblewrap's info pipe, moved to INFO_FD) survive
+        // exec: a descriptor some library opened without close-on-exec (a database, a log
+        // file, a socket) must not reach the sandbox.
+        let first_closed = match self.keep_fd {
+            Some(fd) => {
+                // SAFETY: dup2 onto a fixed number; the copy has close-on-exec cleared.
+                if fd != INFO_FD && unsafe { libc::dup2(fd, INFO_FD) } < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if fd == INFO_FD {
+                    // SAFETY: fcntl on a descriptor we own.
+                    if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                INFO_FD + 1
+            }
+            None => 3,
+        };
+        // SAFETY: close_range closes descriptors of this (child) process only.
+        let closed = unsafe {
+            libc::syscall(libc::SYS_close_range, first_closed as libc::c_uint, libc::c_uint::MAX, 0)
+        };
+        if closed != 0 {
+            for fd in first_closed..4096 {
+                // SAFETY: closing descriptors of this child; errors (not open) are ignored.
+                unsafe {
+                    libc::close(fd);
+                }
+            }
+        }
         let set = |resource, value: u64| -> std::io::Result<()> {
             let limit = libc::rlimit { rlim_cur: value as libc::rlim_t, rlim_max: value as libc::rlim_t };
             // SAFETY: setrlimit with a valid pointer to a stack value.
@@ -960,11 +1121,103 @@ impl Sandbox for LocalSandbox {
             if self.destroyed.swap(true, Ordering::SeqCst) {
                 return Ok(());
             }
-            match std::fs::remove_dir_all(&self.dir) {
+            match force_remove(&self.dir) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(e) => Err(SandboxError::io(format!("removing {}", self.dir.display()), e)),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn args(policy: &Policy) -> Vec<String> {
+        let env: BTreeMap<String, String> = [("PATH".to_string(), "/usr/bin".to_string())].into();
+        let argv = vec!["make".to_string(), "test".to_string()];
+        bwrap_args(&BwrapConfig {
+            work: Path::new("/data/job/work"),
+            cwd: Path::new("crates/a"),
+            objects_dir: Path::new("/home/u/repo/.git/objects"),
+            policy,
+            env: &env,
+            argv: &argv,
+            info_fd: Some(7),
+            tmpfs_size: true,
+        })
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+    }
+
+    fn has_pair(args: &[String], a: &str, b: &str) -> bool {
+        args.windows(2).any(|w| w[0] == a && w[1] == b)
+    }
+
+    #[test]
+    fn the_command_line_isolates_by_default() {
+        let a = args(&Policy::default());
+        assert_eq!(a[0], "--unshare-all");
+        assert!(!a.contains(&"--share-net".to_string()));
+        for flag in ["--die-with-parent", "--new-session", "--clearenv"] {
+            assert!(a.contains(&flag.to_string()), "{flag}");
+        }
+        assert!(has_pair(&a, "--cap-drop", "ALL"));
+        assert!(has_pair(&a, "--tmpfs", "/tmp") && has_pair(&a, "--tmpfs", SANDBOX_HOME));
+        assert!(has_pair(&a, "--info-fd", "7"));
+        assert!(has_pair(&a, "--size", &(4096u64 * 1024 * 1024).to_string()), "tmpfs sizes are bounded");
+        assert!(has_pair(&a, "--chdir", "/vibe/work/crates/a"));
+        let bind = a.iter().position(|x| x == "--bind").unwrap();
+        assert_eq!((a[bind + 1].as_str(), a[bind + 2].as_str()), ("/data/job/work", SANDBOX_WORK));
+        let ro = a.iter().position(|x| x == "/home/u/repo/.git/objects").unwrap();
+        assert_eq!(a[ro - 1], "--ro-bind", "the user's objects are read-only");
+        assert!(!a.iter().any(|x| x == "/home/u" || x == "/home/u/repo"), "the home is never mounted");
+        // The command comes last, behind the in-namespace process limit.
+        let dashdash = a.iter().position(|x| x == "--").unwrap();
+        assert_eq!(&a[dashdash + 1..dashdash + 3], ["sh", "-c"]);
+        assert!(a[dashdash + 3].contains("ulimit -u 512"));
+        assert_eq!(&a[a.len() - 2..], ["make", "test"]);
+    }
+
+    #[test]
+    fn network_and_extra_mounts_come_only_from_the_policy() {
+        let policy = Policy {
+            network: true,
+            read_only_paths: vec!["/opt/toolchain".into()],
+            writable_paths: vec!["/var/cache/build".into()],
+            ..Policy::default()
+        };
+        let a = args(&policy);
+        assert!(a.contains(&"--share-net".to_string()));
+        assert!(has_pair(&a, "--ro-bind-try", "/opt/toolchain"));
+        assert!(has_pair(&a, "--bind-try", "/var/cache/build"));
+    }
+
+    #[test]
+    fn without_a_working_bubblewrap_the_local_backend_refuses() {
+        let err = check_isolation_with(Isolation::Bubblewrap, None).unwrap_err();
+        assert!(
+            matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("not found")),
+            "{err}"
+        );
+        let err = check_isolation_with(Isolation::Bubblewrap, Some("/bin/false".into())).unwrap_err();
+        assert!(
+            matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("cannot create namespaces"))
+        );
+        let user = crate::error::Error::from(err);
+        assert!(user.message.starts_with("no OS sandbox is available"), "{}", user.message);
+        assert!(user.hint.unwrap().contains("apt install bubblewrap"));
+        // The explicit opt-out needs nothing.
+        assert!(check_isolation_with(Isolation::None, None).unwrap().is_none());
+    }
+
+    #[test]
+    fn stat_fields_are_read_after_the_command_name() {
+        let stat = "123 (a) b) c) S 45 123 123 0 -1";
+        assert_eq!(stat_field(stat, 0), Some("S"));
+        assert_eq!(stat_field(stat, 1), Some("45"));
     }
 }

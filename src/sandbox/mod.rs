@@ -437,3 +437,38 @@ impl From<SandboxError> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn errors_tell_the_user_what_to_do() {
+        let e = Error::from(SandboxError::Unavailable {
+            mechanism: "bubblewrap".into(),
+            detail: "not found".into(),
+        });
+        assert_eq!(e.kind, ErrorKind::NeedsConfig);
+        assert!(e.hint.unwrap().contains("--sandbox none"));
+        let e = Error::from(SandboxError::DirtyTree { paths: (0..7).map(|i| format!("f{i}")).collect() });
+        assert_eq!(e.kind, ErrorKind::Usage);
+        assert!(e.message.contains("f0, f1, f2, f3, f4 and 2 more"), "{}", e.message);
+        assert!(e.hint.unwrap().contains("--allow-dirty"));
+    }
+
+    #[test]
+    fn the_policy_follows_the_settings() {
+        let settings = SandboxSettings {
+            backend: Backend::Local,
+            network: true,
+            command_timeout_secs: 30,
+            max_processes: 100,
+            memory_mb: 512,
+        };
+        let p = Policy::from_settings(&settings);
+        assert!(p.network);
+        assert_eq!(p.command_timeout, Duration::from_secs(30));
+        assert_eq!((p.max_processes, p.memory_bytes), (100, 512 * 1024 * 1024));
+    }
+}

@@ -184,6 +184,10 @@ fn listings_with_filters() {
     assert_eq!(jobs[0]["user_login"], "ada");
     assert_eq!(jobs[0]["error_message"], "tests failed: 2 of 14");
     assert_eq!(env.ok(&["admin", "prs", "--status", "closed"]), "No pull requests match these filters.\n");
+    let (_, err) = env.fails(&["admin", "metrics", "--days", "0"], 2);
+    assert_eq!(err, "error: --days must be between 1 and 3650\n");
+    let (_, err) = env.fails(&["admin", "jobs", "--since", "3x"], 2);
+    assert!(err.starts_with("error: bad --since value `3x`"), "{err}");
     let (_, err) = env.fails(&["admin", "plans", "--status", "done"], 2);
     assert_eq!(err, "error: unknown status `done`; use one of: draft, approved, rejected, superseded\n");
 }

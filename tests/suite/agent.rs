@@ -141,7 +141,8 @@ async fn the_agent_works_through_the_plan_and_its_verdict_is_backed_by_commands_
     let sb = sandbox_for(&env, "happy").await;
     let server = OpenAiServer::start();
     server.push_tool_call("list_files", json!({"path": ""}));
-    server.push_tool_call("read_file", json!({"path": "src/lib.rs"}));
+    // The copy's path as commands see it is accepted too.
+    server.push_tool_call("read_file", json!({"path": "/vibe/work/src/lib.rs"}));
     server.push(
         Reply::tool_call(
             "edit_file",
@@ -450,4 +451,27 @@ async fn cancel_kills_the_running_command_and_ends_the_run() {
     }
     let err = vibe::error::Error::from(outcome.unwrap_err());
     assert_eq!(err.exit_code(), 130);
+}
+
+#[tokio::test]
+async fn no_command_outlasts_the_wall_time_of_the_run() {
+    let env = TestEnv::new();
+    let sb = sandbox_for(&env, "wall").await;
+    let server = OpenAiServer::start();
+    server.push_tool_call("run_command", json!({"command": "sleep 4830", "timeout_secs": 3600}));
+    server.set_default(Reply::tool_call("list_files", json!({"path": "/vibe/work"})));
+    let client = client(&server);
+    let config = AgentConfig { max_wall: Duration::from_secs(2), ..AgentConfig::default() };
+    let agent = Agent::new(&client, sb.as_ref(), config);
+    let (outcome, events) = drive(&agent, None, None).await;
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome.ended, Ended::TimeLimit, "{outcome:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, AgentEvent::CommandFinished { timed_out: true, exit_code: None, .. })),
+        "the command was killed at the run's deadline: {events:?}"
+    );
+    assert!(outcome.summary.contains("time limit"));
+    assert_eq!(server.chat_requests().len(), 1);
 }

@@ -360,7 +360,8 @@ fn seed_job(env: &TestEnv, repo: &std::path::Path) -> String {
     // The shape of the jobs engine's `JobResult`.
     let result = json!({
         "summary": "added the route",
-        "criteria": [{"id": "AC1", "description": "GET /health answers 200", "holds": true, "evidence": "health_ok passes"}],
+        "criteria": [{"id": "AC1", "description": "GET /health answers 200", "holds": true, "evidence": "health_ok passes"},
+                     {"id": "AC9", "description": "no key in output", "holds": true, "evidence": "printed sk-modelkey0123456789abcdef"}],
         "checks": [{"command": "cargo test", "proves": "AC1", "criteria": ["AC1"], "exit_code": 0, "timed_out": false, "passed": true, "tail": ""}],
         "files": [{"path": "health.rs", "added": 1, "removed": 0}],
         "files_changed": 1, "lines_added": 1, "lines_removed": 0, "tokens": 10, "cost_usd": null, "passed": true,
@@ -423,6 +424,7 @@ fn pr_create_pushes_with_the_credential_callback_opens_records_and_is_idempotent
     let (mut env, server) = setup();
     let repo = workspace(&env, &server, "octo-org", &["octocat"]);
     env.cwd = repo.clone();
+    env.set("OPENAI_API_KEY", "sk-modelkey0123456789abcdef");
     login_with_token(&env, TOKEN);
     let job = seed_job(&env, &repo);
 
@@ -466,6 +468,7 @@ fn pr_create_pushes_with_the_credential_callback_opens_records_and_is_idempotent
     assert!(text.contains("| ✅ | **AC1** GET /health answers 200 | met | health_ok passes |"), "{text}");
     assert!(text.contains("- `cargo test`: passed") && text.contains("- `health.rs` (+1 −0)"), "{text}");
     assert!(text.contains(&format!("vibe job `{job}`")), "{text}");
+    assert!(!text.contains("sk-modelkey0123456789abcdef") && text.contains("printed sk-m…cdef"), "{text}");
 
     // Recorded, with the user who opened it.
     let store = vibe::store::Store::open(&env.db_path()).unwrap();
@@ -555,6 +558,18 @@ fn pr_list_and_status_refresh_the_recorded_state() {
     assert!(out.contains("state:  closed"), "{out}");
     let (_, err) = env.fails(&["pr", "status", "--branch", "main"], 1);
     assert!(err.contains("no pull request for branch `main`"), "{err}");
+    // One PR GitHub no longer shows does not hide the others.
+    server.inject(
+        "GET",
+        "/api/v3/repos/octo-org/demo/pulls/1",
+        1,
+        Response::json(404, &json!({"message": "Not Found"})),
+    );
+    let out = env.vibe().args(["pr", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("#1 of octo-org/demo: pull request #1 of octo-org/demo not found"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("closed"));
 }
 
 #[test]
@@ -673,4 +688,63 @@ fn a_host_without_device_flow_is_reported_with_the_alternative() {
     env.set("GITHUB_CLIENT_ID", "Iv1.unknown");
     let (_, err) = env.fails(&["login"], 1);
     assert!(err.contains("does not offer the device flow") && err.contains("--with-token"), "{err}");
+}
+
+#[test]
+fn ctrl_c_cancels_a_waiting_login_cleanly() {
+    use std::io::BufRead as _;
+    let (env, server) = setup();
+    server.script_device(&vec!["authorization_pending"; 100_000]);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"));
+    cmd.env_clear().envs(&env.env).current_dir(&env.cwd).arg("login");
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("Waiting for authorization") {}
+    // Wait until it is really polling, then interrupt it.
+    while server.requests_to("POST", "/login/oauth/access_token").len() < 2 {
+        std::thread::yield_now();
+    }
+    // SAFETY: sending a signal to our own child process by its pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("login cancelled"), "{rest}");
+    assert!(!env.vibe_home().join("keyring/tokens.json").exists());
+}
+
+#[test]
+fn what_the_user_sees() {
+    let (mut env, server) = setup();
+    let shown = |env: &TestEnv, s: String| {
+        let s = env.filter(&s).replace(&server.url, "[GITHUB]").replace(&server.host(), "[HOST]");
+        s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    };
+    insta::assert_snapshot!(shown(&env, env.ok(&["gh", "parse-url", "git@github.com:rust-lang/cargo.git"])), @r"
+    host   github.com
+    owner  rust-lang
+    name   cargo
+    web    https://github.com/rust-lang/cargo
+    api    https://api.github.com/repos/rust-lang/cargo
+    ");
+    login_with_token(&env, TOKEN);
+    insta::assert_snapshot!(shown(&env, env.ok(&["whoami"])), @r"
+    octocat on [HOST] (The Octocat)
+      profile: [GITHUB]/octocat
+      token:   file store [ROOT]/vibe-home/keyring/tokens.json (VIBE_KEYRING=file) (valid)
+      scopes:  repo, read:user
+    ");
+    let repo = workspace(&env, &server, "octo-org", &["octocat"]);
+    env.cwd = repo;
+    insta::assert_snapshot!(
+        shown(&env, env.ok(&["pr", "create", "--branch", "vibe/1a2b3c4d-health"])),
+        @"Opened pull request #1 on octo-org/demo: [GITHUB]/octo-org/demo/pull/1"
+    );
+    insta::assert_snapshot!(shown(&env, env.ok(&["pr", "list"])), @r"
+    #  REPO           STATE  TITLE               BRANCH                URL
+    1  octo-org/demo  open   Add a health route  vibe/1a2b3c4d-health  [GITHUB]/octo-org/demo/pull/1
+    ");
 }

@@ -123,3 +123,27 @@ fn bad_filters_get_one_clear_line_and_exit_2() {
     // Nothing was created by the failed commands.
     assert!(!env.db_path().exists());
 }
+
+#[test]
+fn a_local_repository_path_selects_its_records() {
+    let env = TestEnv::new();
+    let repo = env.git_repo("notes");
+    let root = std::fs::canonicalize(&repo).unwrap().display().to_string();
+    let mut store = Store::open(&env.db_path()).unwrap();
+    store
+        .insert_job(&vibe::store::JobRecord {
+            repo_full_name: None,
+            repo_path: Some(root),
+            ..records::job("e1", "done", Some(1000), "2026-03-10T00:00:00.000Z")
+        })
+        .unwrap();
+    store.insert_job(&records::job("e2", "done", Some(1000), "2026-03-11T00:00:00.000Z")).unwrap();
+    // A subdirectory of the repository names the repository.
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    let sub = repo.join("src").display().to_string();
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["history", "--json", "--of-repo", &sub])).unwrap();
+    let entries = json["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(&entries[0]["id"].as_str().unwrap()[..8], "e1000000");
+}

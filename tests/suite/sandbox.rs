@@ -288,6 +288,14 @@ async fn file_operations_refuse_dotdot_absolute_and_symlink_escapes() {
     assert!(run(sb.as_ref(), "mkfifo pipe").await.success());
     assert!(matches!(sb.read("pipe").await, Err(SandboxError::Invalid(_))));
 
+    // Listing and search honour .gitignore.
+    assert!(run(sb.as_ref(), "mkdir -p target && echo 'fn answer() {}' > target/gen.rs").await.success());
+    let all = sb.list("", true, 1000).await.unwrap();
+    assert!(!all.entries.iter().any(|e| e.path.starts_with("target")), "{:?}", all.entries);
+    let hits = sb.search("fn answer", "", 10).await.unwrap();
+    assert_eq!(hits.hits.iter().map(|h| h.path.as_str()).collect::<Vec<_>>(), ["src/lib.rs"]);
+    assert!(matches!(sb.search("(unclosed", "", 10).await, Err(SandboxError::Invalid(_))));
+
     // Ordinary operations work.
     sb.write("src/new/mod.rs", b"// new\n").await.unwrap();
     assert_eq!(sb.read("src/new/mod.rs").await.unwrap(), b"// new\n");
@@ -517,4 +525,104 @@ async fn the_none_backend_runs_unisolated_with_a_warning() {
     assert!(out.success());
     assert!(!out.stdout.contains("sandboxleak"));
     assert_eq!(std::fs::read_to_string(repo.join("README.md")).unwrap(), "# demo\n");
+}
+
+/// A Python script that looks for the key `description` in its session keyring and prints
+/// its payload, or `NOT-FOUND`.
+fn keyring_probe(description: &str) -> String {
+    format!(
+        r#"import ctypes, os
+nr = {{"x86_64": 250, "aarch64": 219}}[os.uname().machine]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+key = libc.syscall(nr, 10, -3, b"user", b"{description}", 0)
+if key < 0:
+    print("NOT-FOUND")
+else:
+    buf = ctypes.create_string_buffer(256)
+    n = libc.syscall(nr, 11, ctypes.c_long(key), buf, 256)
+    print("FOUND", buf.raw[:max(n, 0)].decode())
+"#
+    )
+}
+
+#[tokio::test]
+async fn keys_in_the_session_keyring_are_out_of_reach() {
+    if !Path::new("/usr/bin/python3").exists() || !matches!(std::env::consts::ARCH, "x86_64" | "aarch64") {
+        eprintln!("skipped: needs /usr/bin/python3 on x86_64 or aarch64");
+        return;
+    }
+    // This test thread gets its own session keyring holding a token, like the one the
+    // keyutils credential store keeps.
+    let name = std::ffi::CString::new(format!("vibe-test-{}", std::process::id())).unwrap();
+    let payload = b"KEYRING-TOKEN-4840";
+    let description = std::ffi::CString::new("vibe-test-token").unwrap();
+    unsafe {
+        assert!(
+            libc::syscall(libc::SYS_keyctl, 1 as libc::c_long, name.as_ptr()) >= 0,
+            "join session keyring"
+        );
+        let key = libc::syscall(
+            libc::SYS_add_key,
+            c"user".as_ptr(),
+            description.as_ptr(),
+            payload.as_ptr(),
+            payload.len(),
+            -3 as libc::c_long,
+        );
+        assert!(key >= 0, "add_key: {}", std::io::Error::last_os_error());
+    }
+    let script = keyring_probe("vibe-test-token");
+    // Outside the sandbox the key is readable: the probe works.
+    let direct = std::process::Command::new("/usr/bin/python3").args(["-c", &script]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&direct.stdout).trim(), "FOUND KEYRING-TOKEN-4840");
+
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "keyring");
+    let sb = local(spec).await;
+    let req = CommandRequest {
+        argv: vec!["/usr/bin/python3".into(), "-c".into(), script],
+        ..CommandRequest::default()
+    };
+    let out = sb.run(req, None, None).await.unwrap();
+    assert_eq!(out.stdout.trim(), "NOT-FOUND", "{out:?}");
+    assert!(!out.stdout.contains("KEYRING-TOKEN") && !out.stderr.contains("KEYRING-TOKEN"));
+}
+
+#[tokio::test]
+async fn descriptors_leaked_by_the_parent_do_not_reach_the_sandbox() {
+    let env = TestEnv::new();
+    let secret = env.root().join("leaky.db");
+    std::fs::write(&secret, "DESCRIPTOR-SECRET-4850").unwrap();
+    let path = std::ffi::CString::new(secret.to_str().unwrap()).unwrap();
+    // Opened without close-on-exec, as a careless library might.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY) };
+    assert!(fd > 2);
+    let script = format!("cat /proc/self/fd/{fd} 2>/dev/null || echo CLOSED");
+    let direct = std::process::Command::new("sh").args(["-c", &script]).output().unwrap();
+    assert!(String::from_utf8_lossy(&direct.stdout).contains("DESCRIPTOR-SECRET"), "the probe works");
+
+    let (_repo, spec) = fixture(&env, "fds");
+    let sb = local(spec).await;
+    let out = run(sb.as_ref(), &format!("{script}; ls /proc/self/fd")).await;
+    unsafe { libc::close(fd) };
+    assert!(out.stdout.contains("CLOSED"), "{out:?}");
+    assert!(!out.stdout.contains("DESCRIPTOR-SECRET"), "{out:?}");
+}
+
+#[tokio::test]
+async fn destroy_removes_a_copy_a_command_locked_down() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "locked");
+    let dir = spec.dir.clone();
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner locked src",
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+    sb.destroy().await.unwrap();
+    assert!(!dir.exists());
+    sb.destroy().await.unwrap();
 }

@@ -42,6 +42,8 @@ pub(crate) struct ToolCx<'a> {
     pub max_output: usize,
     /// Every command run so far (this conversation, resumed ones included).
     pub commands: &'a mut Vec<CommandRecord>,
+    /// Wall time left in the run; no command may outlast it.
+    pub remaining: std::time::Duration,
 }
 
 /// A tool's result.
@@ -139,8 +141,15 @@ pub(crate) fn sandbox_error(e: SandboxError) -> ToolOutput {
     out
 }
 
-/// Checks a path's text before it reaches the sandbox (second line of defence).
+/// Checks a path's text before it reaches the sandbox (second line of defence). The copy's
+/// own absolute path as commands see it (`/vibe/work/…`) is accepted and made relative.
 pub(crate) fn checked_path(path: &str) -> Result<String, SandboxError> {
+    let work = crate::sandbox::local::SANDBOX_WORK;
+    let path = match path.strip_prefix(work) {
+        Some("") => ".",
+        Some(rest) if rest.starts_with('/') => rest.trim_start_matches('/'),
+        _ => path,
+    };
     let rel = crate::sandbox::paths::relative(path)?;
     Ok(rel.to_string_lossy().into_owned())
 }
@@ -183,6 +192,10 @@ mod tests {
         assert_eq!(checked_path("./src/a.rs").unwrap(), "src/a.rs");
         assert!(checked_path("../a").is_err());
         assert!(checked_path("/etc/passwd").is_err());
+        assert_eq!(checked_path("/vibe/work/src/a.rs").unwrap(), "src/a.rs");
+        assert_eq!(checked_path("/vibe/work").unwrap(), "");
+        assert!(checked_path("/vibe/workshop/a").is_err());
+        assert!(checked_path("/vibe/work/../etc").is_err());
         let out = sandbox_error(checked_path("../a").unwrap_err());
         assert!(out.refused.is_some() && out.content.starts_with("error: refused"), "{out:?}");
     }

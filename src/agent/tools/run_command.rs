@@ -53,7 +53,9 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
         argv: vec!["bash".into(), "-c".into(), args.command.clone()],
         cwd,
         env: Default::default(),
-        timeout: args.timeout_secs.map(|s| Duration::from_secs(s.max(1))),
+        timeout: Some(
+            args.timeout_secs.map_or(cx.remaining, |s| Duration::from_secs(s.max(1)).min(cx.remaining)),
+        ),
     };
     let events = cx.events.clone();
     let command = args.command.clone();
