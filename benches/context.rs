@@ -16,6 +16,18 @@ fn peak_rss_kib() -> Option<u64> {
     status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time (user + system) of this process so far, in milliseconds: less sensitive to a
+/// busy machine than wall time.
+fn cpu_ms() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return 0.0;
+    }
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    ms(ru.ru_utime) + ms(ru.ru_stime)
+}
+
 fn words(seed: usize) -> [&'static str; 3] {
     const W: &[&str] = &[
         "user", "account", "session", "token", "cache", "index", "render", "parse", "query", "route",
@@ -91,14 +103,19 @@ fn main() {
     git(&root, &["init", "-q", "-b", "main"]);
     git(&root, &["add", "."]);
     git(&root, &["commit", "-q", "-m", "generated"]);
-    std::fs::write(root.join("src/login/session_1/token_77.rs"), "pub fn rate_limit_login() {}\n").ok();
+    // One uncommitted file, as in a repository being worked on.
+    std::fs::create_dir_all(root.join("src/login")).ok();
+    std::fs::write(root.join("src/login/rate_limit.rs"), "pub fn rate_limit_login() {}\n").ok();
 
     let prompt = "add rate limiting to the login session handler and report metrics";
     let rss_before = peak_rss_kib();
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut last = None;
-    for _ in 0..7 {
+    let mut rss_first = None;
+    for run in 0..7 {
         let t = Instant::now();
+        let c = cpu_ms();
         match vibe::context::gather(&root, prompt, 12_000) {
             Ok(ctx) => last = Some(ctx),
             Err(e) => {
@@ -107,8 +124,26 @@ fn main() {
             }
         }
         times.push(t.elapsed().as_secs_f64() * 1000.0);
+        cpu.push(cpu_ms() - c);
+        if run == 0 {
+            rss_first = peak_rss_kib();
+        }
     }
+    cpu.sort_by(f64::total_cmp);
     let rss_after = peak_rss_kib();
+    // Where the time goes.
+    let c = cpu_ms();
+    let walked = vibe::context::walk::walk(&root).map(|(f, _)| f).unwrap_or_default();
+    let walk_ms = cpu_ms() - c;
+    let c = cpu_ms();
+    let recent = vibe::context::recent::recent(&root, &walked);
+    let recent_ms = cpu_ms() - c;
+    println!(
+        "context/parts (CPU): walk {walk_ms:.1} ms ({} files), git recency {recent_ms:.1} ms ({} uncommitted, {} recently committed)",
+        walked.len(),
+        recent.uncommitted.len(),
+        recent.committed.len()
+    );
     times.sort_by(f64::total_cmp);
     let Some(ctx) = last else { return };
     println!(
@@ -125,11 +160,14 @@ fn main() {
         times[times.len() / 2],
         times[times.len() - 1]
     );
-    if let (Some(a), Some(b)) = (rss_before, rss_after) {
+    println!("context/gather: CPU time min {:.1} ms, median {:.1} ms", cpu[0], cpu[cpu.len() / 2]);
+    if let (Some(a), Some(f), Some(b)) = (rss_before, rss_first, rss_after) {
+        let mib = |k: u64| k as f64 / 1024.0;
         println!(
-            "context/gather: peak RSS {:.1} MiB (+{:.1} MiB during the runs)",
-            b as f64 / 1024.0,
-            (b.saturating_sub(a)) as f64 / 1024.0
+            "context/gather: peak RSS {:.1} MiB before, {:.1} MiB after the first run, {:.1} MiB after all 7",
+            mib(a),
+            mib(f),
+            mib(b)
         );
     }
 }

@@ -4,6 +4,7 @@
 //! (a yes/no question), `--yes`, or a TUI can drive it the same way.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::sync::watch;
@@ -99,9 +100,15 @@ pub async fn run(
     let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
     check_backend(req.sandbox)?;
 
+    // One model client for the whole run (CRS, plan and agent).
+    let mut client = None;
     let mut change = match req.start.clone() {
         Start::Plan(change) => *change,
-        Start::Prompt(prompt) => generate(config, clock, &prompt, &events).await?,
+        Start::Prompt(prompt) => {
+            let c = Arc::new(crate::llm::Client::new(&config.model)?);
+            client = Some(Arc::clone(&c));
+            generate(&c, config, clock, &prompt, &events).await?
+        }
     };
 
     // Review.
@@ -162,7 +169,7 @@ pub async fn run(
     let _ = events.send(Event::StageStarted { stage: Stage::Job });
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let job = {
-        let runner = jobs::runner::run(config, clock, &job_id, Some(events.clone()), Some(cancel_rx));
+        let runner = jobs::runner::run(config, clock, &job_id, Some(events.clone()), Some(cancel_rx), client);
         tokio::pin!(runner);
         loop {
             tokio::select! {
@@ -293,15 +300,15 @@ fn plan_from_file(path: &Path) -> Result<PlannedChange, Error> {
 }
 
 async fn generate(
+    client: &crate::llm::Client,
     config: &Config,
     clock: Clock,
     prompt: &str,
     events: &UnboundedSender<Event>,
 ) -> Result<PlannedChange, Error> {
-    let client = crate::llm::Client::new(&config.model)?;
     let mut store = Store::open(&config.db_path())?;
     let _ = events.send(Event::StageStarted { stage: Stage::Crs });
-    let crs = crate::crs::generate(&client, config, &mut store, &clock, prompt, None).await?;
+    let crs = crate::crs::generate(client, config, &mut store, &clock, prompt, None).await?;
     let _ = events.send(Event::CrsReady {
         crs_id: crs.record.id.clone(),
         summary: crs.crs.summary.clone(),
@@ -309,7 +316,7 @@ async fn generate(
         tokens: crs.usage.total(),
     });
     let _ = events.send(Event::StageStarted { stage: Stage::Plan });
-    let plan = crate::plan::generate(&client, config, &mut store, &clock, &crs.record, None).await?;
+    let plan = crate::plan::generate(client, config, &mut store, &clock, &crs.record, None).await?;
     let _ = events.send(Event::PlanReady {
         plan_id: plan.record.id.clone(),
         summary: plan.plan.summary.clone(),

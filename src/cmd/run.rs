@@ -127,11 +127,11 @@ fn detach(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
     let log = std::fs::OpenOptions::new().create(true).append(true).open(art.log())?;
     let exe = std::env::current_exe()
         .map_err(|e| Error::failure(format!("cannot find the vibe executable to start the job: {e}")))?;
+    let spec: jobs::JobSpec = art.read_json(&art.spec())?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["jobs", "__run-job", job_id]);
-    if let Some(repo) = &ctx.config.repo {
-        cmd.arg("--repo").arg(repo).current_dir(repo);
-    }
+    // Run from the job's repository, so its configuration files apply.
+    cmd.arg("--repo").arg(&spec.repo).current_dir(&spec.repo);
     if let Some(c) = &ctx.global.config {
         cmd.arg("--config").arg(super::resolve_path(ctx, c));
     }
@@ -178,13 +178,28 @@ pub fn run_job_here(ctx: &Ctx, id: &str) -> Result<(), Error> {
     run_in_foreground(ctx, &job.id)
 }
 
+/// The configuration as seen from the job's repository (its `.vibe.toml` and `.env` apply),
+/// whatever directory the command was started in.
+fn config_for_job(ctx: &Ctx, job_id: &str) -> Result<crate::config::Config, Error> {
+    let art = Artifacts::new(&ctx.config.jobs_dir(), job_id);
+    let spec: jobs::JobSpec = art.read_json(&art.spec())?;
+    if ctx.config.repo.as_deref() == Some(spec.repo.as_path()) {
+        return Ok(ctx.config.clone());
+    }
+    let mut inputs = crate::config::Inputs::from_process();
+    inputs.repo = Some(spec.repo.clone());
+    inputs.config_file = ctx.global.config.as_ref().map(|c| super::resolve_path(ctx, c));
+    Ok(crate::config::Config::load(&inputs)?)
+}
+
 fn run_in_foreground(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
+    let config = config_for_job(ctx, job_id)?;
     let rt = ctx.runtime()?;
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
     let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
     let mut printer = EventPrinter::new(ctx.out);
     let finished = rt.block_on(async {
-        let run = jobs::runner::run(&ctx.config, ctx.clock, job_id, Some(ev_tx), Some(cancel_rx));
+        let run = jobs::runner::run(&config, ctx.clock, job_id, Some(ev_tx), Some(cancel_rx), None);
         let show = async {
             loop {
                 tokio::select! {

@@ -150,12 +150,17 @@ struct Candidate {
 /// Gathers the context for `prompt` from the repository at `root` within `max_tokens`.
 pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, ContextError> {
     let started = Instant::now();
-    let (files, symlinks) = walk::walk(root)
-        .map_err(|message| ContextError::Walk { root: root.display().to_string(), message })?;
+    // Git is read beside the walk; both are needed before ranking.
+    let (walked, git) = std::thread::scope(|scope| {
+        let git = scope.spawn(|| recent::GitState::read(root));
+        let walked = walk::walk(root);
+        (walked, git.join().unwrap_or_default())
+    });
+    let (files, symlinks) =
+        walked.map_err(|message| ContextError::Walk { root: root.display().to_string(), message })?;
     let mut skipped = Skipped { symlinks, ..Skipped::default() };
     let terms = rank::query_terms(prompt);
-    let recent = recent::recent(root);
-    let untracked_dirs: Vec<&String> = recent.uncommitted.iter().filter(|p| p.ends_with('/')).collect();
+    let recent = git.with_files(&files);
 
     let mut kinds: Vec<FileKind> = files.iter().map(|f| f.kind).collect();
     for k in &kinds {
@@ -169,15 +174,8 @@ pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, C
 
     // Path BM25 over every text file.
     let text_idx: Vec<usize> = (0..files.len()).filter(|i| kinds[*i] == FileKind::Text).collect();
-    let mut words = Vec::new();
-    let path_docs: Vec<(rank::Doc, u32)> = text_idx
-        .iter()
-        .map(|&i| {
-            words.clear();
-            rank::split_words(&files[i].path, &mut words);
-            rank::doc_of(&words, &terms)
-        })
-        .collect();
+    let path_docs: Vec<(rank::Doc, u32)> =
+        text_idx.iter().map(|&i| rank::count_terms(&files[i].path, &terms)).collect();
     let path_bm = rank::Bm25::new(&terms, path_docs.iter());
 
     // Prior score: path relevance, recency, manifests.
@@ -192,7 +190,7 @@ pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, C
             let names: Vec<&str> = matched.iter().map(|(t, _)| t.as_str()).collect();
             reasons.push(format!("path matches {}", names.join(", ")));
         }
-        if recent.uncommitted.contains(path) || untracked_dirs.iter().any(|d| path.starts_with(d.as_str())) {
+        if recent.uncommitted.contains(path) {
             score += 1.5;
             reasons.push("uncommitted change".to_string());
         } else if let Some(n) = recent.committed.get(path) {
@@ -219,25 +217,21 @@ pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, C
         cands.sort_by(by_score);
     }
     let scan = cands.len().min(CONTENT_SCAN_LIMIT);
+    let to_read: Vec<(usize, &str)> =
+        cands.iter().take(scan).enumerate().map(|(c, cand)| (c, files[cand.idx].path.as_str())).collect();
     let mut content_docs: Vec<(usize, (rank::Doc, u32))> = Vec::with_capacity(scan);
-    for (c, cand) in cands.iter().enumerate().take(scan) {
-        let i = cand.idx;
-        let Some(head) = walk::read_head(&root.join(&files[i].path), walk::HEAD_BYTES) else { continue };
-        let kind = walk::classify_content(&head);
-        if kind != FileKind::Text {
-            kinds[i] = kind;
-            match kind {
-                FileKind::Binary => skipped.binary += 1,
-                _ => skipped.generated += 1,
+    for (c, read) in read_heads(root, &to_read, &terms) {
+        let i = cands[c].idx;
+        match read {
+            Ok(doc) => content_docs.push((c, doc)),
+            Err(kind) => {
+                kinds[i] = kind;
+                match kind {
+                    FileKind::Binary => skipped.binary += 1,
+                    _ => skipped.generated += 1,
+                }
             }
-            continue;
         }
-        if terms.is_empty() {
-            continue;
-        }
-        words.clear();
-        rank::split_words(&String::from_utf8_lossy(&head), &mut words);
-        content_docs.push((c, rank::doc_of(&words, &terms)));
     }
     let content_bm = rank::Bm25::new(&terms, content_docs.iter().map(|(_, d)| d));
     for (c, doc) in &content_docs {
@@ -318,6 +312,36 @@ pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, C
         max_tokens,
         elapsed_ms: started.elapsed().as_millis() as u64,
         text,
+    })
+}
+
+/// Reads the head of each file on several threads and counts the query terms in it; a file
+/// that turns out binary or generated comes back as its kind. Results are in input order.
+#[allow(clippy::type_complexity)]
+fn read_heads(
+    root: &Path,
+    to_read: &[(usize, &str)],
+    terms: &[String],
+) -> Vec<(usize, Result<(rank::Doc, u32), FileKind>)> {
+    let one = |(c, path): &(usize, &str)| {
+        let head = walk::read_head(&root.join(path), walk::HEAD_BYTES)?;
+        let kind = walk::classify_content(&head);
+        if kind != FileKind::Text {
+            return Some((*c, Err(kind)));
+        }
+        Some((*c, Ok(rank::count_terms(&String::from_utf8_lossy(&head), terms))))
+    };
+    let threads = walk::threads();
+    if to_read.len() < 64 || threads == 1 {
+        return to_read.iter().filter_map(one).collect();
+    }
+    let chunk = to_read.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = to_read
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().filter_map(one).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
     })
 }
 

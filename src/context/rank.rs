@@ -15,8 +15,10 @@ const STOPWORDS: &[&str] = &[
 /// Lower-case stem of a word: plural, `-ing`, `-ed`, `-er` and a final `-e` removed, so
 /// "limiting", "limiter" and "limits" all become "limit". Applied alike to prompts, paths and
 /// identifiers, so it only needs to be consistent, not linguistically right.
-fn normalize(word: &str) -> String {
-    let mut w = word.to_ascii_lowercase();
+fn normalize_into(word: &str, w: &mut String) {
+    w.clear();
+    w.push_str(word);
+    w.make_ascii_lowercase();
     if w.len() > 4 && w.ends_with("ies") {
         w.truncate(w.len() - 3);
         w.push('y');
@@ -31,37 +33,69 @@ fn normalize(word: &str) -> String {
     if w.len() > 4 && w.ends_with('e') {
         w.pop();
     }
-    w
 }
 
-/// Splits an identifier or path segment into words: `parseHTTPRequest_v2` → parse, http,
-/// request, v2.
-pub fn split_words(s: &str, out: &mut Vec<String>) {
-    let chars: Vec<char> = s.chars().collect();
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut Vec<String>| {
-        if word.len() >= 2 {
-            out.push(normalize(word));
+/// Calls `f` with every word of `s` (ASCII letters and digits, at least two), identifiers
+/// split at case changes: `parseHTTPRequest_v2` → parse, HTTP, Request, v2.
+fn for_each_word(s: &str, mut f: impl FnMut(&str)) {
+    let b = s.as_bytes();
+    let mut start = usize::MAX;
+    let mut emit = |from: usize, to: usize| {
+        if from != usize::MAX && to >= from + 2 {
+            f(&s[from..to]);
         }
-        word.clear();
     };
-    for i in 0..chars.len() {
-        let c = chars[i];
+    for i in 0..b.len() {
+        let c = b[i];
         if !c.is_ascii_alphanumeric() {
-            flush(&mut word, out);
+            emit(start, i);
+            start = usize::MAX;
             continue;
         }
-        if c.is_ascii_uppercase() && !word.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+        if start == usize::MAX {
+            start = i;
+        } else if c.is_ascii_uppercase() {
+            let prev = b[i - 1];
+            let next_lower = b.get(i + 1).is_some_and(u8::is_ascii_lowercase);
             if prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower)
             {
-                flush(&mut word, out);
+                emit(start, i);
+                start = i;
             }
         }
-        word.push(c);
     }
-    flush(&mut word, out);
+    emit(start, b.len());
+}
+
+/// Splits an identifier or path into normalized words: `parseHTTPRequest_v2` → pars, http,
+/// request, v2.
+pub fn split_words(s: &str, out: &mut Vec<String>) {
+    let mut buf = String::new();
+    for_each_word(s, |w| {
+        normalize_into(w, &mut buf);
+        out.push(buf.clone());
+    });
+}
+
+/// Counts the query terms in `text` without keeping its other words: the document for BM25
+/// and its length in words. Allocation-free per word, for scanning many files.
+pub fn count_terms(text: &str, terms: &[String]) -> (Doc, u32) {
+    let mut doc = Doc::new();
+    let mut len = 0u32;
+    let mut buf = String::with_capacity(32);
+    for_each_word(text, |w| {
+        len += 1;
+        normalize_into(w, &mut buf);
+        if let Some(t) = terms.iter().find(|t| **t == buf) {
+            match doc.get_mut(t) {
+                Some(n) => *n += 1,
+                None => {
+                    doc.insert(t.clone(), 1);
+                }
+            }
+        }
+    });
+    (doc, len)
 }
 
 /// The search terms of a prompt: words of two or more letters, identifiers split, stopwords
@@ -155,6 +189,15 @@ mod tests {
         assert_eq!(words("parseHTTPRequest_v2"), vec!["pars", "http", "request", "v2"]);
         assert_eq!(words("src/rate_limiter/mod.rs"), vec!["src", "rate", "limit", "mod", "rs"]);
         assert_eq!(words("XMLHttpRequests"), vec!["xml", "http", "request"]);
+    }
+
+    #[test]
+    fn counting_terms_matches_splitting_words() {
+        let terms = vec!["rate".to_string(), "limit".to_string()];
+        let text = "fn rateLimit(limits: &RateLimiter) { /* rate-limited */ }";
+        let (doc, len) = count_terms(text, &terms);
+        assert_eq!(doc_of(&words(text), &terms), (doc.clone(), len));
+        assert_eq!((doc["rate"], doc["limit"], len), (3, 4, 8));
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct FileInfo {
     pub size: u64,
     /// Classification by name and size (content checks come later).
     pub kind: FileKind,
+    /// Modification time (seconds, nanoseconds since the epoch), for change detection.
+    pub mtime: Option<(i64, u32)>,
 }
 
 /// What the walk left out, by reason.
@@ -80,44 +82,74 @@ pub struct Skipped {
     pub symlinks: usize,
 }
 
-/// Walks `root`; returns its files sorted by path, and the symlink count.
+/// Worker threads for walking and reading: the machine's cores, at most 8.
+pub fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, 8)
+}
+
+/// Walks `root` on several threads; returns its files sorted by path (so the order never
+/// depends on scheduling), and the number of symbolic links skipped.
 pub fn walk(root: &Path) -> Result<(Vec<FileInfo>, usize), String> {
-    let mut files = Vec::new();
-    let mut symlinks = 0usize;
-    let walker = ignore::WalkBuilder::new(root)
+    if !root.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    let (tx, rx) = std::sync::mpsc::channel::<Option<FileInfo>>();
+    ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(false)
         .require_git(false)
         .add_custom_ignore_filename(".vibeignore")
         .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::debug!("context walk: {e}");
-                continue;
-            }
-        };
-        let Some(ft) = entry.file_type() else { continue };
-        if ft.is_symlink() {
-            symlinks += 1;
-            continue;
+        .threads(threads())
+        .build_parallel()
+        .run(|| {
+            let tx = tx.clone();
+            Box::new(move |entry| {
+                if let Some(item) = visit(root, entry) {
+                    let _ = tx.send(item);
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    drop(tx);
+    let mut files = Vec::new();
+    let mut symlinks = 0usize;
+    for item in rx {
+        match item {
+            Some(f) => files.push(f),
+            None => symlinks += 1,
         }
-        if !ft.is_file() {
-            continue;
-        }
-        let Ok(rel) = entry.path().strip_prefix(root) else { continue };
-        let Some(path) = rel.to_str().map(|s| s.replace('\\', "/")) else { continue };
-        let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-        let kind = classify(&path, size);
-        files.push(FileInfo { path, size, kind });
-    }
-    if files.is_empty() && !root.is_dir() {
-        return Err(format!("{} is not a directory", root.display()));
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok((files, symlinks))
+}
+
+/// One walked entry: `Some(Some(file))`, `Some(None)` for a symlink, `None` for the rest.
+fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<Option<FileInfo>> {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::debug!("context walk: {e}");
+            return None;
+        }
+    };
+    let ft = entry.file_type()?;
+    if ft.is_symlink() {
+        return Some(None);
+    }
+    if !ft.is_file() {
+        return None;
+    }
+    let rel = entry.path().strip_prefix(root).ok()?;
+    let path = rel.to_str()?.replace('\\', "/");
+    let meta = entry.metadata().ok();
+    let size = meta.as_ref().map_or(0, |m| m.len());
+    let mtime = meta
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| (d.as_secs() as i64, d.subsec_nanos()));
+    let kind = classify(&path, size);
+    Some(Some(FileInfo { path, size, kind, mtime }))
 }
 
 /// Classifies a file by its path and size.

@@ -19,20 +19,14 @@ const ARGS_IN_LOG: usize = 300;
 
 /// Runs the agent to its end; returns its report.
 pub(super) async fn run(
+    client: &Client,
     config: &Config,
     spec: &JobSpec,
     art: &Artifacts,
     sandbox: &dyn Sandbox,
     cx: &mut StageCx<'_>,
 ) -> Result<AgentReport, JobError> {
-    let client = Client::new(&config.model).map_err(|e| {
-        let e: crate::error::Error = e.into();
-        JobError::Stage(match e.hint {
-            Some(h) => format!("{} ({h})", e.message),
-            None => e.message,
-        })
-    })?;
-    let agent = Agent::new(&client, sandbox, AgentConfig::from_config(config));
+    let agent = Agent::new(client, sandbox, AgentConfig::from_config(config));
     let checkpoint_path = art.dir.join("agent-checkpoint.json");
     let resume: Option<Checkpoint> =
         if checkpoint_path.exists() { Some(art.read_json(&checkpoint_path)?) } else { None };
@@ -93,6 +87,17 @@ pub(super) async fn run(
         criteria,
         tokens: outcome.usage.total(),
         cost_usd: Some(outcome.usage.cost_usd),
+    })
+}
+
+/// A model client for the agent.
+pub(super) fn client(config: &Config) -> Result<Client, JobError> {
+    Client::new(&config.model).map_err(|e| {
+        let e: crate::error::Error = e.into();
+        JobError::Stage(match e.hint {
+            Some(h) => format!("{} ({h})", e.message),
+            None => e.message,
+        })
     })
 }
 

@@ -9,7 +9,6 @@
 //! - testing: the plan's checks in the sandbox; `checks.json`;
 //! - committing: the commit on `vibe/<short-id>-<slug>`, then `done` with the result.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,6 +18,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::event::{Event, JobEvent};
+use crate::llm::Client;
 use crate::store::{JobRecord, Store};
 
 use super::stages::{StageCx, Work};
@@ -35,13 +35,15 @@ pub struct Finished {
 }
 
 /// Runs job `job_id` in this process until it ends. Events go to the store and, when given,
-/// to `events`. `cancel` lets the caller stop the job too (e.g. on Ctrl-C).
+/// to `events`. `cancel` lets the caller stop the job too (e.g. on Ctrl-C). `client` is the
+/// model client to reuse (one is made when `None`).
 pub async fn run(
     config: &Config,
     clock: Clock,
     job_id: &str,
     events: Option<UnboundedSender<Event>>,
     cancel: Option<watch::Receiver<bool>>,
+    client: Option<Arc<Client>>,
 ) -> Result<Finished, JobError> {
     let store = Store::open(&config.db_path())?;
     let art = Artifacts::new(&config.jobs_dir(), job_id);
@@ -75,14 +77,14 @@ pub async fn run(
     // Cancel: from the caller, from SIGTERM, or from the store (seen by the heartbeat).
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let cancel_tx = Arc::new(cancel_tx);
-    let stop = Arc::new(AtomicBool::new(false));
-    let beat = spawn_heartbeat(config, clock, job_id, pid, Arc::clone(&cancel_tx), Arc::clone(&stop));
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let beat = spawn_heartbeat(config, clock, job_id, pid, Arc::clone(&cancel_tx), stopped);
     let forward = forward_cancel(cancel, Arc::clone(&cancel_tx));
 
     let started = Instant::now();
-    let outcome = run_stages(config, &mut journal, &spec, &art, cancel_rx.clone()).await;
+    let outcome = run_stages(config, &mut journal, &spec, &art, cancel_rx.clone(), client).await;
     let elapsed = started.elapsed().as_millis() as i64;
-    stop.store(true, Ordering::SeqCst);
+    drop(stop);
     forward.abort();
     let _ = beat.join();
 
@@ -125,10 +127,11 @@ async fn run_stages(
     spec: &JobSpec,
     art: &Artifacts,
     cancel: watch::Receiver<bool>,
+    client: Option<Arc<Client>>,
 ) -> Result<JobRecord, JobError> {
     let id = journal.job_id().to_string();
     let completed = completed_stages(journal.store(), &id)?;
-    let mut work = Work::new(config.clone(), spec.clone(), art.clone());
+    let mut work = Work::new(config.clone(), spec.clone(), art.clone(), client);
     let first = super::resume_stage(&completed);
     for stage in Status::STAGES.into_iter().skip_while(|s| *s != first) {
         if *cancel.borrow() {
@@ -169,7 +172,7 @@ async fn run_stages(
             break;
         }
     }
-    work.cleanup(false).await;
+    work.discard().await;
     let result = work.result();
     let result_json = serde_json::to_string(&result).ok();
     let passed = result.passed;
@@ -199,30 +202,29 @@ fn failure_message(result: &super::JobResult) -> String {
 }
 
 /// Refreshes the heartbeat every [`liveness::HEARTBEAT_EVERY`] and watches the store for a
-/// cancel request, on its own connection so a busy stage never delays it.
+/// cancel request (SIGTERM from `vibe jobs cancel` is the fast path), on its own connection
+/// so a busy stage never delays it.
 fn spawn_heartbeat(
     config: &Config,
     clock: Clock,
     job_id: &str,
     pid: i64,
     cancel: Arc<watch::Sender<bool>>,
-    stop: Arc<AtomicBool>,
+    stopped: std::sync::mpsc::Receiver<()>,
 ) -> std::thread::JoinHandle<()> {
     let db = config.db_path();
     let id = job_id.to_string();
     std::thread::spawn(move || {
         let Ok(mut store) = Store::open(&db) else { return };
-        let tick = Duration::from_millis(100);
-        let mut since_beat = Duration::ZERO;
-        while !stop.load(Ordering::SeqCst) {
-            if since_beat >= liveness::HEARTBEAT_EVERY || since_beat.is_zero() {
-                since_beat = Duration::ZERO;
-                if let Ok(true) = store.heartbeat_job(&id, pid, &clock.now_ts()) {
-                    cancel.send_replace(true);
-                }
+        loop {
+            if let Ok(true) = store.heartbeat_job(&id, pid, &clock.now_ts()) {
+                cancel.send_replace(true);
             }
-            std::thread::sleep(tick);
-            since_beat += tick;
+            // Wakes at once when the run ends (the sender is dropped).
+            match stopped.recv_timeout(liveness::HEARTBEAT_EVERY) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                _ => return,
+            }
         }
     })
 }

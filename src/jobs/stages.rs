@@ -2,6 +2,8 @@
 //! plan's checks, commit. Each stage saves what the next one needs as an artifact, so a
 //! resumed job picks up exactly where the last completed stage left it.
 
+use std::process::Stdio;
+
 use tokio::sync::watch;
 
 use crate::config::{Backend, Config};
@@ -31,6 +33,7 @@ pub struct Work {
     art: Artifacts,
     sandbox: Option<Box<dyn Sandbox>>,
     result: JobResult,
+    client: Option<std::sync::Arc<crate::llm::Client>>,
 }
 
 impl std::fmt::Debug for Work {
@@ -54,8 +57,13 @@ pub struct AgentReport {
 
 impl Work {
     /// Work for one attempt of a job.
-    pub fn new(config: Config, spec: JobSpec, art: Artifacts) -> Self {
-        Self { config, spec, art, sandbox: None, result: JobResult::default() }
+    pub fn new(
+        config: Config,
+        spec: JobSpec,
+        art: Artifacts,
+        client: Option<std::sync::Arc<crate::llm::Client>>,
+    ) -> Self {
+        Self { config, spec, art, sandbox: None, result: JobResult::default(), client }
     }
 
     /// Runs one stage.
@@ -94,6 +102,40 @@ impl Work {
         let dir = self.sandbox_dir();
         if dir.exists() {
             let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    /// After a finished job: nothing runs in the copy any more (every command waits for its
+    /// whole tree), so the copy is moved aside at once and deleted by a background `rm`, off
+    /// the job's critical path.
+    pub async fn discard(&mut self) {
+        let Some(sb) = self.sandbox.take() else {
+            self.cleanup(false).await;
+            return;
+        };
+        drop(sb);
+        let dir = self.sandbox_dir();
+        let trash = self.art.dir.join(format!("sandbox.old-{}", std::process::id()));
+        if std::fs::rename(&dir, &trash).is_err() {
+            self.cleanup(false).await;
+            return;
+        }
+        let mut rm = std::process::Command::new("rm");
+        rm.arg("-rf").arg(&trash).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+        // SAFETY: setsid is async-signal-safe; the removal must not die with this process.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            rm.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+        match rm.spawn() {
+            // Reaped by init once this process exits; nothing waits for it.
+            Ok(child) => drop(child),
+            Err(_) => {
+                let _ = std::fs::remove_dir_all(&trash);
+            }
         }
     }
 
@@ -160,8 +202,17 @@ impl Work {
     }
 
     async fn agent(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
+        let client = match &self.client {
+            Some(c) => std::sync::Arc::clone(c),
+            None => {
+                let c = std::sync::Arc::new(super::agent_bridge::client(&self.config)?);
+                self.client = Some(std::sync::Arc::clone(&c));
+                c
+            }
+        };
         let report =
-            super::agent_bridge::run(&self.config, &self.spec, &self.art, self.sandbox()?, cx).await?;
+            super::agent_bridge::run(&client, &self.config, &self.spec, &self.art, self.sandbox()?, cx)
+                .await?;
         self.art.write_json(&self.art.agent(), &report)?;
         let diff = self.sandbox()?.diff().await.map_err(stage_err)?;
         self.art.write(&self.art.patch(), diff.patch.as_bytes())?;

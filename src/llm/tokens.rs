@@ -1,12 +1,12 @@
 //! Approximate token counting.
 //!
-//! Exact BPE tokenizers (tiktoken) take tens of milliseconds to load their tables, more than
-//! the whole context budget of a `vibe context` run, and differ between model families
-//! anyway. vibe therefore counts tokens with a fast heuristic tuned on the cl100k/o200k
+//! Exact BPE tokenizers (tiktoken) take tens of milliseconds to load their tables, a large
+//! part of the time budget of gathering context, and differ between model families anyway.
+//! vibe therefore estimates tokens with a fast heuristic shaped after the cl100k/o200k
 //! vocabularies: a run of letters or digits costs one token per four characters (at least
 //! one), every other visible character costs one token, and whitespace is free except for
-//! newlines, which often start a new token. On English prose and source code this stays
-//! within about 15% of the exact count, which is all a budget needs.
+//! newlines, which often start a new token. It is an estimate, not an exact count: usage
+//! reported by the server always replaces it.
 
 /// Estimated number of tokens in `text`.
 pub fn estimate(text: &str) -> usize {

@@ -333,7 +333,7 @@ impl LocalSandbox {
         };
         let mut limits = Limits::new(policy, timeout, cgroup.as_ref());
         limits.keep_fd = info.as_ref().map(|i| i.write_fd());
-        let mut cmd = self.command(&request, &cwd_rel, &env, limits.keep_fd);
+        let mut cmd = self.command(&request, &cwd_rel, &env, info.as_ref().map(|_| INFO_FD));
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -608,10 +608,14 @@ struct Bwrap {
 }
 
 fn check_isolation(isolation: Isolation) -> Result<Option<Bwrap>, SandboxError> {
+    check_isolation_with(isolation, find_bwrap())
+}
+
+fn check_isolation_with(isolation: Isolation, found: Option<PathBuf>) -> Result<Option<Bwrap>, SandboxError> {
     match isolation {
         Isolation::None => Ok(None),
         Isolation::Bubblewrap => {
-            let Some(bwrap) = find_bwrap() else {
+            let Some(bwrap) = found else {
                 return Err(SandboxError::Unavailable {
                     mechanism: "bubblewrap".into(),
                     detail: "`bwrap` was not found on PATH".into(),
@@ -737,6 +741,31 @@ fn push_system_mounts(a: &mut Vec<OsString>) {
     }
 }
 
+/// Removes a directory tree even when a command made parts of it unwritable (`chmod 000`):
+/// directories are made accessible again (symlinks are never followed) and removal retried.
+fn force_remove(dir: &Path) -> std::io::Result<()> {
+    fn open_up(dir: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                open_up(&entry.path());
+            }
+        }
+    }
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            open_up(dir);
+            std::fs::remove_dir_all(dir)
+        }
+        other => other,
+    }
+}
+
+/// The descriptor number bubblewrap's `--info-fd` gets in the child.
+const INFO_FD: i32 = 3;
+
 /// `keyctl(2)` operation: join (here: create) an anonymous session keyring.
 const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
 
@@ -821,10 +850,35 @@ impl Limits {
                 return Err(e);
             }
         }
-        if let Some(fd) = self.keep_fd {
-            // SAFETY: fcntl on a descriptor we own; clears close-on-exec for this child only.
-            if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {
-                return Err(std::io::Error::last_os_error());
+        // Only stdin, stdout, stderr (and bubblewrap's info pipe, moved to INFO_FD) survive
+        // exec: a descriptor some library opened without close-on-exec (a database, a log
+        // file, a socket) must not reach the sandbox.
+        let first_closed = match self.keep_fd {
+            Some(fd) => {
+                // SAFETY: dup2 onto a fixed number; the copy has close-on-exec cleared.
+                if fd != INFO_FD && unsafe { libc::dup2(fd, INFO_FD) } < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if fd == INFO_FD {
+                    // SAFETY: fcntl on a descriptor we own.
+                    if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                INFO_FD + 1
+            }
+            None => 3,
+        };
+        // SAFETY: close_range closes descriptors of this (child) process only.
+        let closed = unsafe {
+            libc::syscall(libc::SYS_close_range, first_closed as libc::c_uint, libc::c_uint::MAX, 0)
+        };
+        if closed != 0 {
+            for fd in first_closed..4096 {
+                // SAFETY: closing descriptors of this child; errors (not open) are ignored.
+                unsafe {
+                    libc::close(fd);
+                }
             }
         }
         let set = |resource, value: u64| -> std::io::Result<()> {
@@ -1067,7 +1121,7 @@ impl Sandbox for LocalSandbox {
             if self.destroyed.swap(true, Ordering::SeqCst) {
                 return Ok(());
             }
-            match std::fs::remove_dir_all(&self.dir) {
+            match force_remove(&self.dir) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(e) => Err(SandboxError::io(format!("removing {}", self.dir.display()), e)),
@@ -1140,6 +1194,24 @@ mod tests {
         assert!(a.contains(&"--share-net".to_string()));
         assert!(has_pair(&a, "--ro-bind-try", "/opt/toolchain"));
         assert!(has_pair(&a, "--bind-try", "/var/cache/build"));
+    }
+
+    #[test]
+    fn without_a_working_bubblewrap_the_local_backend_refuses() {
+        let err = check_isolation_with(Isolation::Bubblewrap, None).unwrap_err();
+        assert!(
+            matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("not found")),
+            "{err}"
+        );
+        let err = check_isolation_with(Isolation::Bubblewrap, Some("/bin/false".into())).unwrap_err();
+        assert!(
+            matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("cannot create namespaces"))
+        );
+        let user = crate::error::Error::from(err);
+        assert!(user.message.starts_with("no OS sandbox is available"), "{}", user.message);
+        assert!(user.hint.unwrap().contains("apt install bubblewrap"));
+        // The explicit opt-out needs nothing.
+        assert!(check_isolation_with(Isolation::None, None).unwrap().is_none());
     }
 
     #[test]

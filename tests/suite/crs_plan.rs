@@ -390,3 +390,54 @@ fn outside_a_repository_is_a_usage_error() {
     assert!(err.contains("not inside a git repository"), "{err}");
     assert_eq!(server.chat_requests().len(), 0);
 }
+
+#[test]
+fn plan_prints_both_documents_and_links_the_logged_in_user() {
+    let (env, server) = setup();
+    let mut store = vibe::store::Store::open(&env.db_path()).unwrap();
+    let user = store
+        .upsert_user(&vibe::store::UserRecord {
+            id: "0193c1e2-0000-7000-8000-000000000001".into(),
+            github_host: "github.com".into(),
+            github_id: 42,
+            login: "octo".into(),
+            name: None,
+            email: None,
+            avatar_url: None,
+            html_url: None,
+            last_login_at: Some("2026-03-14T15:00:00.000Z".into()),
+            created_at: "2026-03-14T15:00:00.000Z".into(),
+            updated_at: "2026-03-14T15:00:00.000Z".into(),
+        })
+        .unwrap();
+    drop(store);
+    server.push_json(&crs_doc());
+    server.push_json(&plan_doc());
+    let out = env.vibe().args(["plan", "add a --verbose flag"]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.starts_with("# Change request\n\nAdd a --verbose flag that prints debug lines\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n# Plan\n\nParse the flag, gate debug output, test both ways\n"), "{stdout}");
+    assert!(stdout.contains("Complexity: low · confidence 85% · about 2 file(s) changed\n"), "{stdout}");
+    assert!(
+        stderr.contains("CRS ") && stderr.contains(" recorded · gpt-4.1 · 125 tokens · $0.0004"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("recorded as a draft · gpt-4.1 · 125 tokens"), "{stderr}");
+    // No progress output when stderr is not a terminal.
+    assert!(!stderr.contains("tokens ·") || !stderr.contains('\r'), "{stderr}");
+    let conn = db(&env);
+    let (crs_user, plan_user): (Option<String>, Option<String>) = conn
+        .query_row(
+            "select c.user_id, p.user_id from plan_records p join crs_records c on c.id = p.crs_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(crs_user.as_deref(), Some(user.id.as_str()));
+    assert_eq!(plan_user.as_deref(), Some(user.id.as_str()));
+}

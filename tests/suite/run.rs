@@ -470,3 +470,110 @@ fn run_from_a_prompt_with_yes_goes_all_the_way() {
     assert_eq!(store.plan(job.plan_id.as_deref().unwrap()).unwrap().status, "approved");
     assert_no_secret_under(&w.env.vibe_home());
 }
+
+#[test]
+fn run_pushes_and_opens_a_draft_pull_request_when_github_is_set_up() {
+    let mut w = world();
+    let gh = crate::common::github::GithubServer::start();
+    w.env.use_github(&gh);
+    let token = "ghp_jobtoken0123456789abcdefghijklmnop";
+    gh.add_user(token, "octocat", 7);
+    gh.add_repo("octo-org", "demo", &w.repo, &["octocat"]);
+    git(&w.repo, &["remote", "add", "origin", &format!("{}/octo-org/demo.git", gh.url)]);
+    w.env.set("GITHUB_TOKEN", token);
+    script_success(&w.server, "hello\n");
+    let out =
+        w.env.vibe().args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--draft"]).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let pulls = gh.pulls();
+    assert_eq!(pulls.len(), 1, "{stderr}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    let branch = job.branch_name.clone().unwrap();
+    let created = gh.requests_to("POST", "/api/v3/repos/octo-org/demo/pulls");
+    assert_eq!(created[0].json()["head"], branch.as_str());
+    assert_eq!(created[0].json()["draft"], true);
+    let result: Value = serde_json::from_str(job.result_json.as_deref().unwrap()).unwrap();
+    let url = result["pr_url"].as_str().unwrap();
+    assert!(stdout.contains(url) && stderr.contains("pull request:"), "{stdout}\n{stderr}");
+    let remote = crate::common::github::run_git(
+        &gh.bare("octo-org/demo"),
+        &["rev-parse", &format!("refs/heads/{branch}")],
+    );
+    assert_eq!(remote.trim(), job.commit_sha.unwrap());
+    // Neither the GitHub token nor the model key went anywhere of ours.
+    for dir in walk(&w.env.vibe_home()) {
+        let bytes = std::fs::read(&dir).unwrap_or_default();
+        assert!(!bytes.windows(token.len()).any(|x| x == token.as_bytes()), "token in {}", dir.display());
+    }
+    assert_no_secret_under(&w.env.vibe_home());
+}
+
+#[test]
+fn without_github_a_finished_job_ends_at_the_commit_and_says_how_to_open_the_pr() {
+    let w = world();
+    script_success(&w.server, "hello\n");
+    let out = w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes"]);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    assert!(out.contains("no pull request (this repository has no `origin` remote on GitHub)"), "{out}");
+    assert!(out.contains(&format!("vibe pr create --job {}", &job.id[..8])), "{out}");
+}
+
+#[test]
+fn sandbox_none_warns_and_base_picks_the_starting_branch() {
+    let w = world();
+    git(&w.repo, &["switch", "-q", "-c", "dev"]);
+    std::fs::write(w.repo.join("dev.txt"), "dev\n").unwrap();
+    git(&w.repo, &["add", "."]);
+    git(&w.repo, &["commit", "-q", "-m", "dev work"]);
+    let dev_tip = git(&w.repo, &["rev-parse", "HEAD"]);
+    git(&w.repo, &["switch", "-q", "main"]);
+    script_success(&w.server, "hello\n");
+    let out = w
+        .env
+        .vibe()
+        .args([
+            "run",
+            "--plan",
+            w.plan.to_str().unwrap(),
+            "--yes",
+            "--no-pr",
+            "--sandbox",
+            "none",
+            "--base",
+            "dev",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("warning: --sandbox none"), "{stderr}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.sandbox.as_deref(), Some("none"));
+    assert_eq!(job.base_commit.as_deref(), Some(dev_tip.trim()));
+    let branch = job.branch_name.unwrap();
+    assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]), dev_tip);
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:dev.txt")]), "dev\n");
+    assert_eq!(git(&w.repo, &["symbolic-ref", "--short", "HEAD"]).trim(), "main");
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_job_and_its_commands() {
+    let w = world();
+    let sleeper = &format!("sleep 43{}", std::process::id());
+    w.server.push_tool_call("run_command", json!({"command": sleeper}));
+    let plan = w.plan.to_str().unwrap().to_string();
+    let (mut child, job_id, _) =
+        start_and_wait(&w, &["run", "--plan", &plan, "--yes", "--no-pr", "--json"], is_sleep_started);
+    wait_until("the sleep runs", || !processes_with(sleeper).is_empty());
+    // SAFETY: signalling the vibe process this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert!(processes_with(sleeper).is_empty());
+    let shown = job_json(&w.env, &job_id);
+    assert_eq!(shown["job"]["status"], "cancelled");
+}

@@ -588,3 +588,41 @@ async fn keys_in_the_session_keyring_are_out_of_reach() {
     assert_eq!(out.stdout.trim(), "NOT-FOUND", "{out:?}");
     assert!(!out.stdout.contains("KEYRING-TOKEN") && !out.stderr.contains("KEYRING-TOKEN"));
 }
+
+#[tokio::test]
+async fn descriptors_leaked_by_the_parent_do_not_reach_the_sandbox() {
+    let env = TestEnv::new();
+    let secret = env.root().join("leaky.db");
+    std::fs::write(&secret, "DESCRIPTOR-SECRET-4850").unwrap();
+    let path = std::ffi::CString::new(secret.to_str().unwrap()).unwrap();
+    // Opened without close-on-exec, as a careless library might.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY) };
+    assert!(fd > 2);
+    let script = format!("cat /proc/self/fd/{fd} 2>/dev/null || echo CLOSED");
+    let direct = std::process::Command::new("sh").args(["-c", &script]).output().unwrap();
+    assert!(String::from_utf8_lossy(&direct.stdout).contains("DESCRIPTOR-SECRET"), "the probe works");
+
+    let (_repo, spec) = fixture(&env, "fds");
+    let sb = local(spec).await;
+    let out = run(sb.as_ref(), &format!("{script}; ls /proc/self/fd")).await;
+    unsafe { libc::close(fd) };
+    assert!(out.stdout.contains("CLOSED"), "{out:?}");
+    assert!(!out.stdout.contains("DESCRIPTOR-SECRET"), "{out:?}");
+}
+
+#[tokio::test]
+async fn destroy_removes_a_copy_a_command_locked_down() {
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "locked");
+    let dir = spec.dir.clone();
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner locked src",
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+    sb.destroy().await.unwrap();
+    assert!(!dir.exists());
+    sb.destroy().await.unwrap();
+}

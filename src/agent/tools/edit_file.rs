@@ -67,7 +67,14 @@ pub(crate) fn apply(text: &str, old: &str, new: &str, replace_all: bool) -> Resu
     let positions: Vec<usize> = text.match_indices(old).map(|(i, _)| i).collect();
     match positions.len() {
         0 => {
-            let hint = if text.contains(old.trim()) && !old.trim().is_empty() {
+            let numbered = old.lines().filter(|l| !l.trim().is_empty()).all(|l| {
+                let t = l.trim_start();
+                t.split_once("| ")
+                    .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            });
+            let hint = if numbered {
+                " (it carries read_file's `N| ` line prefixes: leave them out)"
+            } else if text.contains(old.trim()) && !old.trim().is_empty() {
                 " (it matches once leading/trailing whitespace is removed: copy the whitespace exactly)"
             } else {
                 ""
@@ -109,6 +116,8 @@ mod tests {
         assert!(err.contains("not found"), "{err}");
         let err = apply("  let x = 1;\n", "let x = 1;\n ", "", false).unwrap_err();
         assert!(err.contains("whitespace"), "{err}");
+        let err = apply("fn a() {}\nfn b() {}\n", " 1| fn a() {}\n 2| fn b() {}", "", false).unwrap_err();
+        assert!(err.contains("line prefixes"), "{err}");
         let err = apply("f();\ng();\nf();\n", "f();", "h();", false).unwrap_err();
         assert!(err.contains("occurs 2 times (lines 1, 3)"), "{err}");
         assert_eq!(apply("f();\ng();\nf();\n", "f();", "h();", true).unwrap().1, 2);

@@ -1,0 +1,199 @@
+//! Pipeline overhead benchmark: everything `vibe run` does besides waiting for the model.
+//!
+//! A loopback OpenAI-compatible server answers at once (zero model latency) with a CRS, a plan
+//! and three agent turns (write a file, run the check, finish). The benchmark times the whole
+//! `vibe run PROMPT --yes --no-pr` process — configuration, context gathering for CRS and
+//! plan, records, sandbox copy at the base commit under bubblewrap, agent tool calls, the
+//! plan's check, the commit on a new branch — on a small repository and on a 20,000-file one,
+//! and reports the median wall time and the process's peak resident memory.
+//!
+//! Run with `cargo bench --bench pipeline`. Targets: ≤ 0.3 s (small), ≤ 0.5 s (20,000 files),
+//! peak memory ≤ 50 MB. Exits non-zero when a target is missed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/common/openai.rs"]
+mod openai;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const RUNS: usize = 5;
+const CHECK: &str = "grep -q hello hello.txt";
+const MAX_RSS_MB: f64 = 50.0;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A committed repository with `files` source files in nested directories.
+fn repo(root: &Path, name: &str, files: usize) -> PathBuf {
+    let dir = root.join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["config", "user.name", "Bench"]);
+    git(&dir, &["config", "user.email", "bench@example.com"]);
+    std::fs::write(dir.join("README.md"), "# bench\n\nA greeting service.\n").unwrap();
+    std::fs::write(dir.join(".gitignore"), "target/\n").unwrap();
+    for i in 0..files {
+        let sub = dir.join(format!("src/m{}/n{}", i % 50, (i / 50) % 20));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(
+            sub.join(format!("f{i}.rs")),
+            format!("//! module {i}\n\npub fn value_{i}() -> usize {{\n    {i}\n}}\n"),
+        )
+        .unwrap();
+    }
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "initial"]);
+    dir
+}
+
+fn crs() -> Value {
+    json!({
+        "summary": "Add a greeting file",
+        "goals": ["greet"], "non_goals": [], "constraints": [],
+        "acceptance_criteria": [{"id": "AC1", "description": "hello.txt says hello", "verification": CHECK}],
+        "affected_areas": ["hello.txt"], "risks": [], "open_questions": []
+    })
+}
+
+fn plan() -> Value {
+    json!({
+        "summary": "Write hello.txt",
+        "steps": [{"title": "Write the file", "intent": "greet", "files": [{"path": "hello.txt", "action": "create"}], "commands": []}],
+        "testing_strategy": [{"command": CHECK, "proves": "the greeting is there", "criteria": ["AC1"]}],
+        "complexity": "low", "confidence": 0.9, "estimated_files_changed": 1, "needs_network": false
+    })
+}
+
+fn script(server: &openai::OpenAiServer) {
+    // Whole answers at once: streamed ones come in small delayed pieces, which is model
+    // time, not ours.
+    server.push(openai::Reply::json(&crs()).not_streamed());
+    server.push(openai::Reply::json(&plan()).not_streamed());
+    server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    server.push_tool_call("run_command", json!({"command": CHECK}));
+    server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+}
+
+/// Runs `vibe run` once; returns wall time and peak resident memory (MiB) of the process.
+// The child is reaped with wait4 (for its resource usage), not Child::wait.
+#[allow(clippy::zombie_processes)]
+fn run_once(home: &Path, repo: &Path, base_url: &str) -> (Duration, f64) {
+    let started = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_vibe"))
+        .args(["run", "add a greeting file", "--yes", "--no-pr", "-q"])
+        .current_dir(repo)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.join("home"))
+        .env("VIBE_HOME", home.join("vibe-home"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("VIBE_KEYRING", "none")
+        .env("OPENAI_BASE_URL", base_url)
+        .env("OPENAI_API_KEY", "sk-bench")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data, zero-initialised; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for the child we just spawned.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    assert_eq!(rc, pid, "wait4 failed");
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        panic!("vibe run failed ({status}): {err}");
+    }
+    (wall, usage.ru_maxrss as f64 / 1024.0)
+}
+
+/// Where the time of the last run went, from the timestamps of its records and events.
+fn breakdown(home: &Path) {
+    let store = vibe::store::Store::open(&home.join("vibe-home/vibe.db")).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    let plan = store.plan(job.plan_id.as_deref().unwrap()).unwrap();
+    let crs = store.crs(plan.crs_id.as_deref().unwrap()).unwrap();
+    let ts = |s: &str| vibe::store::parse_ts(s).unwrap();
+    let mut line = format!(
+        "  crs {}ms, plan {}ms, plan→job {}ms",
+        crs.processing_time_ms.unwrap_or(0),
+        plan.processing_time_ms.unwrap_or(0),
+        (ts(&job.created_at) - ts(&plan.created_at)).whole_milliseconds()
+    );
+    let events = store.job_events(&job.id, 0).unwrap();
+    let mut last = ts(&job.created_at);
+    for e in &events {
+        let at = ts(&e.created_at);
+        let kind = if e.kind == "status" {
+            serde_json::from_str::<Value>(&e.payload).unwrap()["to"].as_str().unwrap_or("?").to_string()
+        } else {
+            e.kind.clone()
+        };
+        line.push_str(&format!(", {kind} +{}ms", (at - last).whole_milliseconds()));
+        last = at;
+    }
+    println!("{line}");
+}
+
+fn main() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = openai::OpenAiServer::start();
+    let mut ok = true;
+    println!(
+        "{:<14} {:>6} {:>10} {:>10} {:>10} {:>9}",
+        "repository", "runs", "median", "min", "target", "peak MiB"
+    );
+    for (name, files, target) in [("small", 20, 0.3), ("20000-files", 20_000, 0.5)] {
+        let repo = repo(tmp.path(), name, files);
+        let home = tmp.path().join(format!("{name}-env"));
+        // One warm-up run (page cache, first database migration).
+        script(&server);
+        run_once(&home, &repo, &server.base_url());
+        let mut times = Vec::new();
+        let mut peak: f64 = 0.0;
+        for _ in 0..RUNS {
+            script(&server);
+            let (wall, rss) = run_once(&home, &repo, &server.base_url());
+            times.push(wall.as_secs_f64());
+            peak = peak.max(rss);
+        }
+        times.sort_by(f64::total_cmp);
+        breakdown(&home);
+        let median = times[times.len() / 2];
+        let met = median <= target && peak <= MAX_RSS_MB;
+        ok &= met;
+        println!(
+            "{name:<14} {RUNS:>6} {:>9.3}s {:>9.3}s {:>9.1}s {peak:>9.1} {}",
+            median,
+            times[0],
+            target,
+            if met { "ok" } else { "MISSED" }
+        );
+    }
+    if !ok {
+        std::process::exit(1);
+    }
+}
