@@ -99,6 +99,8 @@ pub async fn run(
     crate::git::ensure_clean(&repo, req.allow_dirty)?;
     let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
     check_backend(req.sandbox)?;
+    // A missing model setting is found before anything is recorded.
+    crate::llm::Client::check(&config.model)?;
 
     // One model client for the whole run (CRS, plan and agent).
     let mut client = None;
