@@ -214,7 +214,7 @@ pub fn create_job(
     store: &mut Store,
     spec: &JobSpec,
 ) -> Result<String, Error> {
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = crate::store::new_id();
     let art = Artifacts::new(&config.jobs_dir(), &id);
     art.write_json(&art.spec(), spec)?;
     let now = clock.now_ts();

@@ -146,7 +146,7 @@ fn append_event(conn: &Connection, job_id: &str, kind: &str, payload: &str, now:
     conn.execute(
         "insert into job_events (id, job_id, seq, kind, payload, created_at, updated_at) \
          values (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![uuid::Uuid::now_v7().to_string(), job_id, seq, kind, payload, now],
+        params![crate::store::new_id(), job_id, seq, kind, payload, now],
     )?;
     Ok(seq)
 }
