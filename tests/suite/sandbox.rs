@@ -178,6 +178,27 @@ async fn commands_change_the_copy_and_the_diff_reproduces_them_while_the_user_re
 }
 
 #[tokio::test]
+async fn a_change_that_keeps_size_and_mtime_still_shows_in_the_diff() {
+    // The diff trusts the stat data of the base checkout to skip unchanged files; a command
+    // that rewrites a file with the same size and puts its mtime back must still be caught.
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "stat");
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "set -e; m=$(stat -c %Y src/lib.rs); sleep 1.1; sed -i s/41/43/ src/lib.rs; touch -d @$m src/lib.rs; \
+         git update-index --refresh >/dev/null 2>&1 || true; echo ok",
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+    let diff = sb.diff().await.unwrap();
+    let kinds: Vec<(String, ChangeKind)> = diff.files.iter().map(|f| (f.path.clone(), f.kind)).collect();
+    assert_eq!(kinds, vec![("src/lib.rs".to_string(), ChangeKind::Modified)], "{diff:?}");
+    assert!(diff.patch.contains("+    43"), "{}", diff.patch);
+    sb.destroy().await.unwrap();
+}
+
+#[tokio::test]
 async fn a_dirty_tree_is_refused_unless_allowed_and_then_included() {
     let env = TestEnv::new();
     let (repo, mut spec) = fixture(&env, "dirty");
