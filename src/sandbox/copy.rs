@@ -85,14 +85,7 @@ fn checkout(work: &Path, commit: &str) -> Result<(), SandboxError> {
             .arg(&git_dir)
             .arg("--work-tree")
             .arg(work)
-            .args([
-                "-c",
-                "core.hooksPath=/dev/null",
-                "-c",
-                "core.fsmonitor=false",
-                "-c",
-                "checkout.workers=0",
-            ])
+            .args(["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "checkout.workers=0"])
             .args(args)
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
@@ -113,18 +106,7 @@ fn checkout(work: &Path, commit: &str) -> Result<(), SandboxError> {
         }
     };
     git(&["read-tree", commit])?;
-    git(&["checkout-index", "--all", "--force", "--quiet"])?;
-    // Keep the fresh index, with the stat data of every file as checked out, outside the copy
-    // where no sandboxed command can touch it: the diff then re-reads only files whose stat
-    // changed (a command cannot fake the ctime a write leaves) instead of every file.
-    std::fs::copy(git_dir.join("index"), base_index_path(work))
-        .map_err(|e| SandboxError::io("saving the copy's base index", e))?;
-    Ok(())
-}
-
-/// Where the trusted index of the base checkout is kept: beside the copy, not inside it.
-fn base_index_path(work: &Path) -> PathBuf {
-    work.with_file_name("base.index")
+    git(&["checkout-index", "--all", "--force", "--quiet"])
 }
 
 /// Changed, added (untracked, not ignored) and deleted paths of the user's work tree, with
@@ -208,14 +190,8 @@ pub fn diff(work: &Path, base_commit: &str, objects_dir: &Path) -> Result<Diff, 
     repo.set_workdir(work, false)?;
     let oid = git2::Oid::from_str(base_commit)?;
     let tree = repo.find_commit(oid)?.tree()?;
-    let saved = base_index_path(work);
-    let mut index = if saved.is_file() {
-        git2::Index::open(&saved)?
-    } else {
-        let mut index = git2::Index::new()?;
-        index.read_tree(&tree)?;
-        index
-    };
+    let mut index = git2::Index::new()?;
+    index.read_tree(&tree)?;
     repo.set_index(&mut index)?;
 
     let mut options = DiffOptions::new();

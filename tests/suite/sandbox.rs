@@ -179,8 +179,8 @@ async fn commands_change_the_copy_and_the_diff_reproduces_them_while_the_user_re
 
 #[tokio::test]
 async fn a_change_that_keeps_size_and_mtime_still_shows_in_the_diff() {
-    // The diff trusts the stat data of the base checkout to skip unchanged files; a command
-    // that rewrites a file with the same size and puts its mtime back must still be caught.
+    // A command that rewrites a file with the same size and puts its mtime back (and refreshes
+    // the copy's index) must still show in the diff.
     let env = TestEnv::new();
     let (_repo, spec) = fixture(&env, "stat");
     let sb = local(spec).await;
