@@ -85,7 +85,14 @@ fn checkout(work: &Path, commit: &str) -> Result<(), SandboxError> {
             .arg(&git_dir)
             .arg("--work-tree")
             .arg(work)
-            .args(["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "checkout.workers=0"])
+            .args([
+                "-c",
+                "core.hooksPath=/dev/null",
+                "-c",
+                "core.fsmonitor=false",
+                "-c",
+                "checkout.workers=0",
+            ])
             .args(args)
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
