@@ -137,7 +137,15 @@ fn write_job(conn: &Connection, j: &JobRecord) -> StoreResult<()> {
     Ok(())
 }
 
-fn append_event(conn: &Connection, job_id: &str, kind: &str, payload: &str, now: &str) -> StoreResult<i64> {
+/// Appends one event with the next sequence number of its job; the caller holds the write
+/// transaction.
+pub(super) fn append_event(
+    conn: &Connection,
+    job_id: &str,
+    kind: &str,
+    payload: &str,
+    now: &str,
+) -> StoreResult<i64> {
     let seq: i64 = conn.query_row(
         "select coalesce(max(seq), 0) + 1 from job_events where job_id = ?1",
         [job_id],

@@ -100,7 +100,24 @@ impl Store {
 
     fn configure(&self) -> StoreResult<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
-        self.conn.pragma_update(None, "journal_mode", "wal")?;
+        // Switching a new database to WAL takes an exclusive lock, and SQLite may answer BUSY
+        // at once (without the busy handler) while another process opens the same new file.
+        let mut attempts = 0;
+        loop {
+            match self.conn.pragma_update(None, "journal_mode", "wal") {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if attempts < 200
+                        && matches!(
+                            e.code,
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        ) =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => break other?,
+            }
+        }
         self.conn.pragma_update(None, "synchronous", "normal")?;
         self.conn.pragma_update(None, "foreign_keys", "on")?;
         Ok(())

@@ -485,19 +485,7 @@ impl Store {
         payload: &str,
         now: &str,
     ) -> StoreResult<i64> {
-        self.write(|tx| {
-            let seq: i64 = tx.query_row(
-                "select coalesce(max(seq), 0) + 1 from job_events where job_id = ?1",
-                [job_id],
-                |r| r.get(0),
-            )?;
-            tx.execute(
-                "insert into job_events (id, job_id, seq, kind, payload, created_at, updated_at) \
-                 values (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![crate::store::new_id(), job_id, seq, kind, payload, now],
-            )?;
-            Ok(seq)
-        })
+        self.write(|tx| super::jobs::append_event(tx, job_id, kind, payload, now))
     }
 
     /// A job's events with `seq > after`, in order.
