@@ -2,7 +2,7 @@
 //! required check fails.
 
 use super::Ctx;
-use crate::config::{ConfigError, Inputs};
+use crate::config::ConfigError;
 use crate::doctor::{self, Check, Status};
 use crate::error::Error;
 use crate::output::Output;
@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx) -> Result<(), Error> {
 
 /// Reports a configuration that does not load as a failed check (and nothing else can be
 /// checked without it).
-pub fn run_without_config(_inputs: &Inputs, out: Output, e: ConfigError) -> Result<(), Error> {
+pub fn run_without_config(out: Output, e: ConfigError) -> Result<(), Error> {
     report(out, &[doctor::config_failed(&e)])
 }
 

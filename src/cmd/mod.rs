@@ -68,8 +68,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 }
 
 /// Runs a parsed command line against explicit inputs.
-pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
-    add_flag_overrides(&cli.command, &mut inputs);
+pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
     let out = Output::detect(cli.global.json, cli.global.quiet, &inputs.env);
     // Commands that need no configuration work even when it is broken.
     match &cli.command {
@@ -81,7 +80,7 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
         Ok(c) => c,
         // `vibe doctor` reports a broken configuration as a failed check.
         Err(e) if matches!(cli.command, Command::Doctor) => {
-            return doctor::run_without_config(&inputs, out, e);
+            return doctor::run_without_config(out, e);
         }
         Err(e) => return Err(e.into()),
     };
@@ -111,11 +110,6 @@ pub fn run_with(cli: Cli, mut inputs: Inputs) -> Result<(), Error> {
         Command::Admin(c) => admin::run(&ctx, c),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
-}
-
-/// Command flags that override configuration keys become the strongest layer.
-fn add_flag_overrides(command: &Command, inputs: &mut Inputs) {
-    let _ = (command, &inputs.flags);
 }
 
 fn init_logging(global: &GlobalArgs, config: &Config) {
