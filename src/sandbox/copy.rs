@@ -1,7 +1,14 @@
 //! The throw-away copy: a fresh repository with its own `.git` whose object store borrows the
 //! user's objects through `objects/info/alternates` (read-only for the copy), checked out at
-//! the base commit with git2 — no git command, no hook and nothing of the user's repository
-//! is written. Also the diff of the copy against its base.
+//! the base commit — nothing of the user's repository is written. Also the diff of the copy
+//! against its base.
+//!
+//! Beside the copy (outside what the sandbox mounts) lives a bare repository of vibe's own,
+//! `base.git`: it borrows the same objects, has vibe's configuration only, and keeps the index
+//! of the base checkout with the stat data of every file as it was written. The diff reads the
+//! copy's files through it, never through the copy's `.git`, which sandboxed commands may have
+//! rewritten, and re-reads only files whose stat data changed: a write always moves a file's
+//! ctime, which no command can set back.
 
 use std::path::{Path, PathBuf};
 
@@ -18,12 +25,14 @@ pub struct CopyInfo {
     pub objects_dir: PathBuf,
 }
 
-/// Creates the copy of `repo` at `base` in `work` (which must not exist or be empty).
+/// Creates the copy of `repo` at `base` in `work` (which must not exist or be empty) and
+/// vibe's trusted repository for it at `trusted` (see the module documentation).
 pub fn create(
     repo: &Path,
     base: Option<&str>,
     allow_dirty: bool,
     work: &Path,
+    trusted: &Path,
 ) -> Result<CopyInfo, SandboxError> {
     let user =
         Repository::open_ext(repo, RepositoryOpenFlags::NO_SEARCH, std::iter::empty::<&std::ffi::OsStr>())
@@ -51,19 +60,18 @@ pub fn create(
         .map_err(|e| SandboxError::io("locating the repository's object store", e))?;
 
     std::fs::create_dir_all(work).map_err(|e| SandboxError::io(format!("creating {}", work.display()), e))?;
+    init_trusted(trusted, &objects_dir)?;
     {
         let copy = Repository::init(work)?;
-        let alternates = copy.path().join("objects/info/alternates");
-        std::fs::create_dir_all(copy.path().join("objects/info"))
-            .map_err(|e| SandboxError::io("preparing the copy's object store", e))?;
-        std::fs::write(&alternates, format!("{}\n", objects_dir.display()))
-            .map_err(|e| SandboxError::io("linking the copy's object store", e))?;
+        link_objects(copy.path(), &objects_dir)?;
     }
     // Reopen so the object database sees the alternates.
     let copy = Repository::open(work)?;
-    let oid = commit.id();
-    copy.set_head_detached(oid)?;
-    checkout(work, &base_commit)?;
+    copy.set_head_detached(commit.id())?;
+    checkout(trusted, work, &base_commit)?;
+    // The copy's own index starts as the trusted one, so `git status` in the sandbox is fast.
+    std::fs::copy(trusted.join("index"), copy.path().join("index"))
+        .map_err(|e| SandboxError::io("writing the copy's index", e))?;
 
     for (path, deleted) in &dirty {
         import_dirty(&user_workdir, work, path, *deleted)?;
@@ -71,18 +79,32 @@ pub fn create(
     Ok(CopyInfo { base_commit, objects_dir })
 }
 
-/// Writes the files of `commit` into the fresh copy at `work`.
+/// Makes vibe's bare repository at `trusted`, borrowing the user's objects.
+fn init_trusted(trusted: &Path, objects_dir: &Path) -> Result<(), SandboxError> {
+    let repo = Repository::init_bare(trusted)?;
+    link_objects(repo.path(), objects_dir)
+}
+
+/// Points a repository's object store at `objects_dir` through `objects/info/alternates`.
+fn link_objects(git_dir: &Path, objects_dir: &Path) -> Result<(), SandboxError> {
+    let info = git_dir.join("objects/info");
+    std::fs::create_dir_all(&info).map_err(|e| SandboxError::io("preparing an object store", e))?;
+    std::fs::write(info.join("alternates"), format!("{}\n", objects_dir.display()))
+        .map_err(|e| SandboxError::io("linking an object store", e))
+}
+
+/// Writes the files of `commit` into the fresh copy at `work`, leaving the index with their
+/// stat data in `trusted`.
 ///
 /// git's own `read-tree` + `checkout-index` (parallel where git supports it) is several times
-/// faster than libgit2's checkout on large trees (20,000 files: about 2 s against 15 s). Running
-/// git on the copy is safe only here, before any sandboxed command could have planted
-/// configuration in its `.git`; hooks and fsmonitor are switched off all the same.
-fn checkout(work: &Path, commit: &str) -> Result<(), SandboxError> {
-    let git_dir = work.join(".git");
+/// faster than libgit2's checkout on large trees (20,000 files: about 2 s against 15 s). git
+/// runs with vibe's own repository, before any sandboxed command runs; hooks and fsmonitor
+/// are switched off all the same.
+fn checkout(trusted: &Path, work: &Path, commit: &str) -> Result<(), SandboxError> {
     let git = |args: &[&str]| -> Result<(), SandboxError> {
         let out = std::process::Command::new("git")
             .arg("--git-dir")
-            .arg(&git_dir)
+            .arg(trusted)
             .arg("--work-tree")
             .arg(work)
             .args([
@@ -166,39 +188,29 @@ fn import_dirty(from_root: &Path, to_root: &Path, rel: &str, deleted: bool) -> R
     Ok(())
 }
 
-/// The copy's changes against `base_commit`. The copy's own metadata is not trusted (a
-/// command in the sandbox may have changed it): the object store is linked to `objects_dir`
-/// again, the index is rebuilt from the base tree in memory and the work tree is pinned to
-/// `work`. libgit2 runs no hooks, external diff drivers or filter commands.
-pub fn diff(work: &Path, base_commit: &str, objects_dir: &Path) -> Result<Diff, SandboxError> {
-    let git_dir = work.join(".git");
-    let meta =
-        std::fs::symlink_metadata(&git_dir).map_err(|e| SandboxError::io("reading the copy's .git", e))?;
-    if !meta.is_dir() {
-        return Err(SandboxError::Git(
-            "the copy's .git is no longer a directory; its changes cannot be trusted".into(),
-        ));
+/// The copy's changes against `base_commit`, read through vibe's repository at `trusted`:
+/// nothing of the copy's `.git` (configuration, index, object links) is used, and libgit2 runs
+/// no hooks, external diff drivers or filter commands. Files whose stat data still matches the
+/// base checkout are not read. A copy made without `trusted` (by an older vibe) gets it here,
+/// and every file is compared.
+pub fn diff(
+    work: &Path,
+    trusted: &Path,
+    base_commit: &str,
+    objects_dir: &Path,
+) -> Result<Diff, SandboxError> {
+    if !trusted.join("HEAD").is_file() {
+        init_trusted(trusted, objects_dir)?;
     }
-    let info = git_dir.join("objects/info");
-    let relink = || -> std::io::Result<()> {
-        if !std::fs::symlink_metadata(&info).is_ok_and(|m| m.is_dir()) {
-            let _ = std::fs::remove_file(&info);
-            std::fs::create_dir_all(&info)?;
-        }
-        let _ = std::fs::remove_file(info.join("alternates"));
-        std::fs::write(info.join("alternates"), format!("{}\n", objects_dir.display()))
-    };
-    relink().map_err(|e| SandboxError::io("relinking the copy's object store", e))?;
     let repo = Repository::open_ext(
-        &git_dir,
-        RepositoryOpenFlags::NO_SEARCH,
+        trusted,
+        RepositoryOpenFlags::NO_SEARCH | RepositoryOpenFlags::BARE,
         std::iter::empty::<&std::ffi::OsStr>(),
     )?;
     repo.set_workdir(work, false)?;
     let oid = git2::Oid::from_str(base_commit)?;
     let tree = repo.find_commit(oid)?.tree()?;
-    let mut index = git2::Index::new()?;
-    index.read_tree(&tree)?;
+    let mut index = base_index(trusted, &tree)?;
     repo.set_index(&mut index)?;
 
     let mut options = DiffOptions::new();
@@ -260,4 +272,25 @@ pub fn diff(work: &Path, base_commit: &str, objects_dir: &Path) -> Result<Diff, 
         additions,
         deletions,
     })
+}
+
+/// The index of the base checkout, in memory. An index read from a file treats entries as
+/// new as the file itself as racily clean and re-reads them; a checkout writes every file
+/// within the same moment as its index, so the entries are moved to an index that has no
+/// file. Flags that would let an entry skip the comparison are cleared.
+fn base_index(trusted: &Path, tree: &git2::Tree<'_>) -> Result<git2::Index, SandboxError> {
+    let mut index = git2::Index::new()?;
+    let saved = trusted.join("index");
+    if !saved.is_file() {
+        index.read_tree(tree)?;
+        return Ok(index);
+    }
+    let checked_out = git2::Index::open(&saved)?;
+    for mut entry in checked_out.iter() {
+        entry.flags &= !(git2::IndexEntryFlag::VALID.bits());
+        entry.flags_extended &= !(git2::IndexEntryExtendedFlag::SKIP_WORKTREE.bits()
+            | git2::IndexEntryExtendedFlag::INTENT_TO_ADD.bits());
+        index.add(&entry)?;
+    }
+    Ok(index)
 }

@@ -35,6 +35,8 @@ const SYSTEM_DIRS: &[&str] =
     &["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/gnu"];
 
 const META_FILE: &str = "sandbox.json";
+/// vibe's own repository beside the copy (never mounted in the sandbox).
+const TRUSTED_GIT: &str = "base.git";
 
 /// Largest file [`Sandbox::read`] returns.
 const MAX_READ_BYTES: u64 = 32 * 1024 * 1024;
@@ -187,11 +189,18 @@ impl LocalSandbox {
             )));
         }
         let work = spec.dir.join("work");
-        let (repo, base, allow_dirty, w) =
-            (spec.repo.clone(), spec.base.clone(), spec.allow_dirty, work.clone());
-        let info = tokio::task::spawn_blocking(move || copy::create(&repo, base.as_deref(), allow_dirty, &w))
-            .await
-            .map_err(|e| SandboxError::Git(format!("creating the copy: {e}")))?;
+        let (repo, base, allow_dirty, w, trusted) = (
+            spec.repo.clone(),
+            spec.base.clone(),
+            spec.allow_dirty,
+            work.clone(),
+            spec.dir.join(TRUSTED_GIT),
+        );
+        let info = tokio::task::spawn_blocking(move || {
+            copy::create(&repo, base.as_deref(), allow_dirty, &w, &trusted)
+        })
+        .await
+        .map_err(|e| SandboxError::Git(format!("creating the copy: {e}")))?;
         let info = match info {
             Ok(info) => info,
             Err(e) => {
@@ -1108,9 +1117,13 @@ impl Sandbox for LocalSandbox {
     fn diff(&self) -> BoxFuture<'_, Result<Diff, SandboxError>> {
         Box::pin(async move {
             self.alive()?;
-            let (work, base, objects) =
-                (self.work.clone(), self.meta.base_commit.clone(), self.meta.objects_dir.clone());
-            tokio::task::spawn_blocking(move || copy::diff(&work, &base, &objects))
+            let (work, trusted, base, objects) = (
+                self.work.clone(),
+                self.dir.join(TRUSTED_GIT),
+                self.meta.base_commit.clone(),
+                self.meta.objects_dir.clone(),
+            );
+            tokio::task::spawn_blocking(move || copy::diff(&work, &trusted, &base, &objects))
                 .await
                 .map_err(|e| SandboxError::Git(format!("computing the diff: {e}")))?
         })

@@ -179,14 +179,15 @@ async fn commands_change_the_copy_and_the_diff_reproduces_them_while_the_user_re
 
 #[tokio::test]
 async fn a_change_that_keeps_size_and_mtime_still_shows_in_the_diff() {
-    // A command that rewrites a file with the same size and puts its mtime back (and refreshes
-    // the copy's index) must still show in the diff.
+    // A command that rewrites a file in place with the same size and puts its mtime back (and
+    // refreshes the copy's index) must still show in the diff.
     let env = TestEnv::new();
     let (_repo, spec) = fixture(&env, "stat");
     let sb = local(spec).await;
     let out = run(
         sb.as_ref(),
-        "set -e; m=$(stat -c %Y src/lib.rs); sleep 1.1; sed -i s/41/43/ src/lib.rs; touch -d @$m src/lib.rs; \
+        "set -e; cp -p src/lib.rs /tmp/ref; sleep 1.1; sed s/41/43/ src/lib.rs > /tmp/x; \
+         cat /tmp/x > src/lib.rs; touch -r /tmp/ref src/lib.rs; \
          git update-index --refresh >/dev/null 2>&1 || true; echo ok",
     )
     .await;
@@ -195,6 +196,34 @@ async fn a_change_that_keeps_size_and_mtime_still_shows_in_the_diff() {
     let kinds: Vec<(String, ChangeKind)> = diff.files.iter().map(|f| (f.path.clone(), f.kind)).collect();
     assert_eq!(kinds, vec![("src/lib.rs".to_string(), ChangeKind::Modified)], "{diff:?}");
     assert!(diff.patch.contains("+    43"), "{}", diff.patch);
+    sb.destroy().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_copys_git_metadata_cannot_hide_changes_from_the_diff() {
+    // The diff reads the copy's files through vibe's own repository: exclude rules, config
+    // and an index planted in the copy's .git, or a .git replaced by a file, change nothing.
+    let env = TestEnv::new();
+    let (_repo, spec) = fixture(&env, "planted");
+    let sb = local(spec).await;
+    let out = run(
+        sb.as_ref(),
+        "set -e; echo '*' >> .git/info/exclude; git config core.trustctime false; \
+         git config core.excludesFile /vibe/work/.git/info/exclude; echo new > hidden.txt; \
+         cp -p src/lib.rs /tmp/ref; sed s/41/44/ src/lib.rs > /tmp/x; cat /tmp/x > src/lib.rs; \
+         touch -r /tmp/ref src/lib.rs; git add -A; rm -rf .git; echo 'gitdir: /etc' > .git; echo ok",
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+    let diff = sb.diff().await.unwrap();
+    let mut kinds: Vec<(String, ChangeKind)> = diff.files.iter().map(|f| (f.path.clone(), f.kind)).collect();
+    kinds.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        kinds,
+        vec![("hidden.txt".into(), ChangeKind::Added), ("src/lib.rs".into(), ChangeKind::Modified)],
+        "{diff:?}"
+    );
+    assert!(!diff.patch.contains("gitdir"), "{}", diff.patch);
     sb.destroy().await.unwrap();
 }
 
