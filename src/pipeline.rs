@@ -101,6 +101,9 @@ pub async fn run(
     check_backend(req.sandbox)?;
     // A missing model setting is found before anything is recorded.
     crate::llm::Client::check(&config.model)?;
+    // The copy is written while the model writes the CRS and plan (or the user reads it).
+    let prefetch = (req.run_job && req.review != Review::Stop && req.sandbox != Backend::E2b)
+        .then(|| Prefetch::start(&config.jobs_dir(), &req.repo, &base_commit, req.allow_dirty));
 
     // One model client for the whole run (CRS, plan and agent).
     let mut client = None;
@@ -168,6 +171,9 @@ pub async fn run(
     if !req.run_job {
         return Ok(Outcome::Created { job_id });
     }
+    if let Some(prefetch) = prefetch {
+        prefetch.hand_over(&Artifacts::new(&config.jobs_dir(), &job_id).prepared()).await;
+    }
     let _ = events.send(Event::StageStarted { stage: Stage::Job });
     let (cancel_tx, cancel_rx) = watch::channel(false);
     let job = {
@@ -187,6 +193,86 @@ pub async fn run(
     };
     let _ = events.send(Event::Finished { job_id: Some(job.id.clone()), status: Status::parse(&job.status) });
     Ok(Outcome::Finished { job: Box::new(job) })
+}
+
+/// The sandbox copy of the base commit, made on a thread of its own from the start of the
+/// run so the job finds it ready (see [`crate::sandbox::local::prepare`]). It is handed to
+/// the job by moving it into the job's `prepared/` directory, and removed when the run ends
+/// without a job. Copies left by a process that died are removed by the next run.
+struct Prefetch {
+    dir: PathBuf,
+    state: Arc<std::sync::Mutex<PrefetchState>>,
+    ready: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+#[derive(Default)]
+struct PrefetchState {
+    /// The copy is made and waits for its job.
+    made: bool,
+    /// Nobody will take it: the thread removes it when done.
+    abandoned: bool,
+}
+
+impl Prefetch {
+    const DIR: &'static str = ".prepared";
+
+    fn start(jobs_dir: &Path, repo: &Path, base_commit: &str, allow_dirty: bool) -> Self {
+        let root = jobs_dir.join(Self::DIR);
+        let dir = root.join(format!("{}-{}", std::process::id(), crate::store::new_id()));
+        let state = Arc::new(std::sync::Mutex::new(PrefetchState::default()));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (repo, base, target, shared) =
+            (repo.to_path_buf(), base_commit.to_string(), dir.clone(), Arc::clone(&state));
+        let spawned = std::thread::Builder::new().name("vibe-prefetch".into()).spawn(move || {
+            sweep(&root);
+            // A failure is not reported here: provisioning makes the copy again and says why.
+            let made = std::fs::create_dir_all(&target).is_ok()
+                && crate::sandbox::local::prepare(&repo, &base, allow_dirty, &target).is_ok();
+            let mut st = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if st.abandoned || !made {
+                drop(st);
+                crate::sandbox::local::discard_in_background(&target);
+            } else {
+                st.made = true;
+            }
+            let _ = tx.send(());
+        });
+        Self { dir, state, ready: spawned.is_ok().then_some(rx) }
+    }
+
+    /// Waits for the copy and moves it to `to`, where the job's provisioning takes it over.
+    async fn hand_over(mut self, to: &Path) {
+        if let Some(ready) = self.ready.take() {
+            let _ = ready.await;
+        }
+        let mut st = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if st.made && std::fs::rename(&self.dir, to).is_ok() {
+            st.made = false;
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        let mut st = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        st.abandoned = true;
+        if st.made {
+            st.made = false;
+            crate::sandbox::local::discard_in_background(&self.dir);
+        }
+    }
+}
+
+/// Removes prepared copies whose process is gone.
+fn sweep(root: &Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name.to_string_lossy().split('-').next().and_then(|p| p.parse::<i64>().ok());
+        if pid.is_some_and(|p| !crate::jobs::liveness::pid_alive(p)) {
+            crate::sandbox::local::discard_in_background(&entry.path());
+        }
+    }
 }
 
 /// Refuses backends this build cannot use, with what to do instead.

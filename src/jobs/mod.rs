@@ -212,6 +212,11 @@ impl Artifacts {
         self.dir.join("checks.json")
     }
 
+    /// `prepared/`: the sandbox copy made ahead of the job while its plan was written.
+    pub fn prepared(&self) -> PathBuf {
+        self.dir.join("prepared")
+    }
+
     /// `job.log`: stdout and stderr of a detached run.
     pub fn log(&self) -> PathBuf {
         self.dir.join("job.log")

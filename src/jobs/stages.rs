@@ -2,8 +2,6 @@
 //! plan's checks, commit. Each stage saves what the next one needs as an artifact, so a
 //! resumed job picks up exactly where the last completed stage left it.
 
-use std::process::Stdio;
-
 use tokio::sync::watch;
 
 use crate::config::{Backend, Config};
@@ -98,10 +96,9 @@ impl Work {
         if let Some(sb) = sandbox {
             let _ = sb.destroy().await;
         }
-        // A copy an earlier attempt left behind.
-        let dir = self.sandbox_dir();
-        if dir.exists() {
-            let _ = std::fs::remove_dir_all(dir);
+        // A copy an earlier attempt left behind, or one prepared and never used.
+        for dir in [self.sandbox_dir(), self.prepared_dir()] {
+            let _ = sandbox::local::discard(&dir);
         }
     }
 
@@ -114,29 +111,7 @@ impl Work {
             return;
         };
         drop(sb);
-        let dir = self.sandbox_dir();
-        let trash = self.art.dir.join(format!("sandbox.old-{}", std::process::id()));
-        if std::fs::rename(&dir, &trash).is_err() {
-            self.cleanup(false).await;
-            return;
-        }
-        let mut rm = std::process::Command::new("rm");
-        rm.arg("-rf").arg(&trash).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-        // SAFETY: setsid is async-signal-safe; the removal must not die with this process.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            rm.pre_exec(|| {
-                libc::setsid();
-                Ok(())
-            });
-        }
-        match rm.spawn() {
-            // Reaped by init once this process exits; nothing waits for it.
-            Ok(child) => drop(child),
-            Err(_) => {
-                let _ = std::fs::remove_dir_all(&trash);
-            }
-        }
+        sandbox::local::discard_in_background(&self.sandbox_dir());
     }
 
     /// The result so far.
@@ -146,6 +121,10 @@ impl Work {
 
     fn sandbox_dir(&self) -> std::path::PathBuf {
         self.art.dir.join("sandbox")
+    }
+
+    fn prepared_dir(&self) -> std::path::PathBuf {
+        self.art.prepared()
     }
 
     fn backend(&self) -> Result<Backend, JobError> {
@@ -184,6 +163,8 @@ impl Work {
             policy,
             // The sandbox keeps only its allow-list of these; no token or key gets in.
             host_env: std::env::vars().collect(),
+            // The copy `vibe run` made while the model wrote the plan, if any.
+            prepared: Some(self.prepared_dir()).filter(|p| p.exists()),
         };
         let (sb, warnings) = sandbox::create(backend, spec).await.map_err(stage_err)?;
         for w in warnings {

@@ -135,7 +135,7 @@ fn checkout(trusted: &Path, work: &Path, commit: &str) -> Result<(), SandboxErro
         }
     };
     git(&["read-tree", commit])?;
-    git(&["checkout-index", "--all", "--force", "--quiet"])
+    git(&["checkout-index", "--index", "--all", "--force", "--quiet"])
 }
 
 /// Changed, added (untracked, not ignored) and deleted paths of the user's work tree, with

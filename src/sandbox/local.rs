@@ -37,6 +37,8 @@ const SYSTEM_DIRS: &[&str] =
 const META_FILE: &str = "sandbox.json";
 /// vibe's own repository beside the copy (never mounted in the sandbox).
 const TRUSTED_GIT: &str = "base.git";
+/// What a copy made ahead of its job was made from.
+const PREPARED_FILE: &str = "prepared.json";
 
 /// Largest file [`Sandbox::read`] returns.
 const MAX_READ_BYTES: u64 = 32 * 1024 * 1024;
@@ -189,14 +191,19 @@ impl LocalSandbox {
             )));
         }
         let work = spec.dir.join("work");
-        let (repo, base, allow_dirty, w, trusted) = (
+        let (repo, base, allow_dirty, w, trusted, dir, prepared) = (
             spec.repo.clone(),
             spec.base.clone(),
             spec.allow_dirty,
             work.clone(),
             spec.dir.join(TRUSTED_GIT),
+            spec.dir.clone(),
+            spec.prepared.clone(),
         );
         let info = tokio::task::spawn_blocking(move || {
+            if let Some(info) = prepared.and_then(|p| adopt(&p, &repo, base.as_deref(), allow_dirty, &dir)) {
+                return Ok(info);
+            }
             copy::create(&repo, base.as_deref(), allow_dirty, &w, &trusted)
         })
         .await
@@ -606,6 +613,109 @@ impl LocalSandbox {
             if meta.is_dir() { std::fs::remove_dir_all(&target) } else { std::fs::remove_file(&target) };
         result.map_err(|e| SandboxError::io(format!("removing {path}"), e))
     }
+}
+
+/// What [`prepare`] records beside the copy it made.
+#[derive(Debug, Serialize, Deserialize)]
+struct PreparedMeta {
+    repo: PathBuf,
+    base_commit: String,
+    allow_dirty: bool,
+    objects_dir: PathBuf,
+}
+
+/// Makes the copy of `repo` at `base_commit` (a full commit id) in `dir` ahead of the job
+/// that will use it, so the copy is written while the model is still writing the plan. A
+/// [`SandboxSpec`] naming `dir` in `prepared` takes it over. Blocking; on failure `dir` is
+/// removed.
+pub fn prepare(repo: &Path, base_commit: &str, allow_dirty: bool, dir: &Path) -> Result<(), SandboxError> {
+    let made = copy::create(repo, Some(base_commit), allow_dirty, &dir.join("work"), &dir.join(TRUSTED_GIT))
+        .and_then(|info| {
+            let meta = PreparedMeta {
+                repo: repo.to_path_buf(),
+                base_commit: info.base_commit,
+                allow_dirty,
+                objects_dir: info.objects_dir,
+            };
+            let text = serde_json::to_vec(&meta).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+            std::fs::write(dir.join(PREPARED_FILE), text)
+                .map_err(|e| SandboxError::io("recording the prepared copy", e))
+        });
+    if made.is_err() {
+        let _ = discard(dir);
+    }
+    made
+}
+
+/// Removes a copy made by [`prepare`] (or any sandbox directory), whatever a command did to
+/// its permissions.
+pub fn discard(dir: &Path) -> std::io::Result<()> {
+    match force_remove(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Removes a sandbox directory off the caller's critical path: it is moved aside at once and
+/// deleted by an `rm` in a session of its own, which outlives this process. Nothing may still
+/// run in it.
+pub fn discard_in_background(dir: &Path) {
+    let Some(name) = dir.file_name() else { return };
+    let mut trash_name = name.to_os_string();
+    trash_name.push(format!(".old-{}-{}", std::process::id(), crate::store::new_id()));
+    let trash = dir.with_file_name(trash_name);
+    if std::fs::rename(dir, &trash).is_err() {
+        let _ = discard(dir);
+        return;
+    }
+    let mut rm = std::process::Command::new("rm");
+    rm.arg("-rf")
+        .arg(&trash)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe; the removal must not die with this process.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        rm.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    match rm.spawn() {
+        // Reaped by init once this process exits; nothing waits for it.
+        Ok(child) => drop(child),
+        Err(_) => {
+            let _ = discard(&trash);
+        }
+    }
+}
+
+/// Moves the copy prepared in `prepared` into the sandbox directory `dir` when it was made
+/// from `repo` at `base` with the same dirty-tree choice; removes it in any case.
+fn adopt(
+    prepared: &Path,
+    repo: &Path,
+    base: Option<&str>,
+    allow_dirty: bool,
+    dir: &Path,
+) -> Option<copy::CopyInfo> {
+    let meta: Option<PreparedMeta> = std::fs::read(prepared.join(PREPARED_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let fits = meta
+        .filter(|m| m.repo == repo && Some(m.base_commit.as_str()) == base && m.allow_dirty == allow_dirty);
+    let adopted = fits.and_then(|m| {
+        std::fs::create_dir_all(dir).ok()?;
+        std::fs::rename(prepared.join("work"), dir.join("work")).ok()?;
+        if std::fs::rename(prepared.join(TRUSTED_GIT), dir.join(TRUSTED_GIT)).is_err() {
+            let _ = discard(&dir.join("work"));
+            return None;
+        }
+        Some(copy::CopyInfo { base_commit: m.base_commit, objects_dir: m.objects_dir })
+    });
+    let _ = discard(prepared);
+    adopted
 }
 
 /// A working bubblewrap and what this version supports.
@@ -1134,11 +1244,7 @@ impl Sandbox for LocalSandbox {
             if self.destroyed.swap(true, Ordering::SeqCst) {
                 return Ok(());
             }
-            match force_remove(&self.dir) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(SandboxError::io(format!("removing {}", self.dir.display()), e)),
-            }
+            discard(&self.dir).map_err(|e| SandboxError::io(format!("removing {}", self.dir.display()), e))
         })
     }
 }

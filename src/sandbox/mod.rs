@@ -100,6 +100,10 @@ pub struct SandboxSpec {
     /// The environment vibe runs in (`std::env::vars()`); only the allow-listed variables
     /// (see [`local::ENV_ALLOW_LIST`]) are kept, so tokens and keys never enter.
     pub host_env: BTreeMap<String, String>,
+    /// A copy made ahead of time by [`local::prepare`] (e.g. while the model wrote the plan).
+    /// The local backend takes it over when it was made from the same repository, commit and
+    /// dirty-tree choice, and removes it otherwise.
+    pub prepared: Option<PathBuf>,
 }
 
 /// One command to run.

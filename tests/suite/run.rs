@@ -469,6 +469,13 @@ fn run_from_a_prompt_with_yes_goes_all_the_way() {
     assert_eq!(job.status, "done");
     assert_eq!(store.plan(job.plan_id.as_deref().unwrap()).unwrap().status, "approved");
     assert_no_secret_under(&w.env.vibe_home());
+    // The copy made while the model wrote the plan went to the job and nothing is left over.
+    let jobs = w.env.vibe_home().join("jobs");
+    assert!(!jobs.join(&job.id).join("prepared").exists());
+    let left: Vec<_> = std::fs::read_dir(jobs.join(".prepared"))
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

@@ -47,6 +47,7 @@ pub fn fixture(env: &TestEnv, name: &str) -> (PathBuf, SandboxSpec) {
         dir: env.root().join(format!("{name}-sandbox")),
         policy: Policy { command_timeout: Duration::from_secs(60), ..Policy::default() },
         host_env: hostile_host_env(),
+        prepared: None,
     };
     (repo, spec)
 }
@@ -225,6 +226,46 @@ async fn the_copys_git_metadata_cannot_hide_changes_from_the_diff() {
     );
     assert!(!diff.patch.contains("gitdir"), "{}", diff.patch);
     sb.destroy().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
+    let env = TestEnv::new();
+    let (repo, mut spec) = fixture(&env, "ahead");
+    let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let prepared = env.root().join("prepared");
+    sandbox::local::prepare(&repo, &head, false, &prepared).unwrap();
+    // Mark the prepared copy to tell it from a fresh one.
+    std::fs::write(prepared.join("work/marker"), "prepared\n").unwrap();
+    spec.base = Some(head.clone());
+    spec.prepared = Some(prepared.clone());
+    let sb = local(spec.clone()).await;
+    assert!(!prepared.exists(), "the prepared copy was moved into the sandbox");
+    assert_eq!(sb.read("marker").await.unwrap(), b"prepared\n");
+    let out = run(sb.as_ref(), "git status --short; cat src/lib.rs").await;
+    assert!(out.success() && out.stdout.contains("?? marker") && out.stdout.contains("41"), "{out:?}");
+    let diff = sb.diff().await.unwrap();
+    assert_eq!(diff.files.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(), ["marker"]);
+    sb.destroy().await.unwrap();
+
+    // Made from another commit: discarded, and a fresh copy made.
+    std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    50\n}\n").unwrap();
+    git(&repo, &["commit", "-qam", "next"]);
+    sandbox::local::prepare(&repo, &head, false, &prepared).unwrap();
+    std::fs::write(prepared.join("work/marker"), "prepared\n").unwrap();
+    spec.base = Some(git(&repo, &["rev-parse", "HEAD"]).trim().to_string());
+    let sb = local(spec).await;
+    assert!(!prepared.exists(), "a prepared copy that does not fit is removed");
+    assert!(sb.read("marker").await.is_err());
+    assert!(String::from_utf8(sb.read("src/lib.rs").await.unwrap()).unwrap().contains("50"));
+    assert!(sb.diff().await.unwrap().files.is_empty());
+    sb.destroy().await.unwrap();
+
+    // A dirty tree: preparing fails and leaves nothing.
+    std::fs::write(repo.join("src/lib.rs"), "dirty\n").unwrap();
+    let err = sandbox::local::prepare(&repo, &head, false, &prepared).unwrap_err();
+    assert!(matches!(err, SandboxError::DirtyTree { .. }), "{err}");
+    assert!(!prepared.exists());
 }
 
 #[tokio::test]
