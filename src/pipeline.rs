@@ -96,14 +96,15 @@ pub async fn run(
     mut ops: UnboundedReceiver<Op>,
 ) -> Result<Outcome, Error> {
     let repo = crate::git::open(&req.repo)?;
-    crate::git::ensure_clean(&repo, req.allow_dirty)?;
     let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
     check_backend(req.sandbox)?;
     // A missing model setting is found before anything is recorded.
     crate::llm::Client::check(&config.model)?;
-    // The copy is written while the model writes the CRS and plan (or the user reads it).
+    // The copy is written while the tree is checked and the model writes the CRS and plan (or
+    // the user reads it).
     let prefetch = (req.run_job && req.review != Review::Stop && req.sandbox != Backend::E2b)
         .then(|| Prefetch::start(&config.jobs_dir(), &req.repo, &base_commit, req.allow_dirty));
+    crate::git::ensure_clean(&repo, req.allow_dirty)?;
 
     // One model client for the whole run (CRS, plan and agent).
     let mut client = None;

@@ -25,12 +25,24 @@ pub struct CopyInfo {
     pub objects_dir: PathBuf,
 }
 
+/// What to do with uncommitted changes in the user's work tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dirty {
+    /// Refuse to make the copy when there are any.
+    Refuse,
+    /// Copy them over the base commit.
+    Include,
+    /// Do not look: the caller has checked the tree is clean (the copy is of the base
+    /// commit either way).
+    Unchecked,
+}
+
 /// Creates the copy of `repo` at `base` in `work` (which must not exist or be empty) and
 /// vibe's trusted repository for it at `trusted` (see the module documentation).
 pub fn create(
     repo: &Path,
     base: Option<&str>,
-    allow_dirty: bool,
+    dirty: Dirty,
     work: &Path,
     trusted: &Path,
 ) -> Result<CopyInfo, SandboxError> {
@@ -51,9 +63,9 @@ pub fn create(
     })?;
     let base_commit = commit.id().to_string();
 
-    let dirty = dirty_paths(&user)?;
-    if !dirty.is_empty() && !allow_dirty {
-        return Err(SandboxError::DirtyTree { paths: dirty.iter().map(|(p, _)| p.clone()).collect() });
+    let changes = if dirty == Dirty::Unchecked { Vec::new() } else { dirty_paths(&user)? };
+    if !changes.is_empty() && dirty == Dirty::Refuse {
+        return Err(SandboxError::DirtyTree { paths: changes.iter().map(|(p, _)| p.clone()).collect() });
     }
 
     let objects_dir = std::fs::canonicalize(user.commondir().join("objects"))
@@ -73,7 +85,7 @@ pub fn create(
     std::fs::copy(trusted.join("index"), copy.path().join("index"))
         .map_err(|e| SandboxError::io("writing the copy's index", e))?;
 
-    for (path, deleted) in &dirty {
+    for (path, deleted) in &changes {
         import_dirty(&user_workdir, work, path, *deleted)?;
     }
     Ok(CopyInfo { base_commit, objects_dir })

@@ -204,7 +204,8 @@ impl LocalSandbox {
             if let Some(info) = prepared.and_then(|p| adopt(&p, &repo, base.as_deref(), allow_dirty, &dir)) {
                 return Ok(info);
             }
-            copy::create(&repo, base.as_deref(), allow_dirty, &w, &trusted)
+            let dirty = if allow_dirty { copy::Dirty::Include } else { copy::Dirty::Refuse };
+            copy::create(&repo, base.as_deref(), dirty, &w, &trusted)
         })
         .await
         .map_err(|e| SandboxError::Git(format!("creating the copy: {e}")))?;
@@ -626,10 +627,12 @@ struct PreparedMeta {
 
 /// Makes the copy of `repo` at `base_commit` (a full commit id) in `dir` ahead of the job
 /// that will use it, so the copy is written while the model is still writing the plan. A
-/// [`SandboxSpec`] naming `dir` in `prepared` takes it over. Blocking; on failure `dir` is
-/// removed.
+/// [`SandboxSpec`] naming `dir` in `prepared` takes it over. With `allow_dirty`, uncommitted
+/// changes are copied too; without, the tree is not looked at: refusing a dirty tree is the
+/// caller's business. Blocking; on failure `dir` is removed.
 pub fn prepare(repo: &Path, base_commit: &str, allow_dirty: bool, dir: &Path) -> Result<(), SandboxError> {
-    let made = copy::create(repo, Some(base_commit), allow_dirty, &dir.join("work"), &dir.join(TRUSTED_GIT))
+    let dirty = if allow_dirty { copy::Dirty::Include } else { copy::Dirty::Unchecked };
+    let made = copy::create(repo, Some(base_commit), dirty, &dir.join("work"), &dir.join(TRUSTED_GIT))
         .and_then(|info| {
             let meta = PreparedMeta {
                 repo: repo.to_path_buf(),

@@ -584,3 +584,20 @@ fn ctrl_c_cancels_the_running_job_and_its_commands() {
     let shown = job_json(&w.env, &job_id);
     assert_eq!(shown["job"]["status"], "cancelled");
 }
+
+#[test]
+fn a_sigkilled_vibe_takes_its_sandboxed_commands_with_it() {
+    // No other vibe command runs afterwards: the sandbox itself dies with the process.
+    let w = world();
+    let sleeper = &format!("sleep 43{}", std::process::id());
+    w.server.push_tool_call("run_command", json!({"command": format!("setsid nohup {sleeper} & {sleeper}")}));
+    finish(&w.server);
+    let plan = w.plan.to_str().unwrap().to_string();
+    let (mut child, _job_id, _) =
+        start_and_wait(&w, &["run", "--plan", &plan, "--yes", "--no-pr", "--json"], is_sleep_started);
+    let sleeps = || walk_proc().into_iter().filter(|(_, cmd)| cmd.starts_with(sleeper.as_str())).count();
+    wait_until("both sandboxed sleeps run", || sleeps() == 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    wait_until("the sandboxed sleeps are gone", || processes_with(sleeper).is_empty());
+}

@@ -261,10 +261,17 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
     assert!(sb.diff().await.unwrap().files.is_empty());
     sb.destroy().await.unwrap();
 
-    // A dirty tree: preparing fails and leaves nothing.
+    // Uncommitted changes are copied only when allowed; a failure leaves nothing.
     std::fs::write(repo.join("src/lib.rs"), "dirty\n").unwrap();
-    let err = sandbox::local::prepare(&repo, &head, false, &prepared).unwrap_err();
-    assert!(matches!(err, SandboxError::DirtyTree { .. }), "{err}");
+    sandbox::local::prepare(&repo, &head, false, &prepared).unwrap();
+    assert!(std::fs::read_to_string(prepared.join("work/src/lib.rs")).unwrap().contains("41"));
+    sandbox::local::discard(&prepared).unwrap();
+    sandbox::local::prepare(&repo, &head, true, &prepared).unwrap();
+    assert_eq!(std::fs::read_to_string(prepared.join("work/src/lib.rs")).unwrap(), "dirty\n");
+    sandbox::local::discard(&prepared).unwrap();
+    assert!(
+        sandbox::local::prepare(&repo, "0000000000000000000000000000000000000000", false, &prepared).is_err()
+    );
     assert!(!prepared.exists());
 }
 
