@@ -515,6 +515,12 @@ impl Config {
         self.home.join("jobs")
     }
 
+    /// Directory where copies of finished jobs wait to be reused by the next job of the same
+    /// repository.
+    pub fn sandbox_pool_dir(&self) -> PathBuf {
+        self.home.join("sandbox-pool")
+    }
+
     /// Directory of log files.
     pub fn logs_dir(&self) -> PathBuf {
         self.home.join("logs")

@@ -103,7 +103,7 @@ pub async fn run(
     // The copy is written while the tree is checked and the model writes the CRS and plan (or
     // the user reads it).
     let prefetch = (req.run_job && req.review != Review::Stop && req.sandbox != Backend::E2b)
-        .then(|| Prefetch::start(&config.jobs_dir(), &req.repo, &base_commit, req.allow_dirty));
+        .then(|| Prefetch::start(config, &req.repo, &base_commit, req.allow_dirty));
     crate::git::ensure_clean(&repo, req.allow_dirty)?;
 
     // One model client for the whole run (CRS, plan and agent).
@@ -217,18 +217,20 @@ struct PrefetchState {
 impl Prefetch {
     const DIR: &'static str = ".prepared";
 
-    fn start(jobs_dir: &Path, repo: &Path, base_commit: &str, allow_dirty: bool) -> Self {
-        let root = jobs_dir.join(Self::DIR);
+    fn start(config: &Config, repo: &Path, base_commit: &str, allow_dirty: bool) -> Self {
+        let root = config.jobs_dir().join(Self::DIR);
+        let pool = config.sandbox_pool_dir();
         let dir = root.join(format!("{}-{}", std::process::id(), crate::store::new_id()));
         let state = Arc::new(std::sync::Mutex::new(PrefetchState::default()));
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (repo, base, target, shared) =
             (repo.to_path_buf(), base_commit.to_string(), dir.clone(), Arc::clone(&state));
+
         let spawned = std::thread::Builder::new().name("vibe-prefetch".into()).spawn(move || {
             sweep(&root);
             // A failure is not reported here: provisioning makes the copy again and says why.
             let made = std::fs::create_dir_all(&target).is_ok()
-                && crate::sandbox::local::prepare(&repo, &base, allow_dirty, &target).is_ok();
+                && crate::sandbox::local::prepare(&repo, &base, allow_dirty, &target, Some(&pool)).is_ok();
             let mut st = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if st.abandoned || !made {
                 drop(st);

@@ -111,7 +111,7 @@ impl Work {
             return;
         };
         drop(sb);
-        sandbox::local::discard_in_background(&self.sandbox_dir());
+        sandbox::local::retire(&self.sandbox_dir(), Some(&self.config.sandbox_pool_dir()));
     }
 
     /// The result so far.
@@ -165,6 +165,7 @@ impl Work {
             host_env: std::env::vars().collect(),
             // The copy `vibe run` made while the model wrote the plan, if any.
             prepared: Some(self.prepared_dir()).filter(|p| p.exists()),
+            pool: Some(self.config.sandbox_pool_dir()),
         };
         let (sb, warnings) = sandbox::create(backend, spec).await.map_err(stage_err)?;
         for w in warnings {

@@ -191,21 +191,20 @@ impl LocalSandbox {
             )));
         }
         let work = spec.dir.join("work");
-        let (repo, base, allow_dirty, w, trusted, dir, prepared) = (
+        let (repo, base, allow_dirty, dir, prepared, pool) = (
             spec.repo.clone(),
             spec.base.clone(),
             spec.allow_dirty,
-            work.clone(),
-            spec.dir.join(TRUSTED_GIT),
             spec.dir.clone(),
             spec.prepared.clone(),
+            spec.pool.clone(),
         );
         let info = tokio::task::spawn_blocking(move || {
             if let Some(info) = prepared.and_then(|p| adopt(&p, &repo, base.as_deref(), allow_dirty, &dir)) {
                 return Ok(info);
             }
             let dirty = if allow_dirty { copy::Dirty::Include } else { copy::Dirty::Refuse };
-            copy::create(&repo, base.as_deref(), dirty, &w, &trusted)
+            make_copy(&repo, base.as_deref(), dirty, &dir, pool.as_deref())
         })
         .await
         .map_err(|e| SandboxError::Git(format!("creating the copy: {e}")))?;
@@ -629,25 +628,122 @@ struct PreparedMeta {
 /// that will use it, so the copy is written while the model is still writing the plan. A
 /// [`SandboxSpec`] naming `dir` in `prepared` takes it over. With `allow_dirty`, uncommitted
 /// changes are copied too; without, the tree is not looked at: refusing a dirty tree is the
-/// caller's business. Blocking; on failure `dir` is removed.
-pub fn prepare(repo: &Path, base_commit: &str, allow_dirty: bool, dir: &Path) -> Result<(), SandboxError> {
+/// caller's business. A copy from `pool` is reused when there is one. Blocking; on failure
+/// `dir` is removed.
+pub fn prepare(
+    repo: &Path,
+    base_commit: &str,
+    allow_dirty: bool,
+    dir: &Path,
+    pool: Option<&Path>,
+) -> Result<(), SandboxError> {
     let dirty = if allow_dirty { copy::Dirty::Include } else { copy::Dirty::Unchecked };
-    let made = copy::create(repo, Some(base_commit), dirty, &dir.join("work"), &dir.join(TRUSTED_GIT))
-        .and_then(|info| {
-            let meta = PreparedMeta {
-                repo: repo.to_path_buf(),
-                base_commit: info.base_commit,
-                allow_dirty,
-                objects_dir: info.objects_dir,
-            };
-            let text = serde_json::to_vec(&meta).map_err(|e| SandboxError::Invalid(e.to_string()))?;
-            std::fs::write(dir.join(PREPARED_FILE), text)
-                .map_err(|e| SandboxError::io("recording the prepared copy", e))
-        });
+    let made = make_copy(repo, Some(base_commit), dirty, dir, pool).and_then(|info| {
+        let meta = PreparedMeta {
+            repo: repo.to_path_buf(),
+            base_commit: info.base_commit,
+            allow_dirty,
+            objects_dir: info.objects_dir,
+        };
+        let text = serde_json::to_vec(&meta).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        std::fs::write(dir.join(PREPARED_FILE), text)
+            .map_err(|e| SandboxError::io("recording the prepared copy", e))
+    });
     if made.is_err() {
         let _ = discard(dir);
     }
     made
+}
+
+/// Makes `dir/work` a copy of `repo` at `base`, with vibe's repository beside it: a pooled
+/// copy of the same repository brought up to date when there is one, else a new checkout.
+fn make_copy(
+    repo: &Path,
+    base: Option<&str>,
+    dirty: copy::Dirty,
+    dir: &Path,
+    pool: Option<&Path>,
+) -> Result<copy::CopyInfo, SandboxError> {
+    let (work, trusted) = (dir.join("work"), dir.join(TRUSTED_GIT));
+    if let Some(pool) = pool {
+        if take_pooled(pool, repo, dir) {
+            match copy::recycle(repo, base, dirty, &work, &trusted) {
+                Ok(info) => return Ok(info),
+                // A dirty tree is refused either way; anything else: start afresh.
+                Err(e @ SandboxError::DirtyTree { .. }) => return Err(e),
+                Err(_) => {
+                    discard(dir).map_err(|e| SandboxError::io("removing a pooled copy", e))?;
+                }
+            }
+        }
+    }
+    copy::create(repo, base, dirty, &work, &trusted)
+}
+
+/// Marks a complete pooled copy (written last).
+const POOL_FILE: &str = "pool.json";
+/// Pooled copies kept per repository.
+const POOL_PER_REPO: usize = 2;
+
+/// The pool directory of one repository: a stable name derived from its resolved path.
+fn pool_slot(pool: &Path, repo: &Path) -> PathBuf {
+    let path = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
+    // FNV-1a: stable across builds and platforms, which std's hasher does not promise.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.as_os_str().as_encoded_bytes() {
+        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name: String =
+        name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).take(40).collect();
+    pool.join(format!("{name}-{hash:016x}"))
+}
+
+/// Moves a pooled copy of `repo` to `into` (which must not exist or be empty). Renaming is
+/// atomic, so two processes never take the same copy.
+fn take_pooled(pool: &Path, repo: &Path, into: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(pool_slot(pool, repo)) else { return false };
+    let _ = std::fs::remove_dir(into);
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.join(POOL_FILE).is_file() {
+            continue;
+        }
+        if std::fs::rename(&path, into).is_ok() {
+            let _ = std::fs::remove_file(into.join(POOL_FILE));
+            return true;
+        }
+    }
+    false
+}
+
+/// Retires the sandbox in `dir` after its job ended and nothing runs in it any more: its copy
+/// goes to `pool` for the next job of the same repository (at most a few per repository),
+/// and the rest is removed in the background.
+pub fn retire(dir: &Path, pool: Option<&Path>) {
+    if let Some(pool) = pool {
+        let _ = pool_copy(dir, pool);
+    }
+    discard_in_background(dir);
+}
+
+fn pool_copy(dir: &Path, pool: &Path) -> Option<()> {
+    let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join(META_FILE)).ok()?).ok()?;
+    let slot = pool_slot(pool, &meta.repo);
+    let kept = std::fs::read_dir(&slot).map(|d| d.flatten().count()).unwrap_or(0);
+    if kept >= POOL_PER_REPO {
+        return None;
+    }
+    let entry = slot.join(crate::store::new_id());
+    std::fs::create_dir_all(&entry).ok()?;
+    let moved = std::fs::rename(dir.join("work"), entry.join("work")).is_ok()
+        && std::fs::rename(dir.join(TRUSTED_GIT), entry.join(TRUSTED_GIT)).is_ok()
+        && std::fs::write(entry.join(POOL_FILE), b"{}\n").is_ok();
+    if !moved {
+        discard_in_background(&entry);
+        return None;
+    }
+    Some(())
 }
 
 /// Removes a copy made by [`prepare`] (or any sandbox directory), whatever a command did to

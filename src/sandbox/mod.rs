@@ -104,6 +104,10 @@ pub struct SandboxSpec {
     /// The local backend takes it over when it was made from the same repository, commit and
     /// dirty-tree choice, and removes it otherwise.
     pub prepared: Option<PathBuf>,
+    /// Where finished copies wait for the next job of their repository (see
+    /// [`local::retire`]); a copy from there is cleaned and reused instead of writing a new
+    /// one.
+    pub pool: Option<PathBuf>,
 }
 
 /// One command to run.

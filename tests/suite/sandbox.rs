@@ -48,6 +48,7 @@ pub fn fixture(env: &TestEnv, name: &str) -> (PathBuf, SandboxSpec) {
         policy: Policy { command_timeout: Duration::from_secs(60), ..Policy::default() },
         host_env: hostile_host_env(),
         prepared: None,
+        pool: None,
     };
     (repo, spec)
 }
@@ -234,7 +235,7 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
     let (repo, mut spec) = fixture(&env, "ahead");
     let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
     let prepared = env.root().join("prepared");
-    sandbox::local::prepare(&repo, &head, false, &prepared).unwrap();
+    sandbox::local::prepare(&repo, &head, false, &prepared, None).unwrap();
     // Mark the prepared copy to tell it from a fresh one.
     std::fs::write(prepared.join("work/marker"), "prepared\n").unwrap();
     spec.base = Some(head.clone());
@@ -251,7 +252,7 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
     // Made from another commit: discarded, and a fresh copy made.
     std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    50\n}\n").unwrap();
     git(&repo, &["commit", "-qam", "next"]);
-    sandbox::local::prepare(&repo, &head, false, &prepared).unwrap();
+    sandbox::local::prepare(&repo, &head, false, &prepared, None).unwrap();
     std::fs::write(prepared.join("work/marker"), "prepared\n").unwrap();
     spec.base = Some(git(&repo, &["rev-parse", "HEAD"]).trim().to_string());
     let sb = local(spec).await;
@@ -263,16 +264,89 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
 
     // Uncommitted changes are copied only when allowed; a failure leaves nothing.
     std::fs::write(repo.join("src/lib.rs"), "dirty\n").unwrap();
-    sandbox::local::prepare(&repo, &head, false, &prepared).unwrap();
+    sandbox::local::prepare(&repo, &head, false, &prepared, None).unwrap();
     assert!(std::fs::read_to_string(prepared.join("work/src/lib.rs")).unwrap().contains("41"));
     sandbox::local::discard(&prepared).unwrap();
-    sandbox::local::prepare(&repo, &head, true, &prepared).unwrap();
+    sandbox::local::prepare(&repo, &head, true, &prepared, None).unwrap();
     assert_eq!(std::fs::read_to_string(prepared.join("work/src/lib.rs")).unwrap(), "dirty\n");
     sandbox::local::discard(&prepared).unwrap();
-    assert!(
-        sandbox::local::prepare(&repo, "0000000000000000000000000000000000000000", false, &prepared).is_err()
-    );
+    assert!(sandbox::local::prepare(
+        &repo,
+        "0000000000000000000000000000000000000000",
+        false,
+        &prepared,
+        None
+    )
+    .is_err());
     assert!(!prepared.exists());
+}
+
+#[tokio::test]
+async fn a_finished_copy_is_reused_clean_for_the_next_job_whatever_its_commands_did() {
+    use std::os::unix::fs::MetadataExt;
+    let env = TestEnv::new();
+    let (repo, mut spec) = fixture(&env, "pooled");
+    let outside = env.root().join("outside");
+    std::fs::create_dir_all(outside.join("m")).unwrap();
+    std::fs::write(outside.join("m/keep.txt"), "host file\n").unwrap();
+    std::fs::create_dir_all(repo.join("docs")).unwrap();
+    std::fs::write(repo.join("docs/guide.md"), "guide\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "docs"]);
+    let pool = env.root().join("pool");
+    spec.pool = Some(pool.clone());
+    let first_dir = spec.dir.clone();
+
+    let sb = local(spec.clone()).await;
+    let untouched_ino = std::fs::metadata(first_dir.join("work/.gitignore")).unwrap().ino();
+    // Everything a hostile job could leave behind: an in-place edit that keeps size and
+    // mtime, new and ignored files, a locked-down file, a directory swapped for a link to
+    // the host, a hook and a commit in the copy's .git.
+    let out = run(
+        sb.as_ref(),
+        &format!(
+            "set -e; cp -p src/lib.rs /tmp/ref; sed s/41/47/ src/lib.rs > /tmp/x; cat /tmp/x > src/lib.rs; \
+             touch -r /tmp/ref src/lib.rs; echo new > new.txt; mkdir -p target && echo junk > target/out; \
+             chmod 600 old.txt; rm -rf docs; ln -s {} docs; printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > .git/hooks/post-checkout; \
+             chmod +x .git/hooks/post-checkout; git add -A; git -c user.name=a -c user.email=a@b commit -qm evil; echo ok",
+            outside.display()
+        ),
+    )
+    .await;
+    assert!(out.success(), "{out:?}");
+    drop(sb);
+    sandbox::local::retire(&first_dir, Some(&pool));
+    assert!(!first_dir.join("work").exists());
+
+    // The next job of the same repository gets that copy back, as clean as a new one.
+    std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    50\n}\n").unwrap();
+    git(&repo, &["commit", "-qam", "next"]);
+    spec.dir = env.root().join("pooled-second");
+    let sb = local(spec.clone()).await;
+    let work = spec.dir.join("work");
+    assert_eq!(
+        std::fs::metadata(work.join(".gitignore")).unwrap().ino(),
+        untouched_ino,
+        "the copy was reused"
+    );
+    assert_eq!(std::fs::metadata(work.join("old.txt")).unwrap().mode() & 0o777, 0o644);
+    assert_eq!(
+        std::fs::read_to_string(work.join("src/lib.rs")).unwrap(),
+        "pub fn answer() -> u32 {\n    50\n}\n"
+    );
+    assert_eq!(std::fs::read_to_string(work.join("docs/guide.md")).unwrap(), "guide\n");
+    assert!(std::fs::symlink_metadata(work.join("docs")).unwrap().is_dir());
+    assert!(!work.join("new.txt").exists() && !work.join("target").exists());
+    assert!(!work.join(".git/hooks/post-checkout").exists());
+    assert_eq!(std::fs::read_to_string(outside.join("m/keep.txt")).unwrap(), "host file\n");
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1, "nothing was written through the link");
+    let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    assert_eq!(sb.base_commit(), head);
+    let out = run(sb.as_ref(), "git rev-parse HEAD; git status --porcelain; git log --oneline | wc -l").await;
+    assert!(out.success(), "{out:?}");
+    assert_eq!(out.stdout, format!("{head}\n4\n"), "{out:?}");
+    assert!(sb.diff().await.unwrap().files.is_empty());
+    sb.destroy().await.unwrap();
 }
 
 #[tokio::test]
