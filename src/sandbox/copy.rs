@@ -148,17 +148,21 @@ pub fn recycle(
 /// without following any, and opens up directories a command locked.
 fn remove_symlinks(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        if kind.is_symlink() {
-            std::fs::remove_file(entry.path())?;
-        } else if kind.is_dir() {
-            let path = entry.path();
-            if std::fs::symlink_metadata(&path)?.permissions().mode() & 0o700 != 0o700 {
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    // A list, not recursion: a command may have nested directories as deep as paths go.
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_symlink() {
+                std::fs::remove_file(entry.path())?;
+            } else if kind.is_dir() {
+                let path = entry.path();
+                if std::fs::symlink_metadata(&path)?.permissions().mode() & 0o700 != 0o700 {
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+                }
+                pending.push(path);
             }
-            remove_symlinks(&path)?;
         }
     }
     Ok(())

@@ -723,8 +723,28 @@ fn take_pooled(pool: &Path, repo: &Path, into: &Path) -> bool {
 pub fn retire(dir: &Path, pool: Option<&Path>) {
     if let Some(pool) = pool {
         let _ = pool_copy(dir, pool);
+        sweep_pool(pool);
     }
     discard_in_background(dir);
+}
+
+/// Pooled copies unused for this long are removed (their repository may be gone).
+const POOL_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+fn sweep_pool(pool: &Path) {
+    let Ok(slots) = std::fs::read_dir(pool) else { return };
+    for slot in slots.flatten() {
+        let Ok(entries) = std::fs::read_dir(slot.path()) else { continue };
+        for entry in entries.flatten() {
+            let age = std::fs::metadata(entry.path().join(POOL_FILE))
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok());
+            if age.is_some_and(|a| a > POOL_MAX_AGE) {
+                discard_in_background(&entry.path());
+            }
+        }
+    }
 }
 
 fn pool_copy(dir: &Path, pool: &Path) -> Option<()> {
