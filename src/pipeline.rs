@@ -104,7 +104,22 @@ pub async fn run(
     // the user reads it).
     let prefetch = (req.run_job && req.review != Review::Stop && req.sandbox != Backend::E2b)
         .then(|| Prefetch::start(config, &req.repo, &base_commit, req.allow_dirty));
-    crate::git::ensure_clean(&repo, req.allow_dirty)?;
+    // The tree check and the walk of the repository for the CRS and plan run side by side.
+    let walk_root = match &req.start {
+        Start::Prompt(_) => Some(config.require_repo()?.to_path_buf()),
+        Start::Plan(_) => None,
+    };
+    let (clean, snapshot) = std::thread::scope(|scope| {
+        let snapshot = walk_root.as_deref().map(|root| scope.spawn(|| crate::context::Snapshot::take(root)));
+        let clean = crate::git::ensure_clean(&repo, req.allow_dirty);
+        (clean, snapshot.map(|s| s.join()))
+    });
+    clean?;
+    let snapshot = match snapshot {
+        Some(Ok(taken)) => Some(taken?),
+        Some(Err(_)) => return Err(Error::failure("walking the repository failed unexpectedly")),
+        None => None,
+    };
 
     // One model client for the whole run (CRS, plan and agent).
     let mut client = None;
@@ -113,9 +128,10 @@ pub async fn run(
         Start::Prompt(prompt) => {
             let c = Arc::new(crate::llm::Client::new(&config.model)?);
             client = Some(Arc::clone(&c));
-            generate(&c, config, clock, &prompt, &events).await?
+            generate(&c, config, clock, &prompt, snapshot.as_ref(), &events).await?
         }
     };
+    drop(snapshot);
 
     // Review.
     let mut store = Store::open(&config.db_path())?;
@@ -395,11 +411,12 @@ async fn generate(
     config: &Config,
     clock: Clock,
     prompt: &str,
+    snapshot: Option<&crate::context::Snapshot>,
     events: &UnboundedSender<Event>,
 ) -> Result<PlannedChange, Error> {
     let mut store = Store::open(&config.db_path())?;
     let _ = events.send(Event::StageStarted { stage: Stage::Crs });
-    let crs = crate::crs::generate(client, config, &mut store, &clock, prompt, None).await?;
+    let crs = crate::crs::generate(client, config, &mut store, &clock, prompt, snapshot, None).await?;
     let _ = events.send(Event::CrsReady {
         crs_id: crs.record.id.clone(),
         summary: crs.crs.summary.clone(),
@@ -407,7 +424,7 @@ async fn generate(
         tokens: crs.usage.total(),
     });
     let _ = events.send(Event::StageStarted { stage: Stage::Plan });
-    let plan = crate::plan::generate(client, config, &mut store, &clock, &crs.record, None).await?;
+    let plan = crate::plan::generate(client, config, &mut store, &clock, &crs.record, snapshot, None).await?;
     let _ = events.send(Event::PlanReady {
         plan_id: plan.record.id.clone(),
         summary: plan.plan.summary.clone(),

@@ -29,6 +29,7 @@ pub fn run(ctx: &Ctx, args: &CrsArgs) -> Result<(), Error> {
         &mut store,
         &ctx.clock,
         &args.prompt,
+        None,
         progress,
     ));
     spinner.finish();

@@ -57,7 +57,8 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
     let rt = ctx.runtime()?;
     let mut spinner = Spinner::start(ctx, "Writing the change request spec");
 
-    // The CRS: made now, or given.
+    // The CRS: made now, or given. A CRS made now and its plan share one walk of the repository.
+    let mut snapshot = None;
     let (crs_record, crs, crs_usage) = match (&args.crs, &args.prompt) {
         (Some(arg), _) => {
             let (r, c) = crate::crs::load(&ctx.config, &mut store, &ctx.clock, arg)?;
@@ -66,14 +67,23 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
         (None, Some(prompt)) => {
             let cb = spinner.callback();
             let progress = cb.as_ref().map(|f| f as &(dyn Fn(StreamProgress) + Sync));
-            let made = rt.block_on(crate::crs::generate(
-                &client,
-                &ctx.config,
-                &mut store,
-                &ctx.clock,
-                prompt,
-                progress,
-            ));
+            let made = ctx
+                .config
+                .require_repo()
+                .and_then(|root| Ok(crate::context::Snapshot::take(root)?))
+                .map(|taken| snapshot.insert(taken) as &crate::context::Snapshot);
+            let made = match made {
+                Ok(taken) => rt.block_on(crate::crs::generate(
+                    &client,
+                    &ctx.config,
+                    &mut store,
+                    &ctx.clock,
+                    prompt,
+                    Some(taken),
+                    progress,
+                )),
+                Err(e) => Err(e),
+            };
             let made = match made {
                 Ok(m) => m,
                 Err(e) => {
@@ -98,6 +108,7 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
         &mut store,
         &ctx.clock,
         &crs_record,
+        snapshot.as_ref(),
         progress,
     ));
     drop(cb);

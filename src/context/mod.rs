@@ -147,20 +147,49 @@ struct Candidate {
     reasons: Vec<String>,
 }
 
+/// What the prompt does not change: the repository's files (after ignore rules) and what git
+/// knows about them. Taken once, it serves several gatherings of the same run (the CRS and
+/// the plan).
+#[derive(Debug)]
+pub struct Snapshot {
+    root: std::path::PathBuf,
+    files: Vec<walk::FileInfo>,
+    symlinks: usize,
+    git: recent::GitState,
+    elapsed: std::time::Duration,
+}
+
+impl Snapshot {
+    /// Walks the repository at `root` and reads its git state (beside the walk).
+    pub fn take(root: &Path) -> Result<Self, ContextError> {
+        let started = Instant::now();
+        let (walked, git) = std::thread::scope(|scope| {
+            let git = scope.spawn(|| recent::GitState::read(root));
+            let walked = walk::walk(root);
+            (walked, git.join().unwrap_or_default())
+        });
+        let (files, symlinks) =
+            walked.map_err(|message| ContextError::Walk { root: root.display().to_string(), message })?;
+        Ok(Self { root: root.to_path_buf(), files, symlinks, git, elapsed: started.elapsed() })
+    }
+}
+
 /// Gathers the context for `prompt` from the repository at `root` within `max_tokens`.
 pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, ContextError> {
+    let snapshot = Snapshot::take(root)?;
+    let mut context = gather_from(&snapshot, prompt, max_tokens)?;
+    context.elapsed_ms += snapshot.elapsed.as_millis() as u64;
+    Ok(context)
+}
+
+/// [`gather`] from a snapshot already taken (its time is not counted in `elapsed_ms`).
+pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Result<Context, ContextError> {
     let started = Instant::now();
-    // Git is read beside the walk; both are needed before ranking.
-    let (walked, git) = std::thread::scope(|scope| {
-        let git = scope.spawn(|| recent::GitState::read(root));
-        let walked = walk::walk(root);
-        (walked, git.join().unwrap_or_default())
-    });
-    let (files, symlinks) =
-        walked.map_err(|message| ContextError::Walk { root: root.display().to_string(), message })?;
-    let mut skipped = Skipped { symlinks, ..Skipped::default() };
+    let root = snapshot.root.as_path();
+    let files = &snapshot.files;
+    let mut skipped = Skipped { symlinks: snapshot.symlinks, ..Skipped::default() };
     let terms = rank::query_terms(prompt);
-    let recent = git.with_files(&files);
+    let recent = snapshot.git.with_files(files);
 
     let mut kinds: Vec<FileKind> = files.iter().map(|f| f.kind).collect();
     for k in &kinds {

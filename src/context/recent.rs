@@ -87,8 +87,8 @@ impl GitState {
 
     /// Combines git's view with the walked files: a file is changed when it is staged, not in
     /// the index, or its size or modification time differ from the index entry.
-    pub fn with_files(self, files: &[FileInfo]) -> Recent {
-        let mut uncommitted = self.staged;
+    pub fn with_files(&self, files: &[FileInfo]) -> Recent {
+        let mut uncommitted = self.staged.clone();
         if self.is_repo {
             for f in files {
                 let changed = match (self.index.get(f.path.as_bytes()), f.mtime) {
@@ -103,7 +103,7 @@ impl GitState {
                 }
             }
         }
-        Recent { uncommitted, committed: self.committed }
+        Recent { uncommitted, committed: self.committed.clone() }
     }
 }
 

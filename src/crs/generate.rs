@@ -63,7 +63,8 @@ pub(crate) fn tokens_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Generates a CRS for `prompt` from the repository in `config.repo`, records it in
+/// Generates a CRS for `prompt` from the repository in `config.repo` (or a snapshot of it
+/// already taken), records it in
 /// `crs_records` (and its usage in the daily roll-up, stage `crs`), and returns it. Nothing
 /// is written when any step fails.
 pub async fn generate(
@@ -72,6 +73,7 @@ pub async fn generate(
     store: &mut Store,
     clock: &Clock,
     prompt: &str,
+    snapshot: Option<&context::Snapshot>,
     progress: Progress<'_>,
 ) -> Result<CrsOutcome, Error> {
     let root = config.require_repo()?.to_path_buf();
@@ -83,7 +85,10 @@ pub async fn generate(
     }
     let started = Instant::now();
     let owner = Owner::of(config, store, &root)?;
-    let context = context::gather(&root, prompt, config.context_max_tokens)?;
+    let context = match snapshot {
+        Some(snapshot) => context::gather_from(snapshot, prompt, config.context_max_tokens)?,
+        None => context::gather(&root, prompt, config.context_max_tokens)?,
+    };
     let req = StructuredRequest {
         model: config.model.name.clone(),
         messages: vec![

@@ -40,7 +40,8 @@ pub struct PlanOutcome {
     pub usage: Usage,
 }
 
-/// Generates a plan for the recorded CRS `crs_record`, records it in `plan_records` (linked
+/// Generates a plan for the recorded CRS `crs_record` (from a snapshot of the repository when
+/// one was taken for the CRS), records it in `plan_records` (linked
 /// to the CRS and the logged-in user; usage added to the roll-up as stage `plan`) and
 /// returns it. Nothing is written when any step fails.
 pub async fn generate(
@@ -49,6 +50,7 @@ pub async fn generate(
     store: &mut Store,
     clock: &Clock,
     crs_record: &CrsRecord,
+    snapshot: Option<&context::Snapshot>,
     progress: Progress<'_>,
 ) -> Result<PlanOutcome, Error> {
     let root = config.require_repo()?.to_path_buf();
@@ -63,7 +65,10 @@ pub async fn generate(
         crs.affected_areas.join("\n"),
         crs.goals.join("\n")
     );
-    let context = context::gather(&root, &query, config.context_max_tokens)?;
+    let context = match snapshot {
+        Some(snapshot) => context::gather_from(snapshot, &query, config.context_max_tokens)?,
+        None => context::gather(&root, &query, config.context_max_tokens)?,
+    };
     let crs_json = serde_json::to_string_pretty(&crs).map_err(|e| Error::failure(e.to_string()))?;
     let req = StructuredRequest {
         model: config.model.name.clone(),
