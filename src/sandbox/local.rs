@@ -718,8 +718,8 @@ fn take_pooled(pool: &Path, repo: &Path, into: &Path) -> bool {
 }
 
 /// Retires the sandbox in `dir` after its job ended and nothing runs in it any more: its copy
-/// goes to `pool` for the next job of the same repository (at most a few per repository),
-/// and the rest is removed in the background.
+/// goes to `pool` for the next job of the same repository (at most a few per repository; only
+/// copies whose commands ran isolated), and the rest is removed in the background.
 pub fn retire(dir: &Path, pool: Option<&Path>) {
     if let Some(pool) = pool {
         let _ = pool_copy(dir, pool);
@@ -749,6 +749,10 @@ fn sweep_pool(pool: &Path) {
 
 fn pool_copy(dir: &Path, pool: &Path) -> Option<()> {
     let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join(META_FILE)).ok()?).ok()?;
+    // Without isolation a daemonised command may still be writing to the copy.
+    if meta.isolation != Isolation::Bubblewrap {
+        return None;
+    }
     let slot = pool_slot(pool, &meta.repo);
     let kept = std::fs::read_dir(&slot).map(|d| d.flatten().count()).unwrap_or(0);
     if kept >= POOL_PER_REPO {
