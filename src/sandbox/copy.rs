@@ -120,7 +120,7 @@ pub fn create(
 /// symbolic link is removed before git looks at the tree (so nothing is read or written
 /// through one), tracked files whose stat data changed are written again from the object
 /// store, and every untracked or ignored file goes. Fails (and the caller makes a new copy)
-/// when the tree cannot be brought back, e.g. a directory a command locked.
+/// when the tree cannot be brought back.
 pub fn recycle(
     repo: &Path,
     base: Option<&str>,
