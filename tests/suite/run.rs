@@ -601,3 +601,62 @@ fn a_sigkilled_vibe_takes_its_sandboxed_commands_with_it() {
     child.wait().unwrap();
     wait_until("the sandboxed sleeps are gone", || processes_with(sleeper).is_empty());
 }
+
+/// The copies waiting in the pool.
+fn pooled(env: &TestEnv) -> Vec<PathBuf> {
+    let Ok(slots) = std::fs::read_dir(env.vibe_home().join("sandbox-pool")) else { return Vec::new() };
+    slots
+        .flatten()
+        .flat_map(|slot| {
+            std::fs::read_dir(slot.path()).unwrap().flatten().map(|e| e.path()).collect::<Vec<_>>()
+        })
+        .filter(|p| p.join("pool.json").is_file())
+        .collect()
+}
+
+#[test]
+fn the_next_job_of_a_repository_reuses_the_copy_of_the_last_one() {
+    use std::os::unix::fs::MetadataExt;
+    let w = world();
+    std::fs::write(w.repo.join("untouched.txt"), "same in both commits\n").unwrap();
+    git(&w.repo, &["add", "."]);
+    git(&w.repo, &["commit", "-qm", "untouched"]);
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    let pool = pooled(&w.env);
+    assert_eq!(pool.len(), 1, "the finished copy waits for the next job");
+    let work = pool[0].join("work");
+    // The first job's file is still in the pooled copy; the next job must not see it.
+    assert_eq!(std::fs::read_to_string(work.join("hello.txt")).unwrap(), "hello\n");
+    let untouched_ino = std::fs::metadata(work.join("untouched.txt")).unwrap().ino();
+
+    // The user moves on; the next job starts from the new commit in the reused copy.
+    std::fs::write(w.repo.join("notes.txt"), "keep me too\n").unwrap();
+    git(&w.repo, &["commit", "-qam", "more notes"]);
+    let head = git(&w.repo, &["rev-parse", "HEAD"]).trim().to_string();
+    w.server.push_tool_call("run_command", json!({"command": "test ! -e hello.txt && cat notes.txt"}));
+    script_success(&w.server, "hello again\n");
+    w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let shown = job_json(&w.env, &job.id);
+    let first_command = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "command")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(first_command["exit_code"], 0, "{first_command}");
+    assert!(first_command.to_string().contains("keep me too"), "{first_command}");
+    let branch = job.branch_name.unwrap();
+    assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]).trim(), head);
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello again\n");
+    assert_eq!(git(&w.repo, &["diff", "--stat", &head, &branch]).lines().count(), 2, "only hello.txt");
+
+    // The same copy went round: the file neither job nor commit touched was never rewritten.
+    let pool = pooled(&w.env);
+    assert_eq!(pool.len(), 1);
+    assert_eq!(std::fs::metadata(pool[0].join("work/untouched.txt")).unwrap().ino(), untouched_ino);
+}
