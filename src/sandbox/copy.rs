@@ -139,8 +139,9 @@ pub fn recycle(
     remove_changed(work, trusted)?;
     // The object store may have moved with the repository.
     link_objects(trusted, &source.objects_dir)?;
-    git(trusted, work, &["read-tree", "--reset", "-u", &source.base_commit])?;
+    // Untracked files go first: a planted `.gitattributes` must not steer the checkout.
     git(trusted, work, &["clean", "-ffdxq"])?;
+    git(trusted, work, &["read-tree", "--reset", "-u", &source.base_commit])?;
     source.finish(work, trusted)
 }
 
