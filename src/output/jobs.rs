@@ -105,11 +105,13 @@ pub fn describe(event: &Event) -> Option<String> {
     Some(match event {
         Event::StageStarted { .. } | Event::Finished { .. } => return None,
         Event::CrsReady { crs_id, summary, criteria, .. } => {
-            format!("CRS {}: {summary} ({criteria} acceptance criteria)", short_id(crs_id))
+            let noun = if *criteria == 1 { "criterion" } else { "criteria" };
+            format!("CRS {}: {summary} ({criteria} acceptance {noun})", short_id(crs_id))
         }
         Event::PlanReady { plan_id, summary, steps, complexity, confidence, .. } => format!(
-            "plan {}: {summary} ({steps} steps, {complexity} complexity, confidence {:.0}%)",
+            "plan {}: {summary} ({steps} step{}, {complexity} complexity, confidence {:.0}%)",
             short_id(plan_id),
+            if *steps == 1 { "" } else { "s" },
             confidence * 100.0
         ),
         Event::ApprovalNeeded { plan_id } => format!("plan {} waits for approval", short_id(plan_id)),
@@ -152,7 +154,8 @@ pub fn describe_job(event: &JobEvent) -> Option<String> {
             format!("  {} {id}: {}", if *holds { "✓" } else { "✗" }, first_line(evidence))
         }
         JobEvent::Committed { branch, sha, files_changed, lines_added, lines_removed } => format!(
-            "  committed {files_changed} files (+{lines_added} −{lines_removed}) on {branch} ({})",
+            "  committed {files_changed} file{} (+{lines_added} −{lines_removed}) on {branch} ({})",
+            if *files_changed == 1 { "" } else { "s" },
             sha.get(..7).unwrap_or(sha)
         ),
         JobEvent::PullRequest { url, .. } => format!("  pull request: {url}"),
