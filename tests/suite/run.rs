@@ -623,6 +623,8 @@ fn the_next_job_of_a_repository_reuses_the_copy_of_the_last_one() {
     git(&w.repo, &["commit", "-qm", "untouched"]);
     script_success(&w.server, "hello\n");
     w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let first_id = store.recent_jobs(1, None).unwrap().remove(0).id;
     let pool = pooled(&w.env);
     assert_eq!(pool.len(), 1, "the finished copy waits for the next job");
     let work = pool[0].join("work");
@@ -637,8 +639,8 @@ fn the_next_job_of_a_repository_reuses_the_copy_of_the_last_one() {
     w.server.push_tool_call("run_command", json!({"command": "test ! -e hello.txt && cat notes.txt"}));
     script_success(&w.server, "hello again\n");
     w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
-    let store = Store::open(&w.env.db_path()).unwrap();
-    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    // Both jobs carry the same fixed clock: tell them apart by id.
+    let job = store.recent_jobs(2, None).unwrap().into_iter().find(|j| j.id != first_id).unwrap();
     assert_eq!(job.status, "done");
     let shown = job_json(&w.env, &job.id);
     let first_command = shown["events"]
