@@ -39,7 +39,7 @@ pub enum Dirty {
 
 /// The user's side of a copy: the commit, its object store and the uncommitted changes to
 /// bring along.
-struct Source {
+pub struct Source {
     user_workdir: PathBuf,
     base_commit: String,
     objects_dir: PathBuf,
@@ -47,7 +47,8 @@ struct Source {
 }
 
 impl Source {
-    fn read(repo: &Path, base: Option<&str>, dirty: Dirty) -> Result<Self, SandboxError> {
+    /// Reads `repo` at `base` (`HEAD` when `None`); refuses a dirty tree when asked to.
+    pub fn read(repo: &Path, base: Option<&str>, dirty: Dirty) -> Result<Self, SandboxError> {
         let user = Repository::open_ext(
             repo,
             RepositoryOpenFlags::NO_SEARCH,
@@ -77,7 +78,7 @@ impl Source {
 
     /// Gives the checked-out `work` its own `.git` at the base commit, with the trusted index,
     /// and copies the uncommitted changes in.
-    fn finish(self, work: &Path, trusted: &Path) -> Result<CopyInfo, SandboxError> {
+    fn finish(&self, work: &Path, trusted: &Path) -> Result<CopyInfo, SandboxError> {
         {
             let copy = Repository::init(work)?;
             link_objects(copy.path(), &self.objects_dir)?;
@@ -91,20 +92,13 @@ impl Source {
         for (path, deleted) in &self.changes {
             import_dirty(&self.user_workdir, work, path, *deleted)?;
         }
-        Ok(CopyInfo { base_commit: self.base_commit, objects_dir: self.objects_dir })
+        Ok(CopyInfo { base_commit: self.base_commit.clone(), objects_dir: self.objects_dir.clone() })
     }
 }
 
-/// Creates the copy of `repo` at `base` in `work` (which must not exist or be empty) and
-/// vibe's trusted repository for it at `trusted` (see the module documentation).
-pub fn create(
-    repo: &Path,
-    base: Option<&str>,
-    dirty: Dirty,
-    work: &Path,
-    trusted: &Path,
-) -> Result<CopyInfo, SandboxError> {
-    let source = Source::read(repo, base, dirty)?;
+/// Creates the copy of `source` in `work` (which must not exist or be empty) and vibe's
+/// trusted repository for it at `trusted` (see the module documentation).
+pub fn create(source: &Source, work: &Path, trusted: &Path) -> Result<CopyInfo, SandboxError> {
     std::fs::create_dir_all(work).map_err(|e| SandboxError::io(format!("creating {}", work.display()), e))?;
     init_trusted(trusted, &source.objects_dir)?;
     git(trusted, work, &["read-tree", &source.base_commit])?;
@@ -113,7 +107,7 @@ pub fn create(
 }
 
 /// Turns the copy an earlier job of the same repository left (`work` with its `trusted`
-/// repository) into a fresh copy of `repo` at `base`, writing only what differs: a 20,000-file
+/// repository) into a fresh copy of `source`, writing only what differs: a 20,000-file
 /// checkout costs a fraction of a second to several seconds of disk writes, this costs a walk.
 ///
 /// The earlier job's commands are as untrusted as any: the copy's `.git` is made anew, every
@@ -121,14 +115,7 @@ pub fn create(
 /// through one), tracked files whose stat data changed are written again from the object
 /// store, and every untracked or ignored file goes. Fails (and the caller makes a new copy)
 /// when the tree cannot be brought back.
-pub fn recycle(
-    repo: &Path,
-    base: Option<&str>,
-    dirty: Dirty,
-    work: &Path,
-    trusted: &Path,
-) -> Result<CopyInfo, SandboxError> {
-    let source = Source::read(repo, base, dirty)?;
+pub fn recycle(source: &Source, work: &Path, trusted: &Path) -> Result<CopyInfo, SandboxError> {
     let io = |e| SandboxError::io("cleaning a reused copy", e);
     match std::fs::symlink_metadata(work.join(".git")) {
         Ok(m) if m.is_dir() => std::fs::remove_dir_all(work.join(".git")).map_err(io)?,

@@ -664,20 +664,16 @@ fn make_copy(
     dir: &Path,
     pool: Option<&Path>,
 ) -> Result<copy::CopyInfo, SandboxError> {
+    let source = copy::Source::read(repo, base, dirty)?;
     let (work, trusted) = (dir.join("work"), dir.join(TRUSTED_GIT));
-    if let Some(pool) = pool {
-        if take_pooled(pool, repo, dir) {
-            match copy::recycle(repo, base, dirty, &work, &trusted) {
-                Ok(info) => return Ok(info),
-                // A dirty tree is refused either way; anything else: start afresh.
-                Err(e @ SandboxError::DirtyTree { .. }) => return Err(e),
-                Err(_) => {
-                    discard(dir).map_err(|e| SandboxError::io("removing a pooled copy", e))?;
-                }
-            }
+    if pool.is_some_and(|pool| take_pooled(pool, repo, dir)) {
+        match copy::recycle(&source, &work, &trusted) {
+            Ok(info) => return Ok(info),
+            // Whatever went wrong, a new copy is made.
+            Err(_) => discard(dir).map_err(|e| SandboxError::io("removing a pooled copy", e))?,
         }
     }
-    copy::create(repo, base, dirty, &work, &trusted)
+    copy::create(&source, &work, &trusted)
 }
 
 /// Marks a complete pooled copy (written last).
@@ -837,7 +833,11 @@ fn adopt(
         }
         Some(copy::CopyInfo { base_commit: m.base_commit, objects_dir: m.objects_dir })
     });
-    let _ = discard(prepared);
+    if adopted.is_some() {
+        let _ = discard(prepared);
+    } else {
+        discard_in_background(prepared);
+    }
     adopted
 }
 
