@@ -245,6 +245,13 @@ pub static KEYS: &[Key] = &[
     ),
     key("sandbox.max_processes", &[], Some("512"), Kind::Count, "process limit inside the sandbox"),
     key(
+        "sandbox.reuse_copies",
+        &[],
+        Some("1"),
+        Kind::Count,
+        "finished copies kept per repository for the next job to reuse (0: never reuse)",
+    ),
+    key(
         "sandbox.memory_mb",
         &[],
         Some("4096"),
@@ -451,6 +458,8 @@ pub struct SandboxSettings {
     pub command_timeout_secs: u64,
     pub max_processes: u64,
     pub memory_mb: u64,
+    /// Finished copies kept per repository for reuse.
+    pub reuse_copies: u64,
 }
 
 /// Coding-agent budgets.
@@ -516,9 +525,9 @@ impl Config {
     }
 
     /// Directory where copies of finished jobs wait to be reused by the next job of the same
-    /// repository.
-    pub fn sandbox_pool_dir(&self) -> PathBuf {
-        self.home.join("sandbox-pool")
+    /// repository; `None` when `sandbox.reuse_copies` is 0.
+    pub fn sandbox_pool_dir(&self) -> Option<PathBuf> {
+        (self.sandbox.reuse_copies > 0).then(|| self.home.join("sandbox-pool"))
     }
 
     /// Directory of log files.
@@ -658,6 +667,7 @@ impl Config {
                 command_timeout_secs: count("sandbox.command_timeout_secs"),
                 max_processes: count("sandbox.max_processes"),
                 memory_mb: count("sandbox.memory_mb"),
+                reuse_copies: count("sandbox.reuse_copies"),
             },
             agent: AgentSettings {
                 max_turns: count("agent.max_turns") as u32,

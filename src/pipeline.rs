@@ -246,7 +246,8 @@ impl Prefetch {
             sweep(&root);
             // A failure is not reported here: provisioning makes the copy again and says why.
             let made = std::fs::create_dir_all(&target).is_ok()
-                && crate::sandbox::local::prepare(&repo, &base, allow_dirty, &target, Some(&pool)).is_ok();
+                && crate::sandbox::local::prepare(&repo, &base, allow_dirty, &target, pool.as_deref())
+                    .is_ok();
             let mut st = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if st.abandoned || !made {
                 drop(st);

@@ -111,7 +111,8 @@ impl Work {
             return;
         };
         drop(sb);
-        sandbox::local::retire(&self.sandbox_dir(), Some(&self.config.sandbox_pool_dir()));
+        let per_repo = usize::try_from(self.config.sandbox.reuse_copies).unwrap_or(usize::MAX);
+        sandbox::local::retire(&self.sandbox_dir(), self.config.sandbox_pool_dir().as_deref(), per_repo);
     }
 
     /// The result so far.
@@ -165,7 +166,7 @@ impl Work {
             host_env: std::env::vars().collect(),
             // The copy `vibe run` made while the model wrote the plan, if any.
             prepared: Some(self.prepared_dir()).filter(|p| p.exists()),
-            pool: Some(self.config.sandbox_pool_dir()),
+            pool: self.config.sandbox_pool_dir(),
         };
         let (sb, warnings) = sandbox::create(backend, spec).await.map_err(stage_err)?;
         for w in warnings {

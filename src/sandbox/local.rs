@@ -678,8 +678,6 @@ fn make_copy(
 
 /// Marks a complete pooled copy (written last).
 const POOL_FILE: &str = "pool.json";
-/// Pooled copies kept per repository.
-const POOL_PER_REPO: usize = 2;
 
 /// The pool directory of one repository: a stable name derived from its resolved path.
 fn pool_slot(pool: &Path, repo: &Path) -> PathBuf {
@@ -714,11 +712,11 @@ fn take_pooled(pool: &Path, repo: &Path, into: &Path) -> bool {
 }
 
 /// Retires the sandbox in `dir` after its job ended and nothing runs in it any more: its copy
-/// goes to `pool` for the next job of the same repository (at most a few per repository; only
+/// goes to `pool` for the next job of the same repository (at most `per_repo` of them; only
 /// copies whose commands ran isolated), and the rest is removed in the background.
-pub fn retire(dir: &Path, pool: Option<&Path>) {
+pub fn retire(dir: &Path, pool: Option<&Path>, per_repo: usize) {
     if let Some(pool) = pool {
-        let _ = pool_copy(dir, pool);
+        let _ = pool_copy(dir, pool, per_repo);
         sweep_pool(pool);
     }
     discard_in_background(dir);
@@ -743,7 +741,7 @@ fn sweep_pool(pool: &Path) {
     }
 }
 
-fn pool_copy(dir: &Path, pool: &Path) -> Option<()> {
+fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> {
     let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join(META_FILE)).ok()?).ok()?;
     // Without isolation a daemonised command may still be writing to the copy.
     if meta.isolation != Isolation::Bubblewrap {
@@ -751,7 +749,7 @@ fn pool_copy(dir: &Path, pool: &Path) -> Option<()> {
     }
     let slot = pool_slot(pool, &meta.repo);
     let kept = std::fs::read_dir(&slot).map(|d| d.flatten().count()).unwrap_or(0);
-    if kept >= POOL_PER_REPO {
+    if kept >= per_repo {
         return None;
     }
     let entry = slot.join(crate::store::new_id());

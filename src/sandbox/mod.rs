@@ -473,6 +473,7 @@ mod tests {
             command_timeout_secs: 30,
             max_processes: 100,
             memory_mb: 512,
+            reuse_copies: 1,
         };
         let p = Policy::from_settings(&settings);
         assert!(p.network);

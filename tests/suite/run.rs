@@ -662,3 +662,13 @@ fn the_next_job_of_a_repository_reuses_the_copy_of_the_last_one() {
     assert_eq!(pool.len(), 1);
     assert_eq!(std::fs::metadata(pool[0].join("work/untouched.txt")).unwrap().ino(), untouched_ino);
 }
+
+#[test]
+fn reuse_copies_zero_keeps_no_copy() {
+    let w = world();
+    w.env.ok(&["config", "set", "sandbox.reuse_copies", "0"]);
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    assert!(pooled(&w.env).is_empty());
+    assert!(!w.env.vibe_home().join("sandbox-pool").exists());
+}

@@ -315,7 +315,7 @@ async fn a_finished_copy_is_reused_clean_for_the_next_job_whatever_its_commands_
     .await;
     assert!(out.success(), "{out:?}");
     drop(sb);
-    sandbox::local::retire(&first_dir, Some(&pool));
+    sandbox::local::retire(&first_dir, Some(&pool), 1);
     assert!(!first_dir.join("work").exists());
 
     // The next job of the same repository gets that copy back, as clean as a new one.
