@@ -9,6 +9,8 @@
 //! copy's files through it, never through the copy's `.git`, which sandboxed commands may have
 //! rewritten, and re-reads only files whose stat data changed: a write always moves a file's
 //! ctime, which no command can set back.
+//!
+//! A copy is made new ([`create`]) or from the copy a finished job left ([`recycle`]).
 
 use std::path::{Path, PathBuf};
 
@@ -39,6 +41,7 @@ pub enum Dirty {
 
 /// The user's side of a copy: the commit, its object store and the uncommitted changes to
 /// bring along.
+#[derive(Debug)]
 pub struct Source {
     user_workdir: PathBuf,
     base_commit: String,
