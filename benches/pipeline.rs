@@ -181,6 +181,7 @@ fn main() {
         script(&server);
         let (first, first_rss) = run_once(&home, &repo, &server.base_url());
         println!("  first run: {:.3}s, {first_rss:.1} MiB", first.as_secs_f64());
+        breakdown(&home);
         let mut times = Vec::new();
         let mut peak: f64 = 0.0;
         for _ in 0..RUNS {
