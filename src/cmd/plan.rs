@@ -71,19 +71,17 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
                 .config
                 .require_repo()
                 .and_then(|root| Ok(crate::context::Snapshot::take(root)?))
-                .map(|taken| snapshot.insert(taken) as &crate::context::Snapshot);
-            let made = match made {
-                Ok(taken) => rt.block_on(crate::crs::generate(
-                    &client,
-                    &ctx.config,
-                    &mut store,
-                    &ctx.clock,
-                    prompt,
-                    Some(taken),
-                    progress,
-                )),
-                Err(e) => Err(e),
-            };
+                .and_then(|taken| {
+                    rt.block_on(crate::crs::generate(
+                        &client,
+                        &ctx.config,
+                        &mut store,
+                        &ctx.clock,
+                        prompt,
+                        Some(snapshot.insert(taken)),
+                        progress,
+                    ))
+                });
             let made = match made {
                 Ok(m) => m,
                 Err(e) => {

@@ -182,6 +182,19 @@ pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, C
     Ok(context)
 }
 
+/// [`gather_from`] `snapshot` when one was taken, else [`gather`] from `root`.
+pub fn gather_with(
+    root: &Path,
+    snapshot: Option<&Snapshot>,
+    prompt: &str,
+    max_tokens: usize,
+) -> Result<Context, ContextError> {
+    match snapshot {
+        Some(snapshot) => gather_from(snapshot, prompt, max_tokens),
+        None => gather(root, prompt, max_tokens),
+    }
+}
+
 /// [`gather`] from a snapshot already taken (its time is not counted in `elapsed_ms`).
 pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Result<Context, ContextError> {
     let started = Instant::now();

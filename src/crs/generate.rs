@@ -85,10 +85,7 @@ pub async fn generate(
     }
     let started = Instant::now();
     let owner = Owner::of(config, store, &root)?;
-    let context = match snapshot {
-        Some(snapshot) => context::gather_from(snapshot, prompt, config.context_max_tokens)?,
-        None => context::gather(&root, prompt, config.context_max_tokens)?,
-    };
+    let context = context::gather_with(&root, snapshot, prompt, config.context_max_tokens)?;
     let req = StructuredRequest {
         model: config.model.name.clone(),
         messages: vec![

@@ -97,7 +97,7 @@ impl Work {
             let _ = sb.destroy().await;
         }
         // A copy an earlier attempt left behind, or one prepared and never used.
-        for dir in [self.sandbox_dir(), self.prepared_dir()] {
+        for dir in [self.sandbox_dir(), self.art.prepared()] {
             let _ = sandbox::local::discard(&dir);
         }
     }
@@ -122,10 +122,6 @@ impl Work {
 
     fn sandbox_dir(&self) -> std::path::PathBuf {
         self.art.dir.join("sandbox")
-    }
-
-    fn prepared_dir(&self) -> std::path::PathBuf {
-        self.art.prepared()
     }
 
     fn backend(&self) -> Result<Backend, JobError> {
@@ -165,7 +161,7 @@ impl Work {
             // The sandbox keeps only its allow-list of these; no token or key gets in.
             host_env: std::env::vars().collect(),
             // The copy `vibe run` made while the model wrote the plan, if any.
-            prepared: Some(self.prepared_dir()).filter(|p| p.exists()),
+            prepared: Some(self.art.prepared()).filter(|p| p.exists()),
             pool: self.config.sandbox_pool_dir(),
         };
         let (sb, warnings) = sandbox::create(backend, spec).await.map_err(stage_err)?;

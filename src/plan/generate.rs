@@ -65,10 +65,7 @@ pub async fn generate(
         crs.affected_areas.join("\n"),
         crs.goals.join("\n")
     );
-    let context = match snapshot {
-        Some(snapshot) => context::gather_from(snapshot, &query, config.context_max_tokens)?,
-        None => context::gather(&root, &query, config.context_max_tokens)?,
-    };
+    let context = context::gather_with(&root, snapshot, &query, config.context_max_tokens)?;
     let crs_json = serde_json::to_string_pretty(&crs).map_err(|e| Error::failure(e.to_string()))?;
     let req = StructuredRequest {
         model: config.model.name.clone(),

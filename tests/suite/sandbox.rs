@@ -53,6 +53,15 @@ pub fn fixture(env: &TestEnv, name: &str) -> (PathBuf, SandboxSpec) {
     (repo, spec)
 }
 
+/// Shell that rewrites `src/lib.rs` in place (same inode, same size), turning 41 into `to`, and
+/// puts its mtime back: only its ctime tells.
+fn rewrite_in_place(to: u32) -> String {
+    format!(
+        "cp -p src/lib.rs /tmp/ref; sed s/41/{to}/ src/lib.rs > /tmp/x; cat /tmp/x > src/lib.rs; \
+         touch -r /tmp/ref src/lib.rs"
+    )
+}
+
 pub fn sh(script: &str) -> CommandRequest {
     CommandRequest::shell(script)
 }
@@ -188,9 +197,10 @@ async fn a_change_that_keeps_size_and_mtime_still_shows_in_the_diff() {
     let sb = local(spec).await;
     let out = run(
         sb.as_ref(),
-        "set -e; cp -p src/lib.rs /tmp/ref; sleep 1.1; sed s/41/43/ src/lib.rs > /tmp/x; \
-         cat /tmp/x > src/lib.rs; touch -r /tmp/ref src/lib.rs; \
-         git update-index --refresh >/dev/null 2>&1 || true; echo ok",
+        &format!(
+            "set -e; sleep 1.1; {}; git update-index --refresh >/dev/null 2>&1 || true; echo ok",
+            rewrite_in_place(43)
+        ),
     )
     .await;
     assert!(out.success(), "{out:?}");
@@ -210,10 +220,12 @@ async fn the_copys_git_metadata_cannot_hide_changes_from_the_diff() {
     let sb = local(spec).await;
     let out = run(
         sb.as_ref(),
-        "set -e; echo '*' >> .git/info/exclude; git config core.trustctime false; \
-         git config core.excludesFile /vibe/work/.git/info/exclude; echo new > hidden.txt; \
-         cp -p src/lib.rs /tmp/ref; sed s/41/44/ src/lib.rs > /tmp/x; cat /tmp/x > src/lib.rs; \
-         touch -r /tmp/ref src/lib.rs; git add -A; rm -rf .git; echo 'gitdir: /etc' > .git; echo ok",
+        &format!(
+            "set -e; echo '*' >> .git/info/exclude; git config core.trustctime false; \
+             git config core.excludesFile /vibe/work/.git/info/exclude; echo new > hidden.txt; \
+             {}; git add -A; rm -rf .git; echo 'gitdir: /etc' > .git; echo ok",
+            rewrite_in_place(44)
+        ),
     )
     .await;
     assert!(out.success(), "{out:?}");
@@ -305,10 +317,10 @@ async fn a_finished_copy_is_reused_clean_for_the_next_job_whatever_its_commands_
     let out = run(
         sb.as_ref(),
         &format!(
-            "set -e; cp -p src/lib.rs /tmp/ref; sed s/41/47/ src/lib.rs > /tmp/x; cat /tmp/x > src/lib.rs; \
-             touch -r /tmp/ref src/lib.rs; echo new > new.txt; mkdir -p target && echo junk > target/out; \
+            "set -e; {}; echo new > new.txt; mkdir -p target && echo junk > target/out; \
              chmod 600 old.txt; rm -rf docs; ln -s {} docs; printf '#!/bin/sh\\ntouch /tmp/pwned\\n' > .git/hooks/post-checkout; \
              chmod +x .git/hooks/post-checkout; git add -A; git -c user.name=a -c user.email=a@b commit -qm evil; echo ok",
+            rewrite_in_place(47),
             outside.display()
         ),
     )
