@@ -748,7 +748,10 @@ fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> {
         return None;
     }
     let slot = pool_slot(pool, &meta.repo);
-    let kept = std::fs::read_dir(&slot).map(|d| d.flatten().count()).unwrap_or(0);
+    // Only complete copies count: one being moved in or removed has no `pool.json`.
+    let kept = std::fs::read_dir(&slot)
+        .map(|d| d.flatten().filter(|e| e.path().join(POOL_FILE).is_file()).count())
+        .unwrap_or(0);
     if kept >= per_repo {
         return None;
     }
