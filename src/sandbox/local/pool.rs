@@ -1,0 +1,258 @@
+//! Copies made ahead of their job, and finished copies kept for the next job of the same
+//! repository.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{copy, Isolation, Meta, SandboxError, META_FILE, PREPARED_FILE, TRUSTED_GIT};
+
+/// What [`prepare`] records beside the copy it made.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct PreparedMeta {
+    repo: PathBuf,
+    base_commit: String,
+    allow_dirty: bool,
+    objects_dir: PathBuf,
+}
+
+/// Makes the copy of `repo` at `base_commit` (a full commit id) in `dir` ahead of the job
+/// that will use it, so the copy is written while the model is still writing the plan. A
+/// [`SandboxSpec`] naming `dir` in `prepared` takes it over. With `allow_dirty`, uncommitted
+/// changes are copied too; without, the tree is not looked at: refusing a dirty tree is the
+/// caller's business. A copy from `pool` is reused when there is one. Blocking; on failure
+/// `dir` is removed.
+pub fn prepare(
+    repo: &Path,
+    base_commit: &str,
+    allow_dirty: bool,
+    dir: &Path,
+    pool: Option<&Path>,
+) -> Result<(), SandboxError> {
+    let dirty = if allow_dirty { copy::Dirty::Include } else { copy::Dirty::Unchecked };
+    let made = make_copy(repo, Some(base_commit), dirty, dir, pool).and_then(|info| {
+        let meta = PreparedMeta {
+            repo: repo.to_path_buf(),
+            base_commit: info.base_commit,
+            allow_dirty,
+            objects_dir: info.objects_dir,
+        };
+        let text = serde_json::to_vec(&meta).map_err(|e| SandboxError::Invalid(e.to_string()))?;
+        std::fs::write(dir.join(PREPARED_FILE), text)
+            .map_err(|e| SandboxError::io("recording the prepared copy", e))
+    });
+    if made.is_err() {
+        let _ = discard(dir);
+    }
+    made
+}
+
+/// Makes `dir/work` a copy of `repo` at `base`, with vibe's repository beside it: a pooled
+/// copy of the same repository brought up to date when there is one, else a new checkout.
+pub(super) fn make_copy(
+    repo: &Path,
+    base: Option<&str>,
+    dirty: copy::Dirty,
+    dir: &Path,
+    pool: Option<&Path>,
+) -> Result<copy::CopyInfo, SandboxError> {
+    let source = copy::Source::read(repo, base, dirty)?;
+    let (work, trusted) = (dir.join("work"), dir.join(TRUSTED_GIT));
+    if pool.is_some_and(|pool| take_pooled(pool, repo, dir)) {
+        match copy::recycle(&source, &work, &trusted) {
+            Ok(info) => return Ok(info),
+            // Whatever went wrong, a new copy is made.
+            Err(_) => discard(dir).map_err(|e| SandboxError::io("removing a pooled copy", e))?,
+        }
+    }
+    copy::create(&source, &work, &trusted)
+}
+
+/// Marks a complete pooled copy (written last).
+pub(super) const POOL_FILE: &str = "pool.json";
+
+/// The pool directory of one repository: a stable name derived from its resolved path.
+pub(super) fn pool_slot(pool: &Path, repo: &Path) -> PathBuf {
+    let path = std::fs::canonicalize(repo).unwrap_or_else(|_| repo.to_path_buf());
+    // FNV-1a: stable across builds and platforms, which std's hasher does not promise.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in path.as_os_str().as_encoded_bytes() {
+        hash = (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name: String =
+        name.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).take(40).collect();
+    pool.join(format!("{name}-{hash:016x}"))
+}
+
+/// Moves a pooled copy of `repo` to `into` (which must not exist or be empty). Renaming is
+/// atomic, so two processes never take the same copy.
+pub(super) fn take_pooled(pool: &Path, repo: &Path, into: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(pool_slot(pool, repo)) else { return false };
+    let _ = std::fs::remove_dir(into);
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if !path.join(POOL_FILE).is_file() {
+            continue;
+        }
+        if std::fs::rename(&path, into).is_ok() {
+            let _ = std::fs::remove_file(into.join(POOL_FILE));
+            return true;
+        }
+    }
+    false
+}
+
+/// Retires the sandbox in `dir` after its job ended and nothing runs in it any more: its copy
+/// goes to `pool` for the next job of the same repository (at most `per_repo` of them; only
+/// copies whose commands ran isolated), and the rest is removed in the background.
+pub fn retire(dir: &Path, pool: Option<&Path>, per_repo: usize) {
+    if let Some(pool) = pool {
+        let _ = pool_copy(dir, pool, per_repo);
+        sweep_pool(pool);
+    }
+    discard_in_background(dir);
+}
+
+/// Pooled copies unused for this long are removed (their repository may be gone).
+pub(super) const POOL_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
+
+pub(super) fn sweep_pool(pool: &Path) {
+    let Ok(slots) = std::fs::read_dir(pool) else { return };
+    for slot in slots.flatten() {
+        let Ok(entries) = std::fs::read_dir(slot.path()) else { continue };
+        for entry in entries.flatten() {
+            let age = std::fs::metadata(entry.path().join(POOL_FILE))
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok());
+            if age.is_some_and(|a| a > POOL_MAX_AGE) {
+                discard_in_background(&entry.path());
+            }
+        }
+    }
+}
+
+pub(super) fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> {
+    let meta: Meta = serde_json::from_slice(&std::fs::read(dir.join(META_FILE)).ok()?).ok()?;
+    // Without isolation a daemonised command may still be writing to the copy.
+    if meta.isolation != Isolation::Bubblewrap {
+        return None;
+    }
+    let slot = pool_slot(pool, &meta.repo);
+    // Only complete copies count: one being moved in or removed has no `pool.json`.
+    let kept = std::fs::read_dir(&slot)
+        .map(|d| d.flatten().filter(|e| e.path().join(POOL_FILE).is_file()).count())
+        .unwrap_or(0);
+    if kept >= per_repo {
+        return None;
+    }
+    let entry = slot.join(crate::store::new_id());
+    std::fs::create_dir_all(&entry).ok()?;
+    let moved = std::fs::rename(dir.join("work"), entry.join("work")).is_ok()
+        && std::fs::rename(dir.join(TRUSTED_GIT), entry.join(TRUSTED_GIT)).is_ok()
+        && std::fs::write(entry.join(POOL_FILE), b"{}\n").is_ok();
+    if !moved {
+        discard_in_background(&entry);
+        return None;
+    }
+    Some(())
+}
+
+/// Removes a copy made by [`prepare`] (or any sandbox directory), whatever a command did to
+/// its permissions.
+pub fn discard(dir: &Path) -> std::io::Result<()> {
+    match force_remove(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Removes a sandbox directory off the caller's critical path: it is moved aside at once and
+/// deleted by an `rm` in a session of its own, which outlives this process. Nothing may still
+/// run in it.
+pub fn discard_in_background(dir: &Path) {
+    let Some(name) = dir.file_name() else { return };
+    let mut trash_name = name.to_os_string();
+    trash_name.push(format!(".old-{}-{}", std::process::id(), crate::store::new_id()));
+    let trash = dir.with_file_name(trash_name);
+    if std::fs::rename(dir, &trash).is_err() {
+        let _ = discard(dir);
+        return;
+    }
+    let mut rm = std::process::Command::new("rm");
+    rm.arg("-rf")
+        .arg(&trash)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe; the removal must not die with this process.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        rm.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    match rm.spawn() {
+        // Reaped by init once this process exits; nothing waits for it.
+        Ok(child) => drop(child),
+        Err(_) => {
+            let _ = discard(&trash);
+        }
+    }
+}
+
+/// Moves the copy prepared in `prepared` into the sandbox directory `dir` when it was made
+/// from `repo` at `base` with the same dirty-tree choice; removes it in any case.
+pub(super) fn adopt(
+    prepared: &Path,
+    repo: &Path,
+    base: Option<&str>,
+    allow_dirty: bool,
+    dir: &Path,
+) -> Option<copy::CopyInfo> {
+    let meta: Option<PreparedMeta> = std::fs::read(prepared.join(PREPARED_FILE))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let fits = meta
+        .filter(|m| m.repo == repo && Some(m.base_commit.as_str()) == base && m.allow_dirty == allow_dirty);
+    let adopted = fits.and_then(|m| {
+        std::fs::create_dir_all(dir).ok()?;
+        std::fs::rename(prepared.join("work"), dir.join("work")).ok()?;
+        if std::fs::rename(prepared.join(TRUSTED_GIT), dir.join(TRUSTED_GIT)).is_err() {
+            let _ = discard(&dir.join("work"));
+            return None;
+        }
+        Some(copy::CopyInfo { base_commit: m.base_commit, objects_dir: m.objects_dir })
+    });
+    if adopted.is_some() {
+        let _ = discard(prepared);
+    } else {
+        discard_in_background(prepared);
+    }
+    adopted
+}
+
+/// Removes a directory tree even when a command made parts of it unwritable (`chmod 000`):
+/// directories are made accessible again (symlinks are never followed) and removal retried.
+pub(super) fn force_remove(dir: &Path) -> std::io::Result<()> {
+    fn open_up(dir: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                open_up(&entry.path());
+            }
+        }
+    }
+    match std::fs::remove_dir_all(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            open_up(dir);
+            std::fs::remove_dir_all(dir)
+        }
+        other => other,
+    }
+}
