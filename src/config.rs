@@ -252,6 +252,14 @@ pub static KEYS: &[Key] = &[
         "finished copies kept per repository for the next job to reuse (0: never reuse)",
     ),
     key(
+        "sandbox.dependencies",
+        &[],
+        None,
+        Kind::Text,
+        "more ignored directories of the repository (comma-separated, relative) that commands see \
+         read-only below a writable layer, beside those its manifests name (node_modules, .venv, target, …)",
+    ),
+    key(
         "sandbox.memory_mb",
         &[],
         Some("4096"),
@@ -460,6 +468,8 @@ pub struct SandboxSettings {
     pub memory_mb: u64,
     /// Finished copies kept per repository for reuse.
     pub reuse_copies: u64,
+    /// More ignored directories of the repository shown to commands (relative paths).
+    pub dependencies: Vec<String>,
 }
 
 /// Coding-agent budgets.
@@ -668,6 +678,11 @@ impl Config {
                 max_processes: count("sandbox.max_processes"),
                 memory_mb: count("sandbox.memory_mb"),
                 reuse_copies: count("sandbox.reuse_copies"),
+                dependencies: text("sandbox.dependencies")
+                    .split(',')
+                    .map(|d| d.trim().to_string())
+                    .filter(|d| !d.is_empty())
+                    .collect(),
             },
             agent: AgentSettings {
                 max_turns: count("agent.max_turns") as u32,

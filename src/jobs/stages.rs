@@ -152,6 +152,12 @@ impl Work {
         }
         let mut policy = Policy::from_settings(&self.config.sandbox);
         policy.network = self.spec.network;
+        // Never mounted for a toolchain: vibe's own data and configuration.
+        policy.hidden_paths =
+            [Some(self.config.home.clone()), self.config.user_file.parent().map(Into::into)]
+                .into_iter()
+                .flatten()
+                .collect();
         let spec = SandboxSpec {
             repo: self.spec.repo.clone(),
             base: Some(self.spec.base_commit.clone()),

@@ -51,6 +51,14 @@ pub struct Policy {
     /// Extra environment for every command (on top of the allow-list: `PATH`, `LANG`,
     /// `LC_*`, `TERM`, `TZ`, and `HOME` of the private home).
     pub env: BTreeMap<String, String>,
+    /// More ignored directories of the repository (relative paths) shown to commands
+    /// read-only below a writable layer, beside those its manifests name. Local backends only.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// Host paths never mounted, whatever else asks for them (vibe's own data and
+    /// configuration). Local backends only.
+    #[serde(default)]
+    pub hidden_paths: Vec<PathBuf>,
 }
 
 impl Default for Policy {
@@ -65,6 +73,8 @@ impl Default for Policy {
             read_only_paths: Vec::new(),
             writable_paths: Vec::new(),
             env: BTreeMap::new(),
+            dependencies: Vec::new(),
+            hidden_paths: Vec::new(),
         }
     }
 }
@@ -77,6 +87,7 @@ impl Policy {
             command_timeout: Duration::from_secs(settings.command_timeout_secs.max(1)),
             max_processes: settings.max_processes.max(8),
             memory_bytes: settings.memory_mb.max(64).saturating_mul(1024 * 1024),
+            dependencies: settings.dependencies.clone(),
             ..Self::default()
         }
     }
@@ -474,9 +485,11 @@ mod tests {
             max_processes: 100,
             memory_mb: 512,
             reuse_copies: 1,
+            dependencies: vec!["cache".into()],
         };
         let p = Policy::from_settings(&settings);
         assert!(p.network);
+        assert_eq!(p.dependencies, ["cache"]);
         assert_eq!(p.command_timeout, Duration::from_secs(30));
         assert_eq!((p.max_processes, p.memory_bytes), (100, 512 * 1024 * 1024));
     }

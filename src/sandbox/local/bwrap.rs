@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use super::layers::Layer;
 use super::{Policy, SANDBOX_HOME, SANDBOX_WORK};
 
 /// Host directories mounted read-only at the same place in every sandbox.
@@ -26,6 +27,11 @@ pub struct BwrapConfig<'a> {
     pub info_fd: Option<i32>,
     /// Whether this bubblewrap knows `--size` (tmpfs size limits).
     pub tmpfs_size: bool,
+    /// Host directories (toolchains) mounted read-only at the same path.
+    pub mounts: &'a [PathBuf],
+    /// Dependency directories of the repository mounted read-only in the copy (when they
+    /// cannot be writable layers).
+    pub read_only_layers: &'a [Layer],
 }
 
 /// The bubblewrap command line for one command.
@@ -47,13 +53,20 @@ pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
     }
     a.extend(["--proc".into(), "/proc".into(), "--dev".into(), "/dev".into()]);
     a.extend(["--ro-bind".into(), c.objects_dir.into(), c.objects_dir.into()]);
-    for p in &c.policy.read_only_paths {
+    for p in c.mounts.iter().chain(&c.policy.read_only_paths) {
         a.extend(["--ro-bind-try".into(), p.into(), p.into()]);
     }
     for p in &c.policy.writable_paths {
         a.extend(["--bind-try".into(), p.into(), p.into()]);
     }
     a.extend(["--bind".into(), c.work.into(), SANDBOX_WORK.into()]);
+    for layer in c.read_only_layers {
+        a.extend([
+            "--ro-bind-try".into(),
+            (&layer.source).into(),
+            Path::new(SANDBOX_WORK).join(&layer.path).into(),
+        ]);
+    }
     a.extend(["--chdir".into(), Path::new(SANDBOX_WORK).join(c.cwd).into()]);
     if let Some(fd) = c.info_fd {
         a.extend(["--info-fd".into(), fd.to_string().into()]);
@@ -104,6 +117,8 @@ mod tests {
             argv: &argv,
             info_fd: Some(7),
             tmpfs_size: true,
+            mounts: &[],
+            read_only_layers: &[],
         })
         .into_iter()
         .map(|a| a.to_string_lossy().into_owned())

@@ -4,6 +4,7 @@
 use std::ffi::CString;
 use std::time::Duration;
 
+use super::layers::Overlays;
 use super::probe::is_root;
 use super::process::PidsCgroup;
 use super::{Policy, SandboxError};
@@ -63,6 +64,8 @@ pub(super) struct Limits {
     cgroup_procs: Option<CString>,
     /// A descriptor the child keeps across exec (bubblewrap's `--info-fd`).
     pub(super) keep_fd: Option<i32>,
+    /// The dependency layers to mount in a namespace of the command's own.
+    pub(super) overlays: Option<Overlays>,
 }
 
 impl Limits {
@@ -79,6 +82,7 @@ impl Limits {
             cgroup_procs: cgroup
                 .and_then(|c| CString::new(c.procs_file().as_os_str().as_encoded_bytes()).ok()),
             keep_fd: None,
+            overlays: None,
         }
     }
 
@@ -147,6 +151,9 @@ impl Limits {
                     return Err(std::io::Error::last_os_error());
                 }
             }
+        }
+        if let Some(overlays) = &self.overlays {
+            overlays.apply()?;
         }
         set(libc::RLIMIT_NPROC, self.nproc)?;
         set(libc::RLIMIT_AS, self.address_space)?;

@@ -8,12 +8,15 @@
 //! [`Isolation::None`] is the explicit opt-out: the same copy and limits, no namespaces.
 
 mod bwrap;
+mod environment;
 mod files;
+pub mod layers;
 mod limits;
 mod pool;
 mod probe;
 mod process;
 mod run;
+pub mod toolchains;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,6 +33,7 @@ use pool::{adopt, make_copy};
 use probe::{check_isolation, Bwrap};
 
 pub use bwrap::{bwrap_args, BwrapConfig};
+pub use environment::Environment;
 pub use pool::{discard, discard_in_background, prepare, retire};
 pub use probe::{no_isolation_warning, probe, probe_with, Probe};
 
@@ -73,6 +77,9 @@ struct Meta {
     policy: Policy,
     /// The allow-listed part of the environment vibe ran in.
     base_env: BTreeMap<String, String>,
+    /// The toolchains and dependency directories commands see.
+    #[serde(default)]
+    environment: Environment,
 }
 
 /// A sandbox on this machine.
@@ -126,7 +133,14 @@ impl LocalSandbox {
                 return Err(e);
             }
         };
+        let (repo, host_env, policy, scratch) =
+            (spec.repo.clone(), spec.host_env.clone(), spec.policy.clone(), spec.dir.join("probe"));
+        let environment =
+            tokio::task::spawn_blocking(move || Environment::resolve(&repo, &host_env, &policy, &scratch))
+                .await
+                .map_err(|e| SandboxError::Invalid(format!("looking for toolchains: {e}")))?;
         let meta = Meta {
+            environment,
             repo: spec.repo.clone(),
             base_commit: info.base_commit,
             objects_dir: info.objects_dir,
@@ -167,6 +181,11 @@ impl LocalSandbox {
     /// How commands are isolated.
     pub fn isolation(&self) -> Isolation {
         self.meta.isolation
+    }
+
+    /// The toolchains and dependency directories commands see.
+    pub fn environment(&self) -> &Environment {
+        &self.meta.environment
     }
 
     fn alive(&self) -> Result<(), SandboxError> {

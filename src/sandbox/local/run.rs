@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
 use super::bwrap::{bwrap_args, BwrapConfig};
+use super::layers::Overlays;
 use super::limits::{InfoPipe, Limits, INFO_FD};
 use super::process::{descendants, wait_until_gone, PidsCgroup};
 use super::{
@@ -28,6 +29,7 @@ impl LocalSandbox {
         };
         env.insert("HOME".into(), home);
         env.insert("VIBE_SANDBOX".into(), "1".into());
+        env.extend(self.meta.environment.env(self.meta.policy.network));
         for (k, v) in self.meta.policy.env.iter().chain(request.env.iter()) {
             if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
                 return Err(SandboxError::Invalid(format!("invalid environment variable name `{k}`")));
@@ -55,6 +57,12 @@ impl LocalSandbox {
                     argv: &request.argv,
                     info_fd,
                     tmpfs_size: bwrap.tmpfs_size,
+                    mounts: &self.meta.environment.toolchains.mounts,
+                    read_only_layers: if self.meta.environment.overlays {
+                        &[]
+                    } else {
+                        &self.meta.environment.layers
+                    },
                 });
                 let mut cmd = tokio::process::Command::new(&bwrap.path);
                 cmd.args(args).env_clear();
@@ -102,6 +110,11 @@ impl LocalSandbox {
         };
         let mut limits = Limits::new(policy, timeout, cgroup.as_ref());
         limits.keep_fd = info.as_ref().map(|i| i.write_fd());
+        if self.meta.environment.overlays {
+            limits.overlays =
+                Overlays::prepare(&self.meta.environment.layers, &self.work, &self.dir.join("layers"))
+                    .map_err(|e| SandboxError::io("preparing the dependency layers", e))?;
+        }
         let mut cmd = self.command(&request, &cwd_rel, &env, info.as_ref().map(|_| INFO_FD));
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
