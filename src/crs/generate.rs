@@ -90,7 +90,11 @@ pub async fn generate(
         model: config.model.name.clone(),
         messages: vec![
             Message::system(SYSTEM),
-            Message::user(format!("Change request:\n{prompt}\n\n{}", context.text)),
+            Message::user(format!(
+                "Change request:\n{prompt}\n\n{}\n\nSandbox: {}",
+                context.text,
+                crate::sandbox::environment_note(config, &root)
+            )),
         ],
         name: "crs".into(),
         schema: schema::schema(),

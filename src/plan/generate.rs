@@ -72,8 +72,10 @@ pub async fn generate(
         messages: vec![
             Message::system(SYSTEM),
             Message::user(format!(
-                "CRS:\n```json\n{crs_json}\n```\n\nOriginal request:\n{}\n\n{}",
-                crs_record.prompt, context.text
+                "CRS:\n```json\n{crs_json}\n```\n\nOriginal request:\n{}\n\n{}\n\nSandbox: {}",
+                crs_record.prompt,
+                context.text,
+                crate::sandbox::environment_note(config, &root)
             )),
         ],
         name: "plan".into(),

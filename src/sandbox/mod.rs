@@ -93,6 +93,19 @@ impl Policy {
     }
 }
 
+/// One paragraph for the CRS and plan prompts: where the job's commands will run and what
+/// they can use there, so the model writes checks that can run.
+pub fn environment_note(config: &crate::config::Config, repo: &std::path::Path) -> String {
+    let mut policy = Policy::from_settings(&config.sandbox);
+    policy.hidden_paths = vec![config.home.clone()];
+    let host_env: BTreeMap<String, String> = std::env::vars().collect();
+    let env = local::Environment::preview(repo, &host_env, &policy);
+    match config.sandbox.backend {
+        Backend::None => format!("{} (Unsandboxed: commands run as the user.)", env.describe(true)),
+        _ => env.describe(config.sandbox.network),
+    }
+}
+
 /// How to build a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxSpec {

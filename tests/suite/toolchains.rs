@@ -302,3 +302,24 @@ async fn toolchains_and_layers_are_read_only_and_the_homes_secrets_stay_out() {
     assert!(sb.diff().await.unwrap().files.is_empty(), "dependencies are not part of the change");
     sb.destroy().await.unwrap();
 }
+
+#[test]
+fn the_crs_and_plan_prompts_say_what_the_sandbox_can_run() {
+    let (env, repo, server) = world("prompt");
+    std::fs::write(repo.join("package.json"), "{}\n").unwrap();
+    std::fs::write(repo.join(".gitignore"), "node_modules/\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "node"]);
+    std::fs::create_dir_all(repo.join("node_modules/dep")).unwrap();
+    server.push_json(&crate::suite::jobs::crs_doc());
+    server.push_json(&crate::suite::jobs::plan_doc(&[("node test.js", &["AC1"])]));
+    env.ok(&["plan", "add a greeting", "--json"]);
+    let requests = server.chat_requests();
+    assert_eq!(requests.len(), 2);
+    for r in requests {
+        let text = r.all_text();
+        assert!(text.contains("Sandbox: Commands run in a sandbox"), "{text}");
+        assert!(text.contains("ignored node_modules are present"), "{text}");
+        assert!(text.contains("There is no network"), "{text}");
+    }
+}

@@ -39,6 +39,14 @@ impl Environment {
         Self { toolchains, layers, overlays }
     }
 
+    /// What a sandbox of `repo` would show, for a description (no check that overlays work).
+    pub fn preview(repo: &Path, host_env: &BTreeMap<String, String>, policy: &Policy) -> Self {
+        let layers = layers::detect(repo, &policy.dependencies);
+        let interpreters: Vec<_> = layers.iter().filter_map(|l| layers::venv_prefix(&l.source)).collect();
+        let toolchains = toolchains::resolve(host_env, &policy.hidden_paths, &interpreters);
+        Self { toolchains, layers, overlays: true }
+    }
+
     /// Variables every command gets for the toolchains, plus the tools' offline switches
     /// when the network is off.
     pub fn env(&self, network: bool) -> BTreeMap<String, String> {
