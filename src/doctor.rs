@@ -74,6 +74,7 @@ pub async fn run_all(config: &Config) -> Vec<Check> {
     checks.push(github_check(config));
     checks.push(git_check());
     checks.extend(sandbox_checks(config));
+    checks.extend(toolchain_checks(config).await);
     checks.push(supabase);
     checks
 }
@@ -248,6 +249,93 @@ fn local_sandbox_check() -> Check {
              or opt out with `--sandbox none` at your own risk",
         )
     }
+}
+
+/// For the repository vibe stands in: each kind of project it holds, its toolchain's version
+/// and whether its dependencies resolve, run inside a real sandbox of the repository.
+async fn toolchain_checks(config: &Config) -> Vec<Check> {
+    let Some(repo) = config.repo.clone() else { return Vec::new() };
+    let projects = crate::sandbox::projects::detect(&repo);
+    if projects.is_empty()
+        || config.sandbox.backend != Backend::Local
+        || !crate::sandbox::local::probe().available
+    {
+        return Vec::new();
+    }
+    let mut policy = crate::sandbox::Policy::from_settings(&config.sandbox);
+    policy.command_timeout = policy.command_timeout.min(Duration::from_secs(60));
+    policy.hidden_paths = [Some(config.home.clone()), config.user_file.parent().map(Into::into)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let spec = crate::sandbox::SandboxSpec {
+        repo,
+        base: None,
+        allow_dirty: true,
+        dir: config.home.join("doctor").join(crate::store::new_id()),
+        policy,
+        host_env: std::env::vars().collect(),
+        prepared: None,
+        pool: None,
+    };
+    let sandbox = match crate::sandbox::create(Backend::Local, spec).await {
+        Ok((sandbox, _)) => sandbox,
+        Err(e) => {
+            return vec![Check::warn(
+                "toolchain",
+                format!("cannot make a sandbox of this repository: {e}"),
+                "run `vibe doctor` again; if it persists, check the repository with `git status`",
+            )]
+        }
+    };
+    let mut checks = Vec::new();
+    for project in projects {
+        let run = |script: String| {
+            let sandbox = &sandbox;
+            async move { sandbox.run(crate::sandbox::CommandRequest::shell(script), None, None).await }
+        };
+        let first_line = |o: &crate::sandbox::CommandOutcome| {
+            let text = if o.stdout.trim().is_empty() { &o.stderr } else { &o.stdout };
+            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+            if o.timed_out {
+                "timed out".to_string()
+            } else {
+                line
+            }
+        };
+        let lang = project.language;
+        let version = match run(project.version.clone()).await {
+            Ok(o) if o.success() => first_line(&o),
+            Ok(o) => {
+                let why = first_line(&o);
+                checks.push(Check::warn(
+                    "toolchain",
+                    format!("{lang}: `{}` fails in the sandbox: {why}", project.version),
+                    project.install_hint,
+                ));
+                continue;
+            }
+            Err(e) => {
+                checks.push(Check::warn("toolchain", format!("{lang}: {e}"), project.install_hint));
+                continue;
+            }
+        };
+        match &project.dependencies {
+            None => checks.push(Check::ok("toolchain", format!("{lang}: {version}"))),
+            Some(probe) => match run(probe.clone()).await {
+                Ok(o) if o.success() => checks
+                    .push(Check::ok("toolchain", format!("{lang}: {version}; dependencies found offline"))),
+                Ok(o) => checks.push(Check::warn(
+                    "toolchain",
+                    format!("{lang}: {version}; dependencies missing in the sandbox: {}", first_line(&o)),
+                    project.deps_hint,
+                )),
+                Err(e) => checks.push(Check::warn("toolchain", format!("{lang}: {e}"), project.deps_hint)),
+            },
+        }
+    }
+    let _ = sandbox.destroy().await;
+    checks
 }
 
 async fn supabase_check(config: &Config, http: &reqwest::Client) -> Check {

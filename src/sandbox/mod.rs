@@ -8,6 +8,7 @@ pub mod capture;
 mod copy;
 pub mod local;
 pub mod paths;
+pub mod projects;
 
 use std::collections::BTreeMap;
 use std::future::Future;

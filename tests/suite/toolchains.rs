@@ -323,3 +323,34 @@ fn the_crs_and_plan_prompts_say_what_the_sandbox_can_run() {
         assert!(text.contains("There is no network"), "{text}");
     }
 }
+
+#[test]
+fn doctor_says_what_the_sandbox_can_run_in_this_repository() {
+    let (env, repo, _server) = world("doctor");
+    std::fs::write(repo.join("package.json"), r#"{"dependencies": {"greet": "1"}}"#).unwrap();
+    std::fs::write(repo.join("requirements.txt"), "missing-dist>=1\n").unwrap();
+    std::fs::write(repo.join(".gitignore"), "node_modules/\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "projects"]);
+    std::fs::create_dir_all(repo.join("node_modules/greet")).unwrap();
+    std::fs::write(repo.join("node_modules/greet/index.js"), "module.exports = 1;\n").unwrap();
+    let out = env.vibe().args(["doctor", "--json"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<&serde_json::Value> = doc["checks"]
+        .as_array()
+        .unwrap_or_else(|| doc.as_array().unwrap())
+        .iter()
+        .filter(|c| c["name"] == "toolchain")
+        .collect();
+    assert_eq!(lines.len(), 2, "{doc}");
+    let python = lines.iter().find(|c| c["detail"].as_str().unwrap().starts_with("python")).unwrap();
+    assert_eq!(python["status"], "warn", "{python}");
+    assert!(python["detail"].as_str().unwrap().contains("dependencies missing"), "{python}");
+    assert!(python["fix"].as_str().unwrap().contains("virtual environment"), "{python}");
+    let node = lines.iter().find(|c| c["detail"].as_str().unwrap().starts_with("node")).unwrap();
+    assert_eq!(node["status"], "ok", "{node}");
+    assert!(node["detail"].as_str().unwrap().contains("dependencies found offline"), "{node}");
+    // Nothing of the probe's sandbox is left behind.
+    let left = std::fs::read_dir(env.vibe_home().join("doctor")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0);
+}
