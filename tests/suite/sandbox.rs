@@ -496,14 +496,38 @@ async fn file_operations_refuse_dotdot_absolute_and_symlink_escapes() {
 async fn a_hard_link_to_a_host_file_cannot_be_made_or_written_through() {
     let env = TestEnv::new();
     let (repo, spec) = fixture(&env, "hardlink");
+    let work = spec.dir.join("work");
     let sb = local(spec).await;
-    let pack = repo.join(".git/HEAD");
+    // A file of the user's that the sandbox can see (the object store the copy borrows from):
+    // visible, yet no link to it can be made from inside.
+    let object = std::fs::read_dir(repo.join(".git/objects"))
+        .unwrap()
+        .flatten()
+        .filter(|d| d.file_name().len() == 2)
+        .flat_map(|d| std::fs::read_dir(d.path()).unwrap().flatten())
+        .next()
+        .unwrap()
+        .path();
     let out = run(
         sb.as_ref(),
-        &format!("ln {} head-link && echo LINKED; ln /etc/hostname h2 && echo LINKED2; true", pack.display()),
+        &format!(
+            "test -r {o} && echo VISIBLE; ln {o} object-link && echo LINKED; true",
+            o = object.display()
+        ),
     )
     .await;
+    assert!(out.stdout.contains("VISIBLE"), "the target is there: {out:?}");
     assert!(!out.stdout.contains("LINKED"), "{out:?}");
+    assert!(!work.join("object-link").exists());
+
+    // A link planted in the copy some other way (as a command without isolation could) is
+    // replaced by the write tool, never written through: the host file keeps its bytes.
+    let host_file = env.root().join("host-file.txt");
+    std::fs::write(&host_file, "host\n").unwrap();
+    std::fs::hard_link(&host_file, work.join("linked.txt")).unwrap();
+    sb.write("linked.txt", b"from the agent\n").await.unwrap();
+    assert_eq!(std::fs::read_to_string(&host_file).unwrap(), "host\n");
+    assert_eq!(sb.read("linked.txt").await.unwrap(), b"from the agent\n");
 }
 
 #[tokio::test]
