@@ -59,6 +59,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         sandbox: backend,
         no_pr: args.no_pr,
         draft: args.draft,
+        pr_on_failure: args.pr_on_failure,
         review,
         run_job: !args.detach,
     };

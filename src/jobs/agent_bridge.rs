@@ -87,6 +87,7 @@ pub(super) async fn run(
         criteria,
         tokens: outcome.usage.total(),
         cost_usd: Some(outcome.usage.cost_usd),
+        stop: outcome.stop.clone(),
     })
 }
 
