@@ -242,7 +242,7 @@ pub async fn open(
 
 /// Redacts the token and every configured secret (model key, E2B and Supabase keys, …) from
 /// text that leaves the machine, such as a PR body built from agent output.
-fn scrub_secrets(config: &Config, text: &str, token: &str) -> String {
+pub(crate) fn scrub_secrets(config: &Config, text: &str, token: &str) -> String {
     let mut out = super::scrub(text, token);
     for key in crate::config::KEYS.iter().filter(|k| k.secret) {
         if let Some(v) = config.values.get(key.name) {

@@ -84,11 +84,6 @@ impl Work {
         }
     }
 
-    /// Whether every criterion holds and every check passed (after the testing stage).
-    pub fn passed(&self) -> bool {
-        self.result.passed
-    }
-
     /// Kills what still runs in the sandbox; deletes the copy unless `keep` (a failed job
     /// may be resumed and continues in the same copy).
     pub async fn cleanup(&mut self, keep: bool) {
@@ -349,7 +344,9 @@ impl Work {
         let job_id = cx.journal.job_id().to_string();
         let repo = crate::git::open(&self.spec.repo)?;
         let branch = crate::git::branch_name(&job_id, &self.spec.crs.summary);
-        let message = commit_message(&self.spec, &self.result);
+        // The message carries model-written text; no configured secret goes into git.
+        let message =
+            crate::github::pr::scrub_secrets(&self.config, &commit_message(&self.spec, &self.result), "");
         let time = cx.journal_time();
         let done = crate::git::commit_patch(
             &repo,

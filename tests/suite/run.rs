@@ -224,7 +224,7 @@ fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_keeping_the_work_
         "{message}"
     );
     let (_, err) = w.env.fails(&["jobs", "resume", &job.id[..8]], 2);
-    assert!(err.contains("its checks failed"), "{err}");
+    assert!(err.contains("did not pass") && err.contains(&format!("--base {branch}")), "{err}");
 }
 
 #[test]
@@ -374,11 +374,18 @@ fn sloppy_criterion_ids_are_renumbered_and_a_plan_may_use_the_models_own() {
 
 #[test]
 fn run_with_base_on_a_kept_branch_continues_from_its_work() {
-    let w = world();
+    let mut w = world();
+    let gh = GithubServer::start();
+    w.env.use_github(&gh);
+    let token = "ghp_basetoken0123456789abcdefghijklmnop";
+    gh.add_user(token, "octocat", 7);
+    gh.add_repo("octo-org", "demo", &w.repo, &["octocat"]);
+    git(&w.repo, &["remote", "add", "origin", &format!("{}/octo-org/demo.git", gh.url)]);
+    w.env.set("GITHUB_TOKEN", token);
     w.server.push_json(&crs_doc());
     w.server.push_json(&plan_doc(&[(CHECK, &["AC1"])]));
     script_failure(&w.server);
-    w.env.fails(&["run", "add a greeting file", "--yes", "--no-pr"], 5);
+    w.env.fails(&["run", "add a greeting file", "--yes"], 5);
     let store = Store::open(&w.env.db_path()).unwrap();
     let first = store.recent_jobs(1, None).unwrap().remove(0);
     let kept = first.branch_name.clone().unwrap();
@@ -393,8 +400,7 @@ fn run_with_base_on_a_kept_branch_continues_from_its_work() {
     // The next job starts from the kept commit: it sees the earlier work and fixes it.
     w.server.push_tool_call("run_command", json!({"command": "cat hello.txt"}));
     script_success(&w.server, "hello\n");
-    let mut args: Vec<&str> = command.split(' ').skip(1).collect();
-    args.push("--no-pr");
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
     let out = w.env.vibe().args(&args).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let job = store.recent_jobs(2, None).unwrap().into_iter().find(|j| j.id != first.id).unwrap();
@@ -408,6 +414,13 @@ fn run_with_base_on_a_kept_branch_continues_from_its_work() {
     assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]).trim(), kept_sha);
     assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
     assert_eq!(git(&w.repo, &["symbolic-ref", "--short", "HEAD"]).trim(), "main");
+    // Its pull request targets the default branch and carries both commits.
+    let created = gh.requests_to("POST", "/api/v3/repos/octo-org/demo/pulls");
+    assert_eq!(created.len(), 1, "only the passing job opened one");
+    assert_eq!(
+        (created[0].json()["head"].as_str(), created[0].json()["base"].as_str()),
+        (Some(branch.as_str()), Some("main"))
+    );
 }
 
 /// Starts `vibe run --json` and reads its events until `until` matches one.
