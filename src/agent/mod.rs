@@ -230,8 +230,8 @@ impl std::fmt::Display for Stop {
             ),
             Ended::NoToolCalls => write!(
                 f,
-                "the model `{}` is not calling tools: it answered {} times in a row with text only; \
-                 the coding agent needs a model with tool (function) calling — set VIBE_MODEL (model.name) to one",
+                "the model `{}` is not calling tools ({} answers in a row with text only); the coding agent \
+                 needs a model with tool calling: set VIBE_MODEL (model.name) to one",
                 self.model, self.used
             ),
             Ended::FinishRejected => write!(

@@ -357,10 +357,10 @@ pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
                 // The model, not the work: no tool calls, or no acceptable finish.
                 Some(JobResult { stop: Some(stop), .. }) if !stop.is_budget() => {
                     let hint = match stop.ended {
-                        crate::agent::Ended::NoToolCalls => {
-                            "use a model that supports tool calling: set VIBE_MODEL (model.name), then run again"
-                                .to_string()
-                        }
+                        crate::agent::Ended::NoToolCalls => format!(
+                            "choose a model with tool (function) calling in VIBE_MODEL, then run again: `vibe run --plan {} --yes`",
+                            job.plan_id.as_deref().map_or("PLAN", short_id)
+                        ),
                         _ => format!("{then}; a stronger model (VIBE_MODEL) may do better"),
                     };
                     Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(hint))

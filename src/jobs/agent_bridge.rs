@@ -57,8 +57,9 @@ pub(super) async fn run(
             JobError::Stage(e.message)
         }
     })?;
-    let criteria = outcome
-        .criteria
+    // An agent that stopped early assessed nothing: the checks alone speak for the criteria.
+    let assessed = if outcome.stop.is_some() { &[][..] } else { &outcome.criteria[..] };
+    let criteria = assessed
         .iter()
         .map(|c| {
             let description = spec

@@ -286,7 +286,7 @@ fn a_job_that_did_not_pass_names_its_branch_and_how_to_continue_from_it() {
     let message = "the model `tiny` is not calling tools";
     store.insert_job(&kept("aaaa1111-0000-7000-8000-000000000001", "failed", stop, message)).unwrap();
     let (_, err) = env.fails(&["jobs", "watch", "aaaa1111"], 1);
-    assert!(err.contains(message) && err.contains("set VIBE_MODEL"), "{err}");
+    assert!(err.contains(message) && err.contains("with tool (function) calling in VIBE_MODEL"), "{err}");
 
     // A cancelled job that kept its work says where.
     store.insert_job(&kept("bbbb1111-0000-7000-8000-000000000001", "cancelled", Value::Null, "")).unwrap();

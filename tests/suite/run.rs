@@ -288,11 +288,12 @@ fn a_model_that_does_not_call_tools_ends_the_job_after_three_requests_saying_wha
     assert_eq!(w.server.chat_requests().len(), 3, "{stderr}");
     assert!(
         stderr.contains(
-            "the model `gpt-4.1` is not calling tools: it answered 3 times in a row with text only"
+            "the model `gpt-4.1` is not calling tools (3 answers in a row with text only); the coding agent \
+             needs a model with tool calling: set VIBE_MODEL (model.name) to one"
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("use a model that supports tool calling: set VIBE_MODEL"), "{stderr}");
+    assert!(stderr.contains("choose a model with tool (function) calling in VIBE_MODEL"), "{stderr}");
     let store = Store::open(&w.env.db_path()).unwrap();
     let job = store.recent_jobs(1, None).unwrap().remove(0);
     assert_eq!(job.status, "failed");
@@ -320,6 +321,9 @@ fn a_budget_stop_names_the_budget_and_its_setting_and_keeps_the_work() {
     assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
     let message = git(&w.repo, &["log", "-1", "--format=%B", &branch]);
     assert!(message.contains("Stopped: the agent used all 2 turns"), "{message}");
+    // The check covering AC1 passed: the criterion holds, the job does not (it did not finish).
+    assert!(message.contains("- [x] AC1: hello.txt says hello"), "{message}");
+    assert!(!stderr.contains("acceptance criteria not met"), "{stderr}");
     let shown = w.env.ok(&["jobs", "result", &job.id[..8]]);
     assert!(
         shown.contains("stopped: the agent used all 2 turns (agent.max_turns / VIBE_AGENT_MAX_TURNS)"),
