@@ -160,7 +160,7 @@ impl Work {
             passed: false,
             ..JobResult::default()
         };
-        self.commit_to_branch(cx, &patch).await
+        self.commit_to_branch(cx, &patch)
     }
 
     fn sandbox_dir(&self) -> std::path::PathBuf {
@@ -321,7 +321,7 @@ impl Work {
             }
             return Err(JobError::Stage("the agent made no changes; there is nothing to commit".into()));
         }
-        self.commit_to_branch(cx, &patch).await?;
+        self.commit_to_branch(cx, &patch)?;
         let job_id = cx.journal.job_id().to_string();
         if self.result.passed || self.spec.pr_on_failure {
             return self.pull_request(cx, &job_id).await;
@@ -340,7 +340,7 @@ impl Work {
     }
 
     /// Commits `patch` on the job's branch and records the branch and commit in the job.
-    async fn commit_to_branch(&mut self, cx: &mut StageCx<'_>, patch: &str) -> Result<(), JobError> {
+    fn commit_to_branch(&mut self, cx: &mut StageCx<'_>, patch: &str) -> Result<(), JobError> {
         let job_id = cx.journal.job_id().to_string();
         let repo = crate::git::open(&self.spec.repo)?;
         let branch = crate::git::branch_name(&job_id, &self.spec.crs.summary);
