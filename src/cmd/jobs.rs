@@ -127,8 +127,21 @@ fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
             }
         }
     }
-    if job.status == "interrupted" || job.status == "failed" {
-        o.note(format!("continue it with `vibe jobs resume {}`", short_id(&job.id)));
+    let did_not_pass = job
+        .result_json
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<JobResult>(s).ok())
+        .is_some_and(|r| !r.passed);
+    match (job.status.as_str(), &job.branch_name) {
+        ("failed" | "cancelled", Some(b)) if did_not_pass => o.note(format!(
+            "its work is kept on branch {b}; continue from it with `{}`",
+            continue_command(&job, b)
+        )),
+        ("failed", _) if did_not_pass => {}
+        ("interrupted" | "failed", _) => {
+            o.note(format!("continue it with `vibe jobs resume {}`", short_id(&job.id)))
+        }
+        _ => {}
     }
     Ok(())
 }

@@ -274,6 +274,14 @@ fn a_job_that_did_not_pass_names_its_branch_and_how_to_continue_from_it() {
         out.contains("continue from it with `vibe run --plan PLAN --base vibe/ffff0000-add-two --yes`"),
         "{out}"
     );
+    let out = env.vibe().args(["jobs", "show", "ffff"]).output().unwrap();
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        note.contains(
+            "its work is kept on branch vibe/ffff0000-add-two; continue from it with `vibe run --plan PLAN"
+        ) && !note.contains("jobs resume"),
+        "{note}"
+    );
     let (_, err) = env.fails(&["jobs", "watch", "ffff"], 5);
     assert!(err.contains(&format!("job ffff0000: {checks}")), "{err}");
     assert!(
