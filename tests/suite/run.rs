@@ -912,3 +912,23 @@ fn reuse_copies_zero_keeps_no_copy() {
     assert!(pooled(&w.env).is_empty());
     assert!(!w.env.vibe_home().join("sandbox-pool").exists());
 }
+
+#[test]
+fn a_plan_file_with_the_models_own_criterion_ids_runs_with_vibes() {
+    let w = world();
+    let mut crs = crs_doc();
+    crs["acceptance_criteria"][0]["id"] = json!("s1");
+    let doc = json!({"crs": crs, "plan": plan_doc(&[(CHECK, &["s1"])])});
+    let plan = w.env.root().join("sloppy.json");
+    std::fs::write(&plan, doc.to_string()).unwrap();
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    // The agent was told AC1, and its finish with AC1 was accepted.
+    let task = w.server.chat_requests()[0].messages()[1]["content"].as_str().unwrap().to_string();
+    assert!(task.contains("- AC1: hello.txt says hello") && task.contains("[AC1]"), "{task}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let message = git(&w.repo, &["log", "-1", "--format=%B", job.branch_name.as_deref().unwrap()]);
+    assert!(message.contains("- [x] AC1: hello.txt says hello"), "{message}");
+}
