@@ -169,6 +169,7 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             [CompletionResult]::new('--allow-dirty', '--allow-dirty', [CompletionResultType]::ParameterName, 'Include uncommitted changes of the working tree in the job')
             [CompletionResult]::new('--no-pr', '--no-pr', [CompletionResultType]::ParameterName, 'Stop at the commit; do not push or open a pull request')
             [CompletionResult]::new('--draft', '--draft', [CompletionResultType]::ParameterName, 'Open the pull request as a draft')
+            [CompletionResult]::new('--pr-on-failure', '--pr-on-failure', [CompletionResultType]::ParameterName, 'When the job does not pass, still open a draft pull request that shows the failing criteria (its work is kept on its branch either way)')
             [CompletionResult]::new('--detach', '--detach', [CompletionResultType]::ParameterName, 'Return the job id at once and run the job in the background')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (or JSON Lines events for long-running commands)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')

@@ -156,6 +156,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --allow-dirty 'Include uncommitted changes of the working tree in the job'
             cand --no-pr 'Stop at the commit; do not push or open a pull request'
             cand --draft 'Open the pull request as a draft'
+            cand --pr-on-failure 'When the job does not pass, still open a draft pull request that shows the failing criteria (its work is kept on its branch either way)'
             cand --detach 'Return the job id at once and run the job in the background'
             cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
             cand -v 'More log output on stderr (repeat for more)'

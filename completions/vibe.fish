@@ -114,6 +114,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand run" -l config -d 'Use this co
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l allow-dirty -d 'Include uncommitted changes of the working tree in the job'
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l no-pr -d 'Stop at the commit; do not push or open a pull request'
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l draft -d 'Open the pull request as a draft'
+complete -c vibe -n "__fish_vibe_using_subcommand run" -l pr-on-failure -d 'When the job does not pass, still open a draft pull request that shows the failing criteria (its work is kept on its branch either way)'
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l detach -d 'Return the job id at once and run the job in the background'
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand run" -s v -l verbose -d 'More log output on stderr (repeat for more)'

@@ -83,6 +83,7 @@ pub enum Command {
     /// The whole pipeline: CRS, plan, review, then a job that commits on a new branch.
     #[command(after_help = "Examples:\n  vibe run \"add a --verbose flag to the CLI\" --yes\n  \
                             vibe run --plan 0193c1e2 --yes --no-pr\n  \
+                            vibe run --plan 0193c1e2 --base vibe/4f2a9c1d-add-flag --yes\n  \
                             vibe run \"fix the flaky test\" --yes --detach --json")]
     Run(RunArgs),
 
@@ -271,6 +272,10 @@ pub struct RunArgs {
     /// Open the pull request as a draft.
     #[arg(long, conflicts_with = "no_pr")]
     pub draft: bool,
+    /// When the job does not pass, still open a draft pull request that shows the failing
+    /// criteria (its work is kept on its branch either way).
+    #[arg(long, conflicts_with = "no_pr")]
+    pub pr_on_failure: bool,
     /// Branch (or commit) the job starts from and the pull request targets (default: HEAD).
     #[arg(long, value_name = "BRANCH")]
     pub base: Option<String>,

@@ -68,6 +68,8 @@ pub struct Request {
     pub no_pr: bool,
     /// Draft pull request.
     pub draft: bool,
+    /// Open a draft pull request even when the job does not pass.
+    pub pr_on_failure: bool,
     /// Who approves the plan.
     pub review: Review,
     /// Run the job here (false: create it and return, e.g. for `--detach`).
@@ -181,7 +183,8 @@ pub async fn run(
         allow_dirty: req.allow_dirty,
         no_pr: req.no_pr,
         draft: req.draft,
-        pr_base: req.base.clone(),
+        pr_base: pr_base(req.base.as_deref()),
+        pr_on_failure: req.pr_on_failure,
     };
     let job_id = create_job(config, &clock, &mut store, &spec)?;
     let _ = events.send(Event::JobCreated { job_id: job_id.clone(), plan_id: spec.plan_id.clone() });
@@ -295,6 +298,13 @@ fn sweep(root: &Path) {
     }
 }
 
+/// The branch a job's pull request targets: `--base`, except a `vibe/…` branch of an earlier
+/// job, which the new job continues — its pull request then targets the default branch and
+/// carries the earlier job's commit too.
+fn pr_base(base: Option<&str>) -> Option<String> {
+    base.filter(|b| !b.starts_with("vibe/")).map(str::to_string)
+}
+
 /// Refuses backends this build cannot use, with what to do instead.
 pub fn check_backend(backend: Backend) -> Result<(), Error> {
     match backend {
@@ -396,10 +406,18 @@ fn plan_from_file(path: &Path) -> Result<PlannedChange, Error> {
         // `{"crs": {"id": …, "crs": {…}}}` as well as `{"crs": {…}}`.
         Some(v.get(key).cloned().unwrap_or_else(|| v.clone()))
     };
-    let crs_v = pick("crs").ok_or_else(|| bad("no `crs` field".into()))?;
+    let mut crs_v = pick("crs").ok_or_else(|| bad("no `crs` field".into()))?;
     let plan_v = pick("plan").ok_or_else(|| bad("no `plan` field".into()))?;
+    // Criteria are numbered by vibe; the plan's references follow the new ids.
+    let originals = crate::crs::schema::original_ids(&crs_v);
+    crate::crs::schema::renumber(&mut crs_v);
     let crs: Crs = serde_json::from_value(crs_v).map_err(|e| bad(format!("crs: {e}")))?;
-    let plan: Plan = serde_json::from_value(plan_v).map_err(|e| bad(format!("plan: {e}")))?;
+    let mut plan: Plan = serde_json::from_value(plan_v).map_err(|e| bad(format!("plan: {e}")))?;
+    let ids = crate::crs::schema::CriterionIds::with_originals(
+        &crs,
+        &crate::crs::schema::stored(&crs, &originals).map_err(|e| bad(format!("crs: {e}")))?,
+    );
+    crate::plan::schema::resolve_criteria(&mut plan, &ids);
     let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
     // `vibe plan --json` writes {id, crs_id, plan, crs, record}.
     let plan_id = text(doc.get("plan_id")).or_else(|| text(doc.get("id")));

@@ -8,6 +8,11 @@
 //! testing stage does that independently of the model's claims. Evidence the model cites is
 //! checked against the commands run in the conversation ([`Evidence::verified`]).
 //!
+//! A run that cannot finish says why, in words that name the limit and the setting that
+//! raises it ([`Stop`]): a budget (turns, tokens, wall time) spent, a model that keeps
+//! answering in prose instead of calling tools (nudged [`MAX_NUDGES`] times, then stopped),
+//! or a `finish` sent back [`MAX_FINISH_REJECTIONS`] times and still wrong.
+//!
 //! Resuming: after every turn the agent emits [`AgentEvent::Checkpoint`] (the conversation,
 //! step index, budgets spent). Persist the latest one (overwrite; it is large, keep it out
 //! of the event log) and pass it to [`Agent::run`] to continue after a crash.
@@ -27,6 +32,13 @@ use crate::llm::{ChatRequest, Client, LlmError, Message, ToolChoice, Usage};
 use crate::plan::Plan;
 use crate::sandbox::{Sandbox, SandboxError, Stream};
 use tools::{CommandRecord, Control, FinishArgs, ToolCx};
+
+/// Answers without a tool call in a row that get a nudge; the next one ends the run.
+pub const MAX_NUDGES: u32 = 2;
+
+/// Times a `finish` is sent back for correction; the next wrong one ends the run (or, when
+/// only its evidence is unverified, is accepted with those criteria not holding).
+pub const MAX_FINISH_REJECTIONS: u32 = 2;
 
 /// Budgets and knobs of one agent run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,6 +115,9 @@ pub struct Checkpoint {
     pub commands: Vec<CommandRecord>,
     /// Times `finish` was sent back for correction.
     pub finish_rejections: u32,
+    /// Answers in a row without a tool call.
+    #[serde(default)]
+    pub prose_answers: u32,
 }
 
 /// What the agent reports while it runs.
@@ -149,6 +164,85 @@ pub enum Ended {
     TokenLimit,
     /// `max_wall` reached.
     TimeLimit,
+    /// The model kept answering without calling a tool.
+    NoToolCalls,
+    /// `finish` was rejected more than [`MAX_FINISH_REJECTIONS`] times.
+    FinishRejected,
+}
+
+/// Why a run ended before an accepted `finish`, with what was used and what was allowed.
+/// Its `Display` names the limit and the setting that changes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stop {
+    /// Which limit.
+    pub ended: Ended,
+    /// Turns, tokens, seconds, answers without a tool call, or rejected finishes.
+    pub used: u64,
+    /// What was allowed, in the same unit.
+    pub limit: u64,
+    /// The model that ran.
+    pub model: String,
+    /// Why the last `finish` was rejected ([`Ended::FinishRejected`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Stop {
+    /// Whether raising a budget setting lets the work go on.
+    pub fn is_budget(&self) -> bool {
+        matches!(self.ended, Ended::TurnLimit | Ended::TokenLimit | Ended::TimeLimit)
+    }
+}
+
+/// `key / ENV` of a configuration key, as the user sets it.
+fn setting(key: &str) -> String {
+    match crate::config::KEYS.iter().find(|k| k.name == key).and_then(|k| k.env.first()) {
+        Some(env) => format!("{key} / {env}"),
+        None => key.to_string(),
+    }
+}
+
+fn wall(seconds: u64) -> String {
+    match seconds {
+        s if s >= 60 && s % 60 == 0 => format!("{} minute{}", s / 60, if s == 60 { "" } else { "s" }),
+        s => format!("{s} second{}", if s == 1 { "" } else { "s" }),
+    }
+}
+
+impl std::fmt::Display for Stop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.ended {
+            Ended::TurnLimit => {
+                write!(f, "the agent used all {} turns ({})", self.limit, setting("agent.max_turns"))
+            }
+            Ended::TokenLimit => write!(
+                f,
+                "the agent used {} tokens of its budget of {} ({})",
+                self.used,
+                self.limit,
+                setting("agent.max_tokens")
+            ),
+            Ended::TimeLimit => write!(
+                f,
+                "the agent used all {} of its wall time ({})",
+                wall(self.limit),
+                setting("agent.max_minutes")
+            ),
+            Ended::NoToolCalls => write!(
+                f,
+                "the model `{}` is not calling tools ({} answers in a row with text only); the coding agent \
+                 needs a model with tool calling: set VIBE_MODEL (model.name) to one",
+                self.model, self.used
+            ),
+            Ended::FinishRejected => write!(
+                f,
+                "the agent's finish was rejected {} times{}",
+                self.used,
+                self.detail.as_deref().map(|d| format!(" (last: {d})")).unwrap_or_default()
+            ),
+            Ended::Finished => write!(f, "the agent finished"),
+        }
+    }
 }
 
 /// A command cited as evidence.
@@ -185,6 +279,9 @@ pub struct AgentOutcome {
     pub turns: u32,
     pub usage: Usage,
     pub elapsed_ms: u64,
+    /// Why the run ended without an accepted `finish`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<Stop>,
 }
 
 impl AgentOutcome {
@@ -269,6 +366,7 @@ impl<'a> Agent<'a> {
                 elapsed_ms: 0,
                 commands: Vec::new(),
                 finish_rejections: 0,
+                prose_answers: 0,
             },
         };
         if let Some(step) = task.plan.steps.get(state.step) {
@@ -277,6 +375,7 @@ impl<'a> Agent<'a> {
         let started = Instant::now();
         let elapsed_before = Duration::from_millis(state.elapsed_ms);
         let specs = tools::specs();
+        let mut rejected: Option<String> = None;
 
         let ended = loop {
             if *cancel.borrow() {
@@ -322,10 +421,16 @@ impl<'a> Agent<'a> {
             state.messages.push(response.to_message());
 
             if response.tool_calls.is_empty() {
+                state.prose_answers += 1;
+                if state.prose_answers > MAX_NUDGES {
+                    self.checkpoint(&state, elapsed_before + started.elapsed(), &events);
+                    break Ended::NoToolCalls;
+                }
                 state.messages.push(Message::user(prompt::NUDGE));
                 self.checkpoint(&state, elapsed_before + started.elapsed(), &events);
                 continue;
             }
+            state.prose_answers = 0;
 
             let mut finished: Option<(String, Vec<CriterionResult>)> = None;
             for call in &response.tool_calls {
@@ -361,10 +466,17 @@ impl<'a> Agent<'a> {
                             output.content = "accepted".into();
                             finished = Some(result);
                         }
-                        Err(message) => {
+                        Err(Rejected::Retry(message)) => {
                             output.ok = false;
                             output.content = format!("error: {message}");
                             output.summary = message;
+                        }
+                        Err(Rejected::GiveUp(message)) => {
+                            output.ok = false;
+                            output.content =
+                                format!("error: {message}. finish was rejected too often; the job ends");
+                            output.summary = message.clone();
+                            rejected = Some(message);
                         }
                     },
                 }
@@ -384,6 +496,9 @@ impl<'a> Agent<'a> {
                 }
             }
             self.checkpoint(&state, elapsed_before + started.elapsed(), &events);
+            if rejected.is_some() {
+                break Ended::FinishRejected;
+            }
             if let Some((summary, criteria)) = finished {
                 return Ok(self.outcome(
                     task,
@@ -395,14 +510,18 @@ impl<'a> Agent<'a> {
                 ));
             }
         };
+        let elapsed = elapsed_before + started.elapsed();
+        let (used, limit) = match ended {
+            Ended::TurnLimit => (u64::from(state.turns), u64::from(self.config.max_turns)),
+            Ended::TokenLimit => (state.usage.total(), self.config.max_tokens),
+            Ended::TimeLimit => (elapsed.as_secs(), self.config.max_wall.as_secs()),
+            Ended::NoToolCalls => (u64::from(state.prose_answers), u64::from(MAX_NUDGES)),
+            Ended::FinishRejected => (u64::from(state.finish_rejections), u64::from(MAX_FINISH_REJECTIONS)),
+            Ended::Finished => (0, 0),
+        };
+        let stop = Stop { ended, used, limit, model: self.config.model.clone(), detail: rejected.take() };
         let summary = format!(
-            "The agent stopped before finishing: {} ({} turns, {} tokens).",
-            match ended {
-                Ended::TurnLimit => "turn limit reached",
-                Ended::TokenLimit => "token budget spent",
-                Ended::TimeLimit => "time limit reached",
-                Ended::Finished => "finished",
-            },
+            "The agent stopped before finishing: {stop} ({} turns, {} tokens).",
             state.turns,
             state.usage.total()
         );
@@ -417,7 +536,9 @@ impl<'a> Agent<'a> {
                 note: "not assessed: the agent did not finish".into(),
             })
             .collect();
-        Ok(self.outcome(task, &state, ended, summary, criteria, elapsed_before + started.elapsed()))
+        let mut outcome = self.outcome(task, &state, ended, summary, criteria, elapsed);
+        outcome.stop = Some(stop);
+        Ok(outcome)
     }
 
     fn checkpoint(&self, state: &Checkpoint, elapsed: Duration, events: &UnboundedSender<AgentEvent>) {
@@ -447,14 +568,15 @@ impl<'a> Agent<'a> {
         prompt::next_step(task.plan, state.step)
     }
 
-    /// Checks `finish` against the CRS and the commands run. Returns the verdicts, or a
-    /// message sent back to the model (at most once for unverified evidence).
+    /// Checks `finish` against the CRS and the commands run. Returns the verdicts, or why
+    /// it is sent back: at most [`MAX_FINISH_REJECTIONS`] times; after that a wrong set of
+    /// criteria ends the run and unverified evidence is accepted as not holding.
     fn judge(
         &self,
         task: Task<'_>,
         state: &mut Checkpoint,
         args: FinishArgs,
-    ) -> Result<(String, Vec<CriterionResult>), String> {
+    ) -> Result<(String, Vec<CriterionResult>), Rejected> {
         let wanted: Vec<&str> = task.crs.acceptance_criteria.iter().map(|a| a.id.as_str()).collect();
         let missing: Vec<&str> =
             wanted.iter().copied().filter(|id| !args.criteria.iter().any(|c| c.id == *id)).collect();
@@ -468,7 +590,12 @@ impl<'a> Agent<'a> {
             if !unknown.is_empty() {
                 message.push_str(&format!("; unknown: {}", unknown.join(", ")));
             }
-            return Err(message);
+            state.finish_rejections += 1;
+            return Err(if state.finish_rejections > MAX_FINISH_REJECTIONS {
+                Rejected::GiveUp(message)
+            } else {
+                Rejected::Retry(message)
+            });
         }
         let mut criteria = Vec::new();
         let mut unverified = Vec::new();
@@ -498,12 +625,12 @@ impl<'a> Agent<'a> {
                 note: claim.note.clone(),
             });
         }
-        if !unverified.is_empty() && state.finish_rejections == 0 {
+        if !unverified.is_empty() && state.finish_rejections < MAX_FINISH_REJECTIONS {
             state.finish_rejections += 1;
-            return Err(format!(
+            return Err(Rejected::Retry(format!(
                 "evidence must be commands you ran with the exit code they returned: {}. Run them, then call finish again",
                 unverified.join("; ")
-            ));
+            )));
         }
         Ok((args.summary, criteria))
     }
@@ -529,8 +656,17 @@ impl<'a> Agent<'a> {
             turns: state.turns,
             usage: state.usage.clone(),
             elapsed_ms: elapsed.as_millis() as u64,
+            stop: None,
         }
     }
+}
+
+/// Why a `finish` was not accepted.
+enum Rejected {
+    /// Sent back to the model with this message.
+    Retry(String),
+    /// Wrong again after [`MAX_FINISH_REJECTIONS`]: the run ends.
+    GiveUp(String),
 }
 
 async fn changed_to_true(cancel: &mut watch::Receiver<bool>) {
@@ -576,6 +712,30 @@ fn compact(messages: &[Message], keep: usize) -> Vec<Message> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn every_stop_names_its_limit_what_was_used_and_the_setting() {
+        let stop = |ended, used, limit| Stop { ended, used, limit, model: "tiny".into(), detail: None };
+        assert_eq!(
+            stop(Ended::TurnLimit, 60, 60).to_string(),
+            "the agent used all 60 turns (agent.max_turns / VIBE_AGENT_MAX_TURNS)"
+        );
+        assert_eq!(
+            stop(Ended::TokenLimit, 1_500_420, 1_500_000).to_string(),
+            "the agent used 1500420 tokens of its budget of 1500000 (agent.max_tokens / VIBE_AGENT_MAX_TOKENS)"
+        );
+        assert_eq!(
+            stop(Ended::TimeLimit, 2700, 2700).to_string(),
+            "the agent used all 45 minutes of its wall time (agent.max_minutes / VIBE_AGENT_MAX_MINUTES)"
+        );
+        assert!(stop(Ended::TimeLimit, 2, 2).to_string().contains("all 2 seconds"));
+        let text = stop(Ended::NoToolCalls, 3, 2).to_string();
+        assert!(
+            text.starts_with("the model `tiny` is not calling tools") && text.contains("VIBE_MODEL"),
+            "{text}"
+        );
+        assert!(stop(Ended::TurnLimit, 1, 1).is_budget() && !stop(Ended::NoToolCalls, 3, 2).is_budget());
+    }
 
     #[test]
     fn old_long_tool_results_are_shortened_recent_ones_kept() {

@@ -70,8 +70,11 @@ pub fn resumed(plan: &Plan, step: usize) -> String {
     )
 }
 
-/// Sent when the model answers without calling a tool.
-pub const NUDGE: &str = "Continue by calling tools. When every step is done and the tests pass, call finish.";
+/// Sent when the model answers without calling a tool (at most [`super::MAX_NUDGES`] times
+/// in a row; then the run ends).
+pub const NUDGE: &str =
+    "Answer with a tool call, not text: the work is done only through the tools. Continue by \
+calling tools; when every step is done and the tests pass, call finish.";
 
 fn step_line(step: &Step) -> String {
     let mut line = format!("{} — {}", step.title, step.intent);

@@ -127,8 +127,21 @@ fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
             }
         }
     }
-    if job.status == "interrupted" || job.status == "failed" {
-        o.note(format!("continue it with `vibe jobs resume {}`", short_id(&job.id)));
+    let did_not_pass = job
+        .result_json
+        .as_deref()
+        .and_then(|s| serde_json::from_str::<JobResult>(s).ok())
+        .is_some_and(|r| !r.passed);
+    match (job.status.as_str(), &job.branch_name) {
+        ("failed" | "cancelled", Some(b)) if did_not_pass => o.note(format!(
+            "its work is kept on branch {b}; continue from it with `{}`",
+            continue_command(&job, b)
+        )),
+        ("failed", _) if did_not_pass => {}
+        ("interrupted" | "failed", _) => {
+            o.note(format!("continue it with `vibe jobs resume {}`", short_id(&job.id)))
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -262,8 +275,17 @@ fn result(ctx: &Ctx, id: &str, patch_only: bool) -> Result<(), Error> {
             res.files_changed, res.lines_added, res.lines_removed
         ))?;
     }
+    if let Some(stop) = &res.stop {
+        o.line(format!("\nstopped: {stop}"))?;
+    }
     if let (Some(b), Some(sha)) = (&res.branch, &res.commit_sha) {
         o.line(format!("\nbranch {b} at {}", sha.get(..12).unwrap_or(sha)))?;
+        if !res.passed {
+            o.line(format!(
+                "the job did not pass; its work is kept there: continue from it with `{}`",
+                continue_command(&job, b)
+            ))?;
+        }
     }
     if let Some(url) = &res.pr_url {
         o.line(format!("pull request {url}"))?;
@@ -339,14 +361,42 @@ pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
             let res: Option<JobResult> =
                 job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
             let msg = job.error_message.clone().unwrap_or_else(|| "the job failed".into());
-            if res.is_some_and(|r| !r.passed) {
-                Err(Error::new(ErrorKind::TestsFailed, format!("job {short}: {msg}"))
-                    .with_hint(format!("see what failed with `vibe jobs result {short}`")))
-            } else {
-                Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(format!(
+            let see = format!("see what failed with `vibe jobs result {short}`");
+            let then = match &job.branch_name {
+                Some(b) => format!("{see}; continue from its work with `{}`", continue_command(job, b)),
+                None => see,
+            };
+            match res.filter(|r| !r.passed) {
+                // The model, not the work: no tool calls, or no acceptable finish.
+                Some(JobResult { stop: Some(stop), .. }) if !stop.is_budget() => {
+                    let hint = match stop.ended {
+                        crate::agent::Ended::NoToolCalls => format!(
+                            "choose a model with tool (function) calling in VIBE_MODEL, then run again: `vibe run --plan {} --yes`",
+                            job.plan_id.as_deref().map_or("PLAN", short_id)
+                        ),
+                        _ => format!("{then}; a stronger model (VIBE_MODEL) may do better"),
+                    };
+                    Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(hint))
+                }
+                Some(JobResult { stop: Some(_), .. }) => {
+                    Err(Error::new(ErrorKind::TestsFailed, format!("job {short}: {msg}"))
+                        .with_hint(format!("raise that setting, then {then}")))
+                }
+                Some(_) => {
+                    Err(Error::new(ErrorKind::TestsFailed, format!("job {short}: {msg}")).with_hint(then))
+                }
+                None => Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(format!(
                     "see its log with `vibe jobs show {short}`; retry with `vibe jobs resume {short}`"
-                )))
+                ))),
             }
+        }
+        Some(Status::Cancelled) if job.branch_name.is_some() => {
+            let branch = job.branch_name.clone().unwrap_or_default();
+            Err(Error::new(
+                ErrorKind::Interrupted,
+                format!("job {short} was cancelled; its work is kept on branch {branch}"),
+            )
+            .with_hint(format!("continue from it with `{}`", continue_command(job, &branch))))
         }
         Some(Status::Cancelled) => {
             Err(Error::new(ErrorKind::Interrupted, format!("job {short} was cancelled")))
@@ -357,6 +407,12 @@ pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
         }
         _ => Ok(()),
     }
+}
+
+/// The command that runs a job's plan again from the work it kept on `branch`.
+pub(crate) fn continue_command(job: &JobRecord, branch: &str) -> String {
+    let plan = job.plan_id.as_deref().map_or("PLAN", short_id);
+    format!("vibe run --plan {plan} --base {branch} --yes")
 }
 
 fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {

@@ -59,6 +59,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         sandbox: backend,
         no_pr: args.no_pr,
         draft: args.draft,
+        pr_on_failure: args.pr_on_failure,
         review,
         run_job: !args.detach,
     };
@@ -241,10 +242,16 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
         let res: Option<jobs::JobResult> =
             job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
         if res.is_some_and(|r| !r.passed) {
+            let again = match &job.branch_name {
+                Some(b) => {
+                    format!("continue from its work with `{}`", super::jobs::continue_command(&job, b))
+                }
+                None => "then start a new run".to_string(),
+            };
             return Err(Error::usage(format!(
-                "job {short} ran to the end and its checks failed; there is nothing to resume"
+                "job {short} ran to its end and did not pass (its checks failed or its agent stopped); there is nothing to resume"
             ))
-            .with_hint(format!("see what failed with `vibe jobs result {short}`, then start a new run")));
+            .with_hint(format!("see what failed with `vibe jobs result {short}`; {again}")));
         }
     }
     if !status.is_some_and(|s| s.can_move_to(Status::Queued)) {

@@ -102,9 +102,12 @@ pub async fn generate(
         temperature: Some(0.2),
         stream: true,
     };
-    let out = client.structured_checked::<Crs>(&req, &schema::check, progress).await?;
+    let no_checks = |_: &Crs| Vec::new();
+    let out = client.structured_prepared::<Crs>(&req, &schema::renumber, &no_checks, progress).await?;
     let now = clock.now_ts();
     let crs = out.value;
+    let stored =
+        schema::stored(&crs, &schema::original_ids(&out.json)).map_err(|e| Error::failure(e.to_string()))?;
     let record = CrsRecord {
         id: crate::store::new_id(),
         user_id: owner.user_id,
@@ -113,7 +116,7 @@ pub async fn generate(
         repo_path: owner.repo_path,
         prompt: prompt.to_string(),
         summary: Some(crs.summary.clone()),
-        crs_json: serde_json::to_string(&crs).map_err(|e| Error::failure(e.to_string()))?,
+        crs_json: stored.to_string(),
         model: Some(out.usage.model.clone()),
         prompt_tokens: Some(tokens_i64(out.usage.prompt_tokens)),
         completion_tokens: Some(tokens_i64(out.usage.completion_tokens)),
@@ -140,16 +143,16 @@ pub fn load(config: &Config, store: &mut Store, clock: &Clock, arg: &str) -> Res
             )
         })?;
         // Accept both the bare CRS and `vibe crs --json` output ({"crs": {...}, ...}).
-        let doc = if value.get("crs").is_some_and(|c| c.is_object()) { value["crs"].clone() } else { value };
+        let mut doc =
+            if value.get("crs").is_some_and(|c| c.is_object()) { value["crs"].clone() } else { value };
+        let originals = schema::original_ids(&doc);
+        schema::renumber(&mut doc);
         let errors = llm::schema::validate(&doc, &schema::schema());
         if !errors.is_empty() {
             return Err(bad_file(&path, &errors.join("; ")));
         }
         let crs: Crs = serde_json::from_value(doc).map_err(|e| bad_file(&path, &e.to_string()))?;
-        let more = schema::check(&crs);
-        if !more.is_empty() {
-            return Err(bad_file(&path, &more.join("; ")));
-        }
+        let stored = schema::stored(&crs, &originals).map_err(|e| Error::failure(e.to_string()))?;
         let root = config.require_repo()?.to_path_buf();
         let owner = Owner::of(config, store, &root)?;
         let now = clock.now_ts();
@@ -161,7 +164,7 @@ pub fn load(config: &Config, store: &mut Store, clock: &Clock, arg: &str) -> Res
             repo_path: owner.repo_path,
             prompt: crs.summary.clone(),
             summary: Some(crs.summary.clone()),
-            crs_json: serde_json::to_string(&crs).map_err(|e| Error::failure(e.to_string()))?,
+            crs_json: stored.to_string(),
             model: None,
             prompt_tokens: None,
             completion_tokens: None,

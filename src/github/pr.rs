@@ -242,7 +242,7 @@ pub async fn open(
 
 /// Redacts the token and every configured secret (model key, E2B and Supabase keys, …) from
 /// text that leaves the machine, such as a PR body built from agent output.
-fn scrub_secrets(config: &Config, text: &str, token: &str) -> String {
+pub(crate) fn scrub_secrets(config: &Config, text: &str, token: &str) -> String {
     let mut out = super::scrub(text, token);
     for key in crate::config::KEYS.iter().filter(|k| k.secret) {
         if let Some(v) = config.values.get(key.name) {
@@ -380,6 +380,12 @@ pub struct BodyInput {
     pub tests: Vec<TestRow>,
     /// Files the job changed.
     pub files_changed: Vec<FileRow>,
+    /// Whether the job passed (`Some(false)`: a draft opened with `--pr-on-failure`).
+    #[serde(default)]
+    pub passed: Option<bool>,
+    /// Why the agent stopped before finishing, if it did.
+    #[serde(default)]
+    pub stopped: Option<String>,
 }
 
 /// A changed file and its line counts, when known.
@@ -489,12 +495,18 @@ pub fn body_input_from(job_id: &str, crs: Option<&crate::crs::Crs>, result: &Val
             });
         }
     }
+    let stopped = result.get("stop").and_then(|s| {
+        let stop: crate::agent::Stop = serde_json::from_value(s.clone()).ok()?;
+        Some(stop.to_string())
+    });
     BodyInput {
         job_id: job_id.to_string(),
         summary: crs.map(|c| c.summary.clone()).or_else(|| text(result, &["summary"])),
         criteria,
         tests,
         files_changed,
+        passed: result.get("passed").and_then(Value::as_bool),
+        stopped,
     }
 }
 
@@ -504,6 +516,22 @@ pub fn render_body(input: &BodyInput) -> String {
     let mut out = String::new();
     out.push_str("## Summary\n\n");
     out.push_str(input.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("(no summary)"));
+    if input.passed == Some(false) {
+        out.push_str("\n\n> [!WARNING]\n> **This job did not pass.** This draft keeps its work for review.");
+        if let Some(stop) = &input.stopped {
+            out.push_str(&format!("\n> The agent stopped early: {}.", stop.replace('\n', " ")));
+        }
+        for c in input.criteria.iter().filter(|c| c.result != "met") {
+            let why =
+                c.evidence.as_deref().map(|e| format!(": {}", e.replace('\n', " "))).unwrap_or_default();
+            out.push_str(&format!(
+                "\n> - **{}** {} — {}{why}",
+                c.id,
+                c.description.replace('\n', " "),
+                c.result
+            ));
+        }
+    }
     out.push_str("\n\n## Acceptance criteria\n\n");
     if input.criteria.is_empty() {
         out.push_str("None recorded.\n");
@@ -599,6 +627,28 @@ mod tests {
              | ❌ | **AC2** documented \\| in README | not met |  |\n\n## Tests run\n\n- `cargo test`: passed\n\
              - `cargo clippy`: failed\n\n## Files changed (2)\n\n- `src/health.rs` (+12 −1)\n- `README.md`\n\n---\nvibe job `0193c1e2-aaaa`\n"
         );
+    }
+
+    #[test]
+    fn the_body_of_a_job_that_did_not_pass_leads_with_its_failing_criteria() {
+        let result = serde_json::json!({
+            "passed": false,
+            "criteria": [{"id": "AC1", "holds": true, "evidence": "ok"},
+                         {"id": "AC2", "holds": false, "evidence": "`grep -q x README.md` exited 1"}],
+            "stop": {"ended": "turn_limit", "used": 60, "limit": 60, "model": "m"}
+        });
+        let body = render_body(&body_input_from("j2", Some(&crs()), &result));
+        assert!(
+            body.contains(
+                "> **This job did not pass.** This draft keeps its work for review.\n\
+                 > The agent stopped early: the agent used all 60 turns (agent.max_turns / VIBE_AGENT_MAX_TURNS).\n\
+                 > - **AC2** documented | in README — not met: `grep -q x README.md` exited 1\n\n## Acceptance"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("> - **AC1**"), "{body}");
+        let passed = render_body(&body_input_from("j3", Some(&crs()), &serde_json::json!({"passed": true})));
+        assert!(!passed.contains("did not pass"), "{passed}");
     }
 
     #[test]

@@ -57,8 +57,9 @@ pub(super) async fn run(
             JobError::Stage(e.message)
         }
     })?;
-    let criteria = outcome
-        .criteria
+    // An agent that stopped early assessed nothing: the checks alone speak for the criteria.
+    let assessed = if outcome.stop.is_some() { &[][..] } else { &outcome.criteria[..] };
+    let criteria = assessed
         .iter()
         .map(|c| {
             let description = spec
@@ -87,6 +88,7 @@ pub(super) async fn run(
         criteria,
         tokens: outcome.usage.total(),
         cost_usd: Some(outcome.usage.cost_usd),
+        stop: outcome.stop.clone(),
     })
 }
 

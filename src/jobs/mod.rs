@@ -4,6 +4,10 @@
 //! can follow the job, and a job whose process died is found ([`refresh`]) and resumed from
 //! the stage after the last completed one ([`runner`]).
 //!
+//! A job that ends without passing — failing checks, an agent stopped by a budget, a cancel —
+//! still commits what it changed to its own branch, so nothing it did is lost; only a job
+//! that passed (or one run with `--pr-on-failure`, as a draft) gets a pull request.
+//!
 //! Artifacts of a job live in `<VIBE_HOME>/jobs/<id>/`: `spec.json` (what to run),
 //! `diff.patch` (the changes), `agent.json`, `checks.json`, `job.log` (output of a
 //! detached run) and the sandbox copy while the job runs. No secret is ever written there.
@@ -100,6 +104,9 @@ pub struct JobSpec {
     /// Branch the pull request targets (`--base`; default: the repository's default branch).
     #[serde(default)]
     pub pr_base: Option<String>,
+    /// Open a draft pull request even when the checks fail (`--pr-on-failure`).
+    #[serde(default)]
+    pub pr_on_failure: bool,
 }
 
 /// The verdict on one acceptance criterion.
@@ -177,6 +184,9 @@ pub struct JobResult {
     pub pr_url: Option<String>,
     /// How to open the pull request later, when none was opened.
     pub pr_hint: Option<String>,
+    /// Why the agent stopped before finishing (a budget, a model that does not call tools).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop: Option<crate::agent::Stop>,
 }
 
 /// Where a job's artifacts are.

@@ -7,7 +7,9 @@
 //! - provisioning: the sandbox copy in `sandbox-<attempt>/` (reopened on resume);
 //! - running: the coding agent; `agent.json` and `diff.patch`;
 //! - testing: the plan's checks in the sandbox; `checks.json`;
-//! - committing: the commit on `vibe/<short-id>-<slug>`, then `done` with the result.
+//! - committing: the commit on `vibe/<short-id>-<slug>`, then `done` with the result — or
+//!   `failed` when the checks failed or the agent stopped early: the commit keeps the work
+//!   all the same. A cancel after the agent changed something commits that work too.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -135,8 +137,7 @@ async fn run_stages(
     let first = super::resume_stage(&completed);
     for stage in Status::STAGES.into_iter().skip_while(|s| *s != first) {
         if *cancel.borrow() {
-            work.cleanup(false).await;
-            return Err(JobError::Stage("cancelled".into()));
+            return Err(cancelled(&mut work, journal, &cancel).await);
         }
         journal.move_to(stage, None, |_| {})?;
         let result = {
@@ -156,8 +157,7 @@ async fn run_stages(
             }
         };
         if *cancel.borrow() {
-            work.cleanup(false).await;
-            return Err(JobError::Stage("cancelled".into()));
+            return Err(cancelled(&mut work, journal, &cancel).await);
         }
         if let Err(e) = result {
             // Keep the copy: a resumed attempt continues in it.
@@ -167,8 +167,8 @@ async fn run_stages(
         if stage != Status::Committing {
             journal.emit(JobEvent::StageCompleted { stage })?;
         }
-        // Failed checks end the job here: nothing is committed.
-        if stage == Status::Testing && !work.passed() {
+        // An agent that stopped without changing anything leaves nothing to test or keep.
+        if stage == Status::Running && work.stopped_without_changes()? {
             break;
         }
     }
@@ -191,14 +191,44 @@ async fn run_stages(
     })
 }
 
-fn failure_message(result: &super::JobResult) -> String {
+/// After a cancel: keeps what the agent changed on the job's branch, then removes the copy.
+async fn cancelled(work: &mut Work, journal: &mut Journal, cancel: &watch::Receiver<bool>) -> JobError {
+    let mut cx = StageCx { journal: &mut *journal, cancel: cancel.clone() };
+    if let Err(e) = work.keep_cancelled_work(&mut cx).await {
+        let _ = journal
+            .emit(JobEvent::Warning { message: format!("the cancelled job's work was not kept: {e}") });
+    }
+    work.cleanup(false).await;
+    JobError::Stage("cancelled".into())
+}
+
+/// Why a job that ran to its end did not pass: the agent's stop, the criteria not met, and
+/// the branch that keeps its work.
+pub fn failure_message(result: &super::JobResult) -> String {
+    let mut parts = Vec::new();
+    if let Some(stop) = &result.stop {
+        parts.push(stop.to_string());
+    }
     let failed: Vec<&str> = result.criteria.iter().filter(|c| !c.holds).map(|c| c.id.as_str()).collect();
     let checks = result.checks.iter().filter(|c| !c.passed).count();
-    match (failed.is_empty(), checks) {
-        (false, 0) => format!("acceptance criteria not met: {}", failed.join(", ")),
-        (false, n) => format!("acceptance criteria not met: {} ({n} checks failed)", failed.join(", ")),
-        (true, n) => format!("{n} of {} checks failed", result.checks.len()),
+    if result.stop.as_ref().is_none_or(crate::agent::Stop::is_budget) {
+        match (failed.is_empty(), checks) {
+            (true, 0) => {}
+            (false, 0) => parts.push(format!("acceptance criteria not met: {}", failed.join(", "))),
+            (false, n) => {
+                parts.push(format!("acceptance criteria not met: {} ({n} checks failed)", failed.join(", ")))
+            }
+            (true, n) => parts.push(format!("{n} of {} checks failed", result.checks.len())),
+        }
     }
+    if parts.is_empty() {
+        parts.push("the job did not pass".into());
+    }
+    let mut message = parts.join("; ");
+    if let Some(branch) = &result.branch {
+        message.push_str(&format!("; its work is kept on branch {branch}"));
+    }
+    message
 }
 
 /// Refreshes the heartbeat every [`liveness::HEARTBEAT_EVERY`] and watches the store for a

@@ -51,6 +51,9 @@ pub struct AgentReport {
     pub tokens: u64,
     /// Estimated cost.
     pub cost_usd: Option<f64>,
+    /// Why the agent stopped before finishing, if it did.
+    #[serde(default)]
+    pub stop: Option<crate::agent::Stop>,
 }
 
 impl Work {
@@ -79,11 +82,6 @@ impl Work {
             Status::Committing => self.commit(&mut cx).await,
             _ => Ok(()),
         }
-    }
-
-    /// Whether every criterion holds and every check passed (after the testing stage).
-    pub fn passed(&self) -> bool {
-        self.result.passed
     }
 
     /// Kills what still runs in the sandbox; deletes the copy unless `keep` (a failed job
@@ -118,6 +116,51 @@ impl Work {
     /// The result so far.
     pub fn result(&self) -> JobResult {
         self.result.clone()
+    }
+
+    /// After the running stage: whether the agent stopped before finishing without changing
+    /// anything (e.g. a model that does not call tools). Then there is nothing to test or
+    /// keep, and the result says why the job ends.
+    pub fn stopped_without_changes(&mut self) -> Result<bool, JobError> {
+        let report: AgentReport = self.art.read_json(&self.art.agent())?;
+        let patch = std::fs::read_to_string(self.art.patch()).unwrap_or_default();
+        if report.stop.is_none() || !patch.trim().is_empty() {
+            return Ok(false);
+        }
+        self.result = JobResult {
+            summary: report.summary.clone(),
+            criteria: verdicts(&self.spec, &report, &[]),
+            tokens: report.tokens,
+            cost_usd: report.cost_usd,
+            stop: report.stop,
+            passed: false,
+            ..JobResult::default()
+        };
+        Ok(true)
+    }
+
+    /// After a cancel: commits what the agent changed so far to the job's branch (nothing
+    /// when it changed nothing), so the work is not lost with the copy.
+    pub async fn keep_cancelled_work(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
+        let patch = match self.sandbox.as_deref() {
+            Some(sb) => sb.diff().await.map_err(stage_err)?.patch,
+            None => std::fs::read_to_string(self.art.patch()).unwrap_or_default(),
+        };
+        if patch.trim().is_empty() {
+            return Ok(());
+        }
+        self.art.write(&self.art.patch(), patch.as_bytes())?;
+        let files = file_stats(&patch)?;
+        self.result = JobResult {
+            summary: "The job was cancelled; this commit keeps the work done until then.".into(),
+            files_changed: files.len() as u64,
+            lines_added: files.iter().map(|f| f.added).sum(),
+            lines_removed: files.iter().map(|f| f.removed).sum(),
+            files,
+            passed: false,
+            ..JobResult::default()
+        };
+        self.commit_to_branch(cx, &patch)
     }
 
     fn sandbox_dir(&self) -> std::path::PathBuf {
@@ -249,11 +292,9 @@ impl Work {
         }
         self.art.write_json(&self.art.checks(), &checks)?;
         let patch = std::fs::read_to_string(self.art.patch()).unwrap_or_default();
-        let files: Vec<FileStat> = crate::git::diffstat(&patch)?
-            .into_iter()
-            .map(|(path, added, removed)| FileStat { path, added, removed })
-            .collect();
-        let passed = criteria.iter().all(|c| c.holds) && checks.iter().all(|c| c.passed);
+        let files = file_stats(&patch)?;
+        let passed =
+            report.stop.is_none() && criteria.iter().all(|c| c.holds) && checks.iter().all(|c| c.passed);
         self.result = JobResult {
             summary: report.summary.clone(),
             files_changed: files.len() as u64,
@@ -264,6 +305,7 @@ impl Work {
             checks,
             tokens: report.tokens,
             cost_usd: report.cost_usd,
+            stop: report.stop.clone(),
             passed,
             ..JobResult::default()
         };
@@ -276,25 +318,48 @@ impl Work {
             // Resumed straight into committing: rebuild the result from the artifacts.
             self.rebuild_result()?;
         }
-        if !self.result.passed {
-            return Err(JobError::Stage("the checks failed; nothing is committed".into()));
-        }
         let patch = std::fs::read_to_string(self.art.patch())
             .map_err(|e| JobError::Artifact { path: self.art.patch(), message: e.to_string() })?;
         if patch.trim().is_empty() {
+            if !self.result.passed {
+                // A failed job that changed nothing: nothing to keep.
+                return Ok(());
+            }
             return Err(JobError::Stage("the agent made no changes; there is nothing to commit".into()));
         }
+        self.commit_to_branch(cx, &patch)?;
+        let job_id = cx.journal.job_id().to_string();
+        if self.result.passed || self.spec.pr_on_failure {
+            return self.pull_request(cx, &job_id).await;
+        }
+        // A failed job keeps its branch; a pull request only when asked for.
+        let short = job_id.get(..8).unwrap_or(&job_id);
+        let branch = self.result.branch.clone().unwrap_or_default();
+        let reason = "the job did not pass".to_string();
+        let how = format!(
+            "its work is on branch {branch}; open a draft for review with `{} --draft`",
+            crate::github::pr::later_command(short)
+        );
+        self.result.pr_hint = Some(format!("no pull request ({reason}): {how}"));
+        cx.journal.emit(JobEvent::PullRequestSkipped { reason, how })?;
+        Ok(())
+    }
+
+    /// Commits `patch` on the job's branch and records the branch and commit in the job.
+    fn commit_to_branch(&mut self, cx: &mut StageCx<'_>, patch: &str) -> Result<(), JobError> {
         let job_id = cx.journal.job_id().to_string();
         let repo = crate::git::open(&self.spec.repo)?;
         let branch = crate::git::branch_name(&job_id, &self.spec.crs.summary);
-        let message = commit_message(&self.spec, &self.result);
+        // The message carries model-written text; no configured secret goes into git.
+        let message =
+            crate::github::pr::scrub_secrets(&self.config, &commit_message(&self.spec, &self.result), "");
         let time = cx.journal_time();
         let done = crate::git::commit_patch(
             &repo,
             &crate::git::CommitRequest {
                 job_id: &job_id,
                 base_commit: &self.spec.base_commit,
-                patch: &patch,
+                patch,
                 branch: &branch,
                 message: &message,
                 time,
@@ -319,9 +384,12 @@ impl Work {
             j.branch_name = Some(done.branch.clone());
             j.commit_sha = Some(done.sha.clone());
             j.result_json = result_json.clone();
+            j.files_changed = done.files_changed as i64;
+            j.lines_added = Some(done.lines_added as i64);
+            j.lines_removed = Some(done.lines_removed as i64);
             Some(Vec::new())
         })?;
-        self.pull_request(cx, &job_id).await
+        Ok(())
     }
 
     /// Pushes the branch and opens the pull request, unless `--no-pr` or GitHub is not set
@@ -342,7 +410,8 @@ impl Work {
                     let clock = cx.journal.clock();
                     let options = pr::PrOptions {
                         base: self.spec.pr_base.clone(),
-                        draft: self.spec.draft,
+                        // A job that did not pass is only ever opened as a draft.
+                        draft: self.spec.draft || !self.result.passed,
                         repo_path: Some(self.spec.repo.clone()),
                         ..pr::PrOptions::default()
                     };
@@ -375,13 +444,13 @@ impl Work {
         let checks: Vec<CheckResult> = self.art.read_json(&self.art.checks())?;
         let criteria = verdicts(&self.spec, &report, &checks);
         let patch = std::fs::read_to_string(self.art.patch()).unwrap_or_default();
-        let files: Vec<FileStat> = crate::git::diffstat(&patch)?
-            .into_iter()
-            .map(|(path, added, removed)| FileStat { path, added, removed })
-            .collect();
+        let files = file_stats(&patch)?;
         self.result = JobResult {
             summary: report.summary,
-            passed: criteria.iter().all(|c| c.holds) && checks.iter().all(|c| c.passed),
+            passed: report.stop.is_none()
+                && criteria.iter().all(|c| c.holds)
+                && checks.iter().all(|c| c.passed),
+            stop: report.stop,
             files,
             criteria,
             checks,
@@ -430,6 +499,13 @@ pub fn verdicts(spec: &JobSpec, report: &AgentReport, checks: &[CheckResult]) ->
         .collect()
 }
 
+fn file_stats(patch: &str) -> Result<Vec<FileStat>, JobError> {
+    Ok(crate::git::diffstat(patch)?
+        .into_iter()
+        .map(|(path, added, removed)| FileStat { path, added, removed })
+        .collect())
+}
+
 fn exit_text(c: &CheckResult) -> String {
     match (c.timed_out, c.exit_code) {
         (true, _) => "on timeout".into(),
@@ -457,6 +533,18 @@ pub fn commit_message(spec: &JobSpec, result: &JobResult) -> String {
         body.push_str("\nAcceptance criteria:\n");
         for c in &result.criteria {
             body.push_str(&format!("- [{}] {}: {}\n", if c.holds { "x" } else { " " }, c.id, c.description));
+        }
+    }
+    if !result.passed {
+        body.push_str("\nThe job did not pass; this commit keeps its work for review.\n");
+        if result.criteria.is_empty() && !result.summary.is_empty() {
+            body.push_str(&format!("{}\n", result.summary.trim()));
+        }
+        if let Some(stop) = &result.stop {
+            body.push_str(&format!("Stopped: {stop}.\n"));
+        }
+        for c in result.criteria.iter().filter(|c| !c.holds) {
+            body.push_str(&format!("- {} not met: {}\n", c.id, c.evidence));
         }
     }
     format!("{subject}\n\n{}", body.trim_end())

@@ -87,6 +87,19 @@ impl Client {
         check: &(dyn Fn(&T) -> Vec<String> + Sync),
         progress: Progress<'_>,
     ) -> Result<Structured<T>, LlmError> {
+        self.structured_prepared(req, &|_: &mut Value| {}, check, progress).await
+    }
+
+    /// Like [`Client::structured_checked`], with `prepare` applied to a copy of the answer
+    /// before it is validated and parsed (e.g. ids the caller assigns itself, whatever the
+    /// model wrote there). [`Structured::json`] stays the answer as the model sent it.
+    pub async fn structured_prepared<T: DeserializeOwned>(
+        &self,
+        req: &StructuredRequest,
+        prepare: &(dyn Fn(&mut Value) + Sync),
+        check: &(dyn Fn(&T) -> Vec<String> + Sync),
+        progress: Progress<'_>,
+    ) -> Result<Structured<T>, LlmError> {
         let setting = self.settings().structured_output.as_str();
         let mut mode =
             if setting == "prompt" || (setting == "auto" && self.schema_rejected.load(Ordering::Relaxed)) {
@@ -153,9 +166,11 @@ impl Client {
             match extract_json(&text) {
                 Err(e) => errors.push(e),
                 Ok(json) => {
-                    errors = schema::validate(&json, &req.schema);
+                    let mut prepared = json.clone();
+                    prepare(&mut prepared);
+                    errors = schema::validate(&prepared, &req.schema);
                     if errors.is_empty() {
-                        match serde_json::from_value::<T>(json.clone()) {
+                        match serde_json::from_value::<T>(prepared) {
                             Err(e) => errors.push(format!("$: {e}")),
                             Ok(value) => {
                                 errors = check(&value);

@@ -1,12 +1,14 @@
 //! Making a plan for a CRS: gather context for the CRS, ask the model for a plan that passes
 //! the schema and the sanity checks (shown to the model in repair turns when it does not),
-//! record it with its usage in one transaction.
+//! record it with its usage in one transaction. A reference to a criterion by the id the
+//! model first gave it (`s2`) is rewritten to vibe's (`AC2`) when it names one criterion.
 
 use std::time::Instant;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::context::{self, Context};
+use crate::crs::schema::CriterionIds;
 use crate::crs::{tokens_i64, Crs, Owner};
 use crate::error::Error;
 use crate::llm::{Client, Message, Progress, StructuredRequest, Usage};
@@ -54,8 +56,11 @@ pub async fn generate(
     progress: Progress<'_>,
 ) -> Result<PlanOutcome, Error> {
     let root = config.require_repo()?.to_path_buf();
-    let crs: Crs = serde_json::from_str(&crs_record.crs_json)
+    let stored: serde_json::Value = serde_json::from_str(&crs_record.crs_json)
         .map_err(|e| Error::failure(format!("CRS {} cannot be read: {e}", crs_record.id)))?;
+    let crs: Crs = serde_json::from_value(stored.clone())
+        .map_err(|e| Error::failure(format!("CRS {} cannot be read: {e}", crs_record.id)))?;
+    let ids = CriterionIds::with_originals(&crs, &stored);
     let started = Instant::now();
     let owner = Owner::of(config, store, &root)?;
     let query = format!(
@@ -84,9 +89,10 @@ pub async fn generate(
         temperature: Some(0.2),
         stream: true,
     };
-    let check = |p: &Plan| schema::check(p, &crs, &root);
+    let check = |p: &Plan| schema::check_with(p, &crs, &ids, &root);
     let out = client.structured_checked::<Plan>(&req, &check, progress).await?;
-    let plan = out.value;
+    let mut plan = out.value;
+    schema::resolve_criteria(&mut plan, &ids);
     let now = clock.now_ts();
     let record = PlanRecord {
         id: crate::store::new_id(),

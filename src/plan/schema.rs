@@ -8,6 +8,7 @@ use std::path::{Component, Path};
 use serde_json::{json, Value};
 
 use super::{FileOp, Plan};
+use crate::crs::schema::CriterionIds;
 use crate::crs::Crs;
 
 /// JSON Schema of [`Plan`].
@@ -104,6 +105,12 @@ fn inside(path: &str) -> Result<(), &'static str> {
 /// Sanity checks of a plan against its CRS and the repository at `root`; one message per
 /// problem (empty when the plan is sound).
 pub fn check(plan: &Plan, crs: &Crs, root: &Path) -> Vec<String> {
+    check_with(plan, crs, &CriterionIds::of(crs), root)
+}
+
+/// [`check`], resolving criterion references through `ids` (which may know the ids the
+/// model first gave the criteria).
+pub fn check_with(plan: &Plan, crs: &Crs, ids: &CriterionIds, root: &Path) -> Vec<String> {
     let mut errors = Vec::new();
     if plan.steps.is_empty() {
         errors.push("$.steps: the plan has no steps".to_string());
@@ -158,16 +165,22 @@ pub fn check(plan: &Plan, crs: &Crs, root: &Path) -> Vec<String> {
             }
         }
     }
-    let known: HashSet<&str> = crs.acceptance_criteria.iter().map(|a| a.id.as_str()).collect();
     let mut covered: HashSet<&str> = HashSet::new();
     for (i, t) in plan.testing_strategy.iter().enumerate() {
         for c in &t.criteria {
-            if known.contains(c.as_str()) {
-                covered.insert(c.as_str());
-            } else {
-                errors.push(format!(
-                    "$.testing_strategy[{i}].criteria: {c} is not an acceptance criterion of the CRS"
-                ));
+            match ids.resolve(c) {
+                Ok(id) => {
+                    covered.insert(id);
+                }
+                Err(candidates) if candidates.is_empty() => errors.push(format!(
+                    "$.testing_strategy[{i}].criteria: {c} is not an acceptance criterion of the CRS (its ids are {})",
+                    ids.ids().join(", ")
+                )),
+                Err(candidates) => errors.push(format!(
+                    "$.testing_strategy[{i}].criteria: {c} is ambiguous (it may mean {}); use the ids {}",
+                    candidates.join(" or "),
+                    ids.ids().join(", ")
+                )),
             }
         }
     }
@@ -180,6 +193,21 @@ pub fn check(plan: &Plan, crs: &Crs, root: &Path) -> Vec<String> {
         }
     }
     errors
+}
+
+/// Rewrites the plan's criterion references to the CRS's own ids where they resolve
+/// (`s2` → `AC2`), each at most once per check.
+pub fn resolve_criteria(plan: &mut Plan, ids: &CriterionIds) {
+    for t in &mut plan.testing_strategy {
+        let mut out: Vec<String> = Vec::new();
+        for c in &t.criteria {
+            let id = ids.resolve(c).map_or_else(|_| c.clone(), str::to_string);
+            if !out.contains(&id) {
+                out.push(id);
+            }
+        }
+        t.criteria = out;
+    }
 }
 
 #[cfg(test)]
@@ -242,13 +270,45 @@ pub(crate) mod tests {
                 "$.steps[0].files[2].path: \"../etc/passwd\" leaves the repository",
                 "$.steps[0].files[3].path: \"/etc/passwd\" must be relative to the repository root",
                 "$.steps[0].files[4].path: \"src/gone.rs\" does not exist in the repository (create it in an earlier step, or use an existing path)",
-                "$.testing_strategy[0].criteria: AC9 is not an acceptance criterion of the CRS",
+                "$.testing_strategy[0].criteria: AC9 is not an acceptance criterion of the CRS (its ids are AC1)",
                 "$.testing_strategy: acceptance criterion AC1 (--verbose prints debug lines) is not covered by any check",
             ]
         );
         p.steps.clear();
         assert!(check(&p, &crate::crs::schema::tests::sample(), d.path())
             .contains(&"$.steps: the plan has no steps".to_string()));
+    }
+
+    #[test]
+    fn the_models_own_criterion_ids_resolve_when_unambiguous() {
+        let d = repo();
+        let mut crs = crate::crs::schema::tests::sample();
+        crs.acceptance_criteria.push(crs.acceptance_criteria[0].clone());
+        crs.acceptance_criteria[1].id = "AC2".into();
+        let doc = serde_json::json!({"acceptance_criteria": [{"id": "s1"}, {"id": "s2"}]});
+        let ids = CriterionIds::with_originals(&crs, &doc);
+        let mut p = sample();
+        p.testing_strategy[0].criteria = vec!["s1".into(), "AC1".into(), "ac2".into()];
+        assert_eq!(check_with(&p, &crs, &ids, d.path()), Vec::<String>::new());
+        resolve_criteria(&mut p, &ids);
+        assert_eq!(p.testing_strategy[0].criteria, ["AC1", "AC2"]);
+        // Without the earlier ids, `s1` means nothing.
+        p.testing_strategy[0].criteria = vec!["s1".into(), "AC2".into()];
+        assert_eq!(
+            check(&p, &crs, d.path()),
+            [
+                "$.testing_strategy[0].criteria: s1 is not an acceptance criterion of the CRS (its ids are AC1, AC2)",
+                "$.testing_strategy: acceptance criterion AC1 (--verbose prints debug lines) is not covered by any check"
+            ]
+        );
+        // Two criteria the model both called `s1`.
+        let doc = serde_json::json!({"acceptance_criteria": [{"id": "s1"}, {"id": "s1"}]});
+        let ids = CriterionIds::with_originals(&crs, &doc);
+        p.testing_strategy[0].criteria = vec!["s1".into(), "AC1".into(), "AC2".into()];
+        assert_eq!(
+            check_with(&p, &crs, &ids, d.path()),
+            ["$.testing_strategy[0].criteria: s1 is ambiguous (it may mean AC1 or AC2); use the ids AC1, AC2"]
+        );
     }
 
     #[cfg(unix)]

@@ -358,12 +358,17 @@ async fn a_claim_without_a_matching_run_does_not_hold() {
     server.push_tool_call("run_command", json!({"command": "sh check.sh"}));
     server.push_tool_call("finish", finish_ok());
     server.push_tool_call("finish", finish_ok());
+    server.push_tool_call("finish", finish_ok());
     let client = client(&server);
     let agent = Agent::new(&client, sb.as_ref(), AgentConfig::default());
     let (outcome, _) = drive(&agent, None, None).await;
     let outcome = outcome.unwrap();
-    // check.sh failed (41 is still there); the model claimed exit 0 twice.
-    assert!(tool_texts(&server)[1].contains("its latest run exited 1"));
+    // check.sh failed (41 is still there); the model claimed exit 0 three times: sent back
+    // twice, then accepted with the claim not holding.
+    let texts = tool_texts(&server);
+    assert_eq!(texts.len(), 3);
+    assert!(texts[1].contains("its latest run exited 1") && texts[2].contains("its latest run exited 1"));
+    assert_eq!(server.chat_requests().len(), 4);
     assert_eq!(outcome.ended, Ended::Finished);
     assert!(!outcome.criteria[0].holds);
     assert!(!outcome.criteria[0].evidence[0].verified);
@@ -385,6 +390,12 @@ async fn budgets_stop_the_run_and_a_checkpoint_resumes_it() {
     assert_eq!(outcome.ended, Ended::TurnLimit);
     assert!(!outcome.success() && !outcome.criteria[0].holds);
     assert_eq!(server.chat_requests().len(), 3);
+    assert!(
+        outcome.summary.contains("the agent used all 3 turns (agent.max_turns / VIBE_AGENT_MAX_TURNS)"),
+        "{}",
+        outcome.summary
+    );
+    assert_eq!(outcome.stop.as_ref().map(|s| (s.used, s.limit)), Some((3, 3)));
     let checkpoint = events
         .iter()
         .rev()
@@ -426,6 +437,78 @@ async fn the_token_budget_stops_the_run() {
     let outcome = outcome.unwrap();
     assert_eq!(outcome.ended, Ended::TokenLimit);
     assert_eq!(server.chat_requests().len(), 2);
+    assert!(
+        outcome.summary.contains(
+            "the agent used 1220 tokens of its budget of 1000 (agent.max_tokens / VIBE_AGENT_MAX_TOKENS)"
+        ),
+        "{}",
+        outcome.summary
+    );
+}
+
+#[tokio::test]
+async fn a_model_that_only_talks_is_nudged_twice_then_the_run_ends_saying_why() {
+    let env = TestEnv::new();
+    let sb = sandbox_for(&env, "prose").await;
+    let server = OpenAiServer::start();
+    server.set_default(Reply::text("I would change 41 to 42 in src/lib.rs, then run the check."));
+    let client = client(&server);
+    let agent = Agent::new(&client, sb.as_ref(), AgentConfig::default());
+    let (outcome, _) = drive(&agent, None, None).await;
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome.ended, Ended::NoToolCalls);
+    // The first answer and two nudged ones: three requests, not sixty.
+    let reqs = server.chat_requests();
+    assert_eq!(reqs.len(), 3);
+    for req in &reqs[1..] {
+        let nudge = req.messages().last().unwrap().clone();
+        assert!(nudge["content"].as_str().unwrap().starts_with("Answer with a tool call"), "{nudge}");
+    }
+    assert!(outcome.summary.contains("the model `gpt-4.1` is not calling tools"), "{}", outcome.summary);
+    assert!(outcome.summary.contains("set VIBE_MODEL"), "{}", outcome.summary);
+    assert!(!outcome.criteria[0].holds);
+
+    // A model that talks now and then but calls tools in between is not stopped.
+    let server = OpenAiServer::start();
+    for _ in 0..3 {
+        server.push_text("Let me look around first.");
+        server.push_text("Thinking about it.");
+        server.push_tool_call("list_files", json!({"path": ""}));
+    }
+    server.push_tool_call("edit_file", json!({"path": "src/lib.rs", "old_text": "41", "new_text": "42"}));
+    server.push_tool_call("run_command", json!({"command": "sh check.sh"}));
+    server.push_tool_call("finish", finish_ok());
+    let client = self::client(&server);
+    let agent = Agent::new(&client, sb.as_ref(), AgentConfig::default());
+    let (outcome, _) = drive(&agent, None, None).await;
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome.ended, Ended::Finished, "{outcome:?}");
+    assert!(outcome.success());
+}
+
+#[tokio::test]
+async fn a_finish_wrong_three_times_ends_the_run() {
+    let env = TestEnv::new();
+    let sb = sandbox_for(&env, "rejected").await;
+    let server = OpenAiServer::start();
+    let wrong =
+        json!({"summary": "done", "criteria": [{"id": "s1", "holds": true, "evidence": [], "note": ""}]});
+    server.set_default(Reply::tool_call("finish", wrong));
+    let client = client(&server);
+    let agent = Agent::new(&client, sb.as_ref(), AgentConfig::default());
+    let (outcome, _) = drive(&agent, None, None).await;
+    let outcome = outcome.unwrap();
+    assert_eq!(outcome.ended, Ended::FinishRejected);
+    assert_eq!(server.chat_requests().len(), 3);
+    let texts = tool_texts(&server);
+    assert!(texts[0].contains("missing: AC1; unknown: s1"), "{}", texts[0]);
+    assert!(
+        outcome
+            .summary
+            .contains("the agent's finish was rejected 3 times (last: finish needs exactly one verdict"),
+        "{}",
+        outcome.summary
+    );
 }
 
 #[tokio::test]
@@ -472,6 +555,12 @@ async fn no_command_outlasts_the_wall_time_of_the_run() {
             .any(|e| matches!(e, AgentEvent::CommandFinished { timed_out: true, exit_code: None, .. })),
         "the command was killed at the run's deadline: {events:?}"
     );
-    assert!(outcome.summary.contains("time limit"));
+    assert!(
+        outcome.summary.contains(
+            "the agent used all 2 seconds of its wall time (agent.max_minutes / VIBE_AGENT_MAX_MINUTES)"
+        ),
+        "{}",
+        outcome.summary
+    );
     assert_eq!(server.chat_requests().len(), 1);
 }

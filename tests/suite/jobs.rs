@@ -243,3 +243,61 @@ fn run_refuses_a_dirty_tree_e2b_and_an_unapproved_plan_before_doing_anything() {
     let store = Store::open(&env.db_path()).unwrap();
     assert!(store.recent_jobs(10, None).unwrap().is_empty());
 }
+
+#[test]
+fn a_job_that_did_not_pass_names_its_branch_and_how_to_continue_from_it() {
+    let env = TestEnv::new();
+    let mut store = Store::open(&env.db_path()).unwrap();
+    let branch = "vibe/ffff0000-add-two";
+    let kept = |id: &str, status: &str, stop: Value, message: &str| {
+        let mut j = job(id, status, None);
+        j.branch_name = Some(branch.into());
+        j.commit_sha = Some("89abcdef0123456789abcdef0123456789abcdef".into());
+        j.error_message = Some(message.into());
+        j.result_json = Some(
+            serde_json::json!({
+                "summary": "Added two().", "tests": [], "files": [],
+                "criteria": [{"id": "AC1", "description": "two() returns 2", "holds": false, "evidence": "`cargo test` exited 101"}],
+                "files_changed": 1, "lines_added": 3, "lines_removed": 0, "tokens": 99, "cost_usd": null,
+                "passed": false, "branch": branch, "commit_sha": "89abcdef0123456789abcdef0123456789abcdef",
+                "pr_url": null, "pr_hint": null, "stop": stop
+            })
+            .to_string(),
+        );
+        j
+    };
+    let checks = "acceptance criteria not met: AC1; its work is kept on branch vibe/ffff0000-add-two";
+    store.insert_job(&kept("ffff0000-0000-7000-8000-000000000001", "failed", Value::Null, checks)).unwrap();
+    let out = env.ok(&["jobs", "result", "ffff"]);
+    assert!(out.contains("branch vibe/ffff0000-add-two at 89abcdef0123"), "{out}");
+    assert!(
+        out.contains("continue from it with `vibe run --plan PLAN --base vibe/ffff0000-add-two --yes`"),
+        "{out}"
+    );
+    let out = env.vibe().args(["jobs", "show", "ffff"]).output().unwrap();
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        note.contains(
+            "its work is kept on branch vibe/ffff0000-add-two; continue from it with `vibe run --plan PLAN"
+        ) && !note.contains("jobs resume"),
+        "{note}"
+    );
+    let (_, err) = env.fails(&["jobs", "watch", "ffff"], 5);
+    assert!(err.contains(&format!("job ffff0000: {checks}")), "{err}");
+    assert!(
+        err.contains("continue from its work with `vibe run --plan PLAN --base vibe/ffff0000-add-two"),
+        "{err}"
+    );
+
+    // A model that never called a tool: not the work's fault, exit 1 and what to change.
+    let stop = serde_json::json!({"ended": "no_tool_calls", "used": 3, "limit": 2, "model": "tiny"});
+    let message = "the model `tiny` is not calling tools";
+    store.insert_job(&kept("aaaa1111-0000-7000-8000-000000000001", "failed", stop, message)).unwrap();
+    let (_, err) = env.fails(&["jobs", "watch", "aaaa1111"], 1);
+    assert!(err.contains(message) && err.contains("with tool (function) calling in VIBE_MODEL"), "{err}");
+
+    // A cancelled job that kept its work says where.
+    store.insert_job(&kept("bbbb1111-0000-7000-8000-000000000001", "cancelled", Value::Null, "")).unwrap();
+    let (_, err) = env.fails(&["jobs", "watch", "bbbb1111"], 130);
+    assert!(err.contains("was cancelled; its work is kept on branch vibe/ffff0000-add-two"), "{err}");
+}

@@ -8,9 +8,10 @@ use std::process::{Child, Stdio};
 use serde_json::{json, Value};
 use vibe::store::Store;
 
-use crate::common::openai::OpenAiServer;
+use crate::common::github::GithubServer;
+use crate::common::openai::{OpenAiServer, Reply};
 use crate::common::{git, TestEnv};
-use crate::suite::jobs::plan_file;
+use crate::suite::jobs::{crs_doc, plan_doc, plan_file};
 
 const KEY: &str = "sk-test-never-stored-4242";
 const CHECK: &str = "grep -q hello hello.txt";
@@ -42,6 +43,15 @@ fn script_success(server: &OpenAiServer, content: &str) {
     server.push_tool_call("write_file", json!({"path": "hello.txt", "content": content}));
     server.push_tool_call("run_command", json!({"command": CHECK}));
     finish(server);
+}
+
+/// The agent writes the wrong greeting and claims success; the plan's check fails.
+fn script_failure(server: &OpenAiServer) {
+    server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "goodbye\n"}));
+    server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote it.", "criteria": [{"id": "AC1", "holds": true, "evidence": [], "note": "looks right"}]}),
+    );
 }
 
 fn finish(server: &OpenAiServer) {
@@ -157,14 +167,10 @@ fn run_commits_the_agents_work_on_a_new_branch_and_leaves_the_user_alone() {
 }
 
 #[test]
-fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_without_a_commit() {
+fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_keeping_the_work_on_its_branch() {
     let w = world();
-    // The agent writes the wrong text: the plan's check fails.
-    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "goodbye\n"}));
-    w.server.push_tool_call(
-        "finish",
-        json!({"summary": "Wrote it.", "criteria": [{"id": "AC1", "holds": true, "evidence": [], "note": "looks right"}]}),
-    );
+    let before = snapshot(&w.repo);
+    script_failure(&w.server);
     let out = w
         .env
         .vibe()
@@ -176,9 +182,17 @@ fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_without_a_commit(
     let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
     let kinds: Vec<&str> =
         lines.iter().map(|l| l["kind"].as_str().or(l["type"].as_str()).unwrap_or("?")).collect();
-    for k in
-        ["plan_approved", "job_created", "sandbox_ready", "tool_call", "command", "criterion", "finished"]
-    {
+    for k in [
+        "plan_approved",
+        "job_created",
+        "sandbox_ready",
+        "tool_call",
+        "command",
+        "criterion",
+        "committed",
+        "pull_request_skipped",
+        "finished",
+    ] {
         assert!(kinds.contains(&k), "no {k} in {kinds:?}");
     }
     let criterion = lines.iter().find(|l| l["kind"] == "criterion").unwrap();
@@ -187,14 +201,230 @@ fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_without_a_commit(
         criterion["evidence"].as_str().unwrap().contains("`grep -q hello hello.txt` exited 1"),
         "{criterion}"
     );
-    assert_eq!(lines.last().unwrap()["error"]["kind"], "tests_failed");
+    let error = &lines.last().unwrap()["error"];
+    assert_eq!(error["kind"], "tests_failed");
     let store = Store::open(&w.env.db_path()).unwrap();
     let job = store.recent_jobs(1, None).unwrap().remove(0);
     assert_eq!(job.status, "failed");
-    assert!(job.commit_sha.is_none());
-    assert!(git(&w.repo, &["branch", "--list", "vibe/*"]).is_empty());
+    // The work is on the job's own branch, in a commit that says what failed.
+    let branch = job.branch_name.clone().unwrap();
+    assert!(branch.starts_with(&format!("vibe/{}-", &job.id[..8])), "{branch}");
+    assert_eq!(git(&w.repo, &["rev-parse", &branch]).trim(), job.commit_sha.clone().unwrap());
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "goodbye\n");
+    assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]), before.0);
+    let message = git(&w.repo, &["log", "-1", "--format=%B", &branch]);
+    assert!(message.contains("- [ ] AC1: hello.txt says hello"), "{message}");
+    assert!(message.contains("The job did not pass; this commit keeps its work for review."), "{message}");
+    assert!(message.contains("- AC1 not met: `grep -q hello hello.txt` exited 1"), "{message}");
+    assert_eq!(snapshot(&w.repo), before, "the user's HEAD, branch or tree changed");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("acceptance criteria not met: AC1")
+            && message.contains(&format!("kept on branch {branch}")),
+        "{message}"
+    );
     let (_, err) = w.env.fails(&["jobs", "resume", &job.id[..8]], 2);
-    assert!(err.contains("its checks failed"), "{err}");
+    assert!(err.contains("did not pass") && err.contains(&format!("--base {branch}")), "{err}");
+}
+
+#[test]
+fn a_failing_job_opens_no_pull_request_unless_asked_and_then_a_draft_showing_what_failed() {
+    let mut w = world();
+    let gh = GithubServer::start();
+    w.env.use_github(&gh);
+    let token = "ghp_failtoken0123456789abcdefghijklmnop";
+    gh.add_user(token, "octocat", 7);
+    gh.add_repo("octo-org", "demo", &w.repo, &["octocat"]);
+    git(&w.repo, &["remote", "add", "origin", &format!("{}/octo-org/demo.git", gh.url)]);
+    w.env.set("GITHUB_TOKEN", token);
+    let plan = w.plan.to_str().unwrap().to_string();
+
+    script_failure(&w.server);
+    let (stdout, stderr) = w.env.fails(&["run", "--plan", &plan, "--yes"], 5);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let first = store.recent_jobs(1, None).unwrap().remove(0);
+    let branch = first.branch_name.clone().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "goodbye\n");
+    assert!(gh.pulls().is_empty(), "a pull request was opened for a failing job");
+    assert!(gh.requests_to("POST", "/api/v3/repos/octo-org/demo/pulls").is_empty());
+    assert!(
+        stderr.contains(&format!("job {}: acceptance criteria not met: AC1", &first.id[..8]))
+            && stderr.contains(&format!("kept on branch {branch}")),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("no pull request: the job did not pass"), "{stderr}");
+
+    script_failure(&w.server);
+    let (stdout, stderr) = w.env.fails(&["run", "--plan", &plan, "--yes", "--pr-on-failure"], 5);
+    let job = store.recent_jobs(2, None).unwrap().into_iter().find(|j| j.id != first.id).unwrap();
+    assert_eq!(job.status, "failed");
+    let pulls = gh.pulls();
+    assert_eq!(pulls.len(), 1, "{stdout}\n{stderr}");
+    let created = gh.requests_to("POST", "/api/v3/repos/octo-org/demo/pulls");
+    let request = created[0].json();
+    assert_eq!(request["head"], job.branch_name.clone().unwrap().as_str());
+    assert_eq!(request["draft"], true);
+    let body = request["body"].as_str().unwrap();
+    assert!(body.contains("**This job did not pass.** This draft keeps its work for review."), "{body}");
+    assert!(
+        body.contains("> - **AC1** hello.txt says hello — not met: `grep -q hello hello.txt` exited 1"),
+        "{body}"
+    );
+    let remote = crate::common::github::run_git(
+        &gh.bare("octo-org/demo"),
+        &["rev-parse", &format!("refs/heads/{}", job.branch_name.unwrap())],
+    );
+    assert_eq!(remote.trim(), job.commit_sha.unwrap());
+}
+
+#[test]
+fn a_model_that_does_not_call_tools_ends_the_job_after_three_requests_saying_what_to_do() {
+    let w = world();
+    w.server.set_default(Reply::text("Sure! Create hello.txt containing the word hello, then run grep."));
+    let out =
+        w.env.vibe().args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(w.server.chat_requests().len(), 3, "{stderr}");
+    assert!(
+        stderr.contains(
+            "the model `gpt-4.1` is not calling tools (3 answers in a row with text only); the coding agent \
+             needs a model with tool calling: set VIBE_MODEL (model.name) to one"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("choose a model with tool (function) calling in VIBE_MODEL"), "{stderr}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "failed");
+    assert!(job.branch_name.is_none() && job.commit_sha.is_none());
+    // Nothing to test or keep: the job ends right after the agent.
+    assert_eq!(statuses(&job_json(&w.env, &job.id)), ["provisioning", "running", "failed"]);
+}
+
+#[test]
+fn a_budget_stop_names_the_budget_and_its_setting_and_keeps_the_work() {
+    let mut w = world();
+    w.env.set("VIBE_AGENT_MAX_TURNS", "2");
+    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    w.server.push_tool_call("list_files", json!({"path": ""}));
+    let (_, stderr) = w.env.fails(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"], 5);
+    assert_eq!(w.server.chat_requests().len(), 2);
+    assert!(
+        stderr.contains("the agent used all 2 turns (agent.max_turns / VIBE_AGENT_MAX_TURNS)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("raise that setting"), "{stderr}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    let branch = job.branch_name.clone().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    let message = git(&w.repo, &["log", "-1", "--format=%B", &branch]);
+    assert!(message.contains("Stopped: the agent used all 2 turns"), "{message}");
+    // The check covering AC1 passed: the criterion holds, the job does not (it did not finish).
+    assert!(message.contains("- [x] AC1: hello.txt says hello"), "{message}");
+    assert!(!stderr.contains("acceptance criteria not met"), "{stderr}");
+    let shown = w.env.ok(&["jobs", "result", &job.id[..8]]);
+    assert!(
+        shown.contains("stopped: the agent used all 2 turns (agent.max_turns / VIBE_AGENT_MAX_TURNS)"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn sloppy_criterion_ids_are_renumbered_and_a_plan_may_use_the_models_own() {
+    let w = world();
+    let mut crs = crs_doc();
+    crs["acceptance_criteria"] = json!([
+        {"id": "s1", "description": "hello.txt says hello", "verification": "grep hello hello.txt"},
+        {"description": "notes.txt is kept", "verification": "cat notes.txt"}
+    ]);
+    w.server.push_json(&crs);
+    // The plan names the first criterion by the model's id and the second by one that is
+    // nobody's: a repair turn says so, and the answer after it is accepted.
+    w.server.push_json(&plan_doc(&[(CHECK, &["s1"]), ("cat notes.txt", &["s7"])]));
+    w.server.push_json(&plan_doc(&[(CHECK, &["s1"]), ("cat notes.txt", &["AC2"])]));
+    let out = w.env.ok(&["run", "add a greeting file"]);
+    let reqs = w.server.chat_requests();
+    assert_eq!(reqs.len(), 3, "the CRS is accepted at once, the plan after one repair");
+    assert!(reqs[1].all_text().contains("\"id\": \"AC2\""), "the plan model sees vibe's ids");
+    let repair = reqs[2].messages().last().unwrap()["content"].as_str().unwrap().to_string();
+    assert!(
+        repair.contains("s7 is not an acceptance criterion of the CRS (its ids are AC1, AC2)"),
+        "{repair}"
+    );
+    assert!(!repair.contains("s1 is not"), "{repair}");
+
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let prefix = out.split("vibe run --plan ").nth(1).and_then(|r| r.split_whitespace().next()).unwrap();
+    let record = store.plan(&store.resolve_id(vibe::store::Table::Plans, prefix).unwrap()).unwrap();
+    let plan: Value = serde_json::from_str(record.plan_json.as_deref().unwrap()).unwrap();
+    let refs: Vec<&Value> =
+        plan["testing_strategy"].as_array().unwrap().iter().map(|t| &t["criteria"]).collect();
+    assert_eq!(refs, [&json!(["AC1"]), &json!(["AC2"])]);
+    let crs_record = store.crs(record.crs_id.as_deref().unwrap()).unwrap();
+    let stored: Value = serde_json::from_str(&crs_record.crs_json).unwrap();
+    assert_eq!(stored["acceptance_criteria"][0]["id"], "AC1");
+    assert_eq!(stored["acceptance_criteria"][0]["original_id"], "s1");
+    assert_eq!(stored["acceptance_criteria"][1]["id"], "AC2");
+
+    // A plan that keeps naming a criterion that does not exist is rejected.
+    w.server.push_json(&crs_doc());
+    w.server.set_default(Reply::json(&plan_doc(&[(CHECK, &["AC1", "AC9"])])));
+    let (_, err) = w.env.fails(&["run", "add a greeting file"], 1);
+    assert_eq!(w.server.chat_requests().len(), 3 + 1 + 3);
+    assert!(err.contains("AC9 is not an acceptance criterion of the CRS (its ids are AC1)"), "{err}");
+}
+
+#[test]
+fn run_with_base_on_a_kept_branch_continues_from_its_work() {
+    let mut w = world();
+    let gh = GithubServer::start();
+    w.env.use_github(&gh);
+    let token = "ghp_basetoken0123456789abcdefghijklmnop";
+    gh.add_user(token, "octocat", 7);
+    gh.add_repo("octo-org", "demo", &w.repo, &["octocat"]);
+    git(&w.repo, &["remote", "add", "origin", &format!("{}/octo-org/demo.git", gh.url)]);
+    w.env.set("GITHUB_TOKEN", token);
+    w.server.push_json(&crs_doc());
+    w.server.push_json(&plan_doc(&[(CHECK, &["AC1"])]));
+    script_failure(&w.server);
+    w.env.fails(&["run", "add a greeting file", "--yes"], 5);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let first = store.recent_jobs(1, None).unwrap().remove(0);
+    let kept = first.branch_name.clone().unwrap();
+    let kept_sha = first.commit_sha.clone().unwrap();
+
+    // The result names the branch and the command that continues from it.
+    let shown = w.env.ok(&["jobs", "result", &first.id[..8]]);
+    let plan = &first.plan_id.clone().unwrap()[..8];
+    let command = format!("vibe run --plan {plan} --base {kept} --yes");
+    assert!(shown.contains(&format!("branch {kept} at ")) && shown.contains(&command), "{shown}");
+
+    // The next job starts from the kept commit: it sees the earlier work and fixes it.
+    w.server.push_tool_call("run_command", json!({"command": "cat hello.txt"}));
+    script_success(&w.server, "hello\n");
+    let args: Vec<&str> = command.split(' ').skip(1).collect();
+    let out = w.env.vibe().args(&args).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let job = store.recent_jobs(2, None).unwrap().into_iter().find(|j| j.id != first.id).unwrap();
+    assert_eq!(job.status, "done");
+    assert_eq!(job.base_commit.as_deref(), Some(kept_sha.as_str()));
+    let events = job_json(&w.env, &job.id);
+    let first_command =
+        events["events"].as_array().unwrap().iter().find(|e| e["kind"] == "command").cloned().unwrap();
+    assert!(first_command["tail"].as_str().unwrap().contains("goodbye"), "{first_command}");
+    let branch = job.branch_name.unwrap();
+    assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]).trim(), kept_sha);
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    assert_eq!(git(&w.repo, &["symbolic-ref", "--short", "HEAD"]).trim(), "main");
+    // Its pull request targets the default branch and carries both commits.
+    let created = gh.requests_to("POST", "/api/v3/repos/octo-org/demo/pulls");
+    assert_eq!(created.len(), 1, "only the passing job opened one");
+    assert_eq!(
+        (created[0].json()["head"].as_str(), created[0].json()["base"].as_str()),
+        (Some(branch.as_str()), Some("main"))
+    );
 }
 
 /// Starts `vibe run --json` and reads its events until `until` matches one.
@@ -569,9 +799,10 @@ fn sandbox_none_warns_and_base_picks_the_starting_branch() {
 }
 
 #[test]
-fn ctrl_c_cancels_the_running_job_and_its_commands() {
+fn ctrl_c_cancels_the_running_job_and_its_commands_and_keeps_its_edits() {
     let w = world();
     let sleeper = &format!("sleep 43{}", std::process::id());
+    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "half done\n"}));
     w.server.push_tool_call("run_command", json!({"command": sleeper}));
     let plan = w.plan.to_str().unwrap().to_string();
     let (mut child, job_id, _) =
@@ -583,6 +814,15 @@ fn ctrl_c_cancels_the_running_job_and_its_commands() {
     assert!(processes_with(sleeper).is_empty());
     let shown = job_json(&w.env, &job_id);
     assert_eq!(shown["job"]["status"], "cancelled");
+    // What the agent wrote before the cancel is kept on the job's branch.
+    let branch = shown["job"]["branch_name"].as_str().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "half done\n");
+    let message = git(&w.repo, &["log", "-1", "--format=%B", branch]);
+    assert!(
+        message.contains("The job was cancelled; this commit keeps the work done until then."),
+        "{message}"
+    );
+    assert!(!w.repo.join("hello.txt").exists());
 }
 
 #[test]
@@ -671,4 +911,24 @@ fn reuse_copies_zero_keeps_no_copy() {
     w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
     assert!(pooled(&w.env).is_empty());
     assert!(!w.env.vibe_home().join("sandbox-pool").exists());
+}
+
+#[test]
+fn a_plan_file_with_the_models_own_criterion_ids_runs_with_vibes() {
+    let w = world();
+    let mut crs = crs_doc();
+    crs["acceptance_criteria"][0]["id"] = json!("s1");
+    let doc = json!({"crs": crs, "plan": plan_doc(&[(CHECK, &["s1"])])});
+    let plan = w.env.root().join("sloppy.json");
+    std::fs::write(&plan, doc.to_string()).unwrap();
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    // The agent was told AC1, and its finish with AC1 was accepted.
+    let task = w.server.chat_requests()[0].messages()[1]["content"].as_str().unwrap().to_string();
+    assert!(task.contains("- AC1: hello.txt says hello") && task.contains("[AC1]"), "{task}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let message = git(&w.repo, &["log", "-1", "--format=%B", job.branch_name.as_deref().unwrap()]);
+    assert!(message.contains("- [x] AC1: hello.txt says hello"), "{message}");
 }
