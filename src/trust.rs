@@ -33,6 +33,10 @@ impl Fingerprint {
         for name in CONFIG_FILES {
             let path = root.join(name);
             hash.update(name.as_bytes());
+            if !path.is_file() {
+                hash.update([0]);
+                continue;
+            }
             match std::fs::read(&path) {
                 Ok(bytes) => {
                     hash.update([1]);

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::{GlobalArgs, TrustArgs};
 use crate::clock::Clock;
-use crate::config::{Config, Ignored, Inputs, RepoTrust, Why};
+use crate::config::{Config, Ignored, Inputs, RepoTrust, Source, Why};
 use crate::error::Error;
 use crate::output::{self, Output};
 use crate::trust::{Decision, Entry, Fingerprint, TrustStore};
@@ -163,9 +163,18 @@ pub fn settle(
         let keys: Vec<&str> = untrusted(&config.ignored).map(|i| i.key).collect();
         if !keys.is_empty() {
             let repo = repo.clone();
+            let from = |file: fn(&Source) -> bool| untrusted(&config.ignored).any(|i| file(&i.source));
+            let files: Vec<&str> = [
+                (".vibe.toml", from(|s| matches!(s, Source::RepoFile(_)))),
+                (".env", from(|s| matches!(s, Source::DotEnv(_)))),
+            ]
+            .into_iter()
+            .filter_map(|(name, set)| set.then_some(name))
+            .collect();
             let yes = ask(&format!(
-                "{} sets {}, which vibe ignores until you trust this repository. Trust {}? [y/N] ",
-                files_of(&repo.root),
+                "This repository's {} {} {}, which vibe ignores until you trust it. Trust {}? [y/N] ",
+                files.join(" and "),
+                if files.len() == 1 { "sets" } else { "set" },
                 keys.join(", "),
                 repo.root.display()
             ))?;

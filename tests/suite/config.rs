@@ -55,6 +55,7 @@ fn path_shows_files_and_data_directory() {
     let out = env.filter(&env.ok(&["config", "path"]));
     assert!(out.contains("user_config  [ROOT]/config/vibe/config.toml (does not exist)"), "{out}");
     assert!(out.contains("database     [ROOT]/vibe-home/vibe.db"), "{out}");
+    assert!(out.contains("trust_store  [ROOT]/vibe-home/trust.json (does not exist)"), "{out}");
 }
 
 /// Lists every file under `dir`, relative to it.

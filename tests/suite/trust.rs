@@ -327,7 +327,7 @@ fn on_a_terminal_vibe_asks_once_and_never_with_yes() {
     let shown = on_terminal(&env, "config show --json", "n\n");
     assert!(
         env.filter(&shown).contains(
-            ".vibe.toml sets sandbox.network, which vibe ignores until you trust this repository. \
+            "This repository's .vibe.toml sets sandbox.network, which vibe ignores until you trust it. \
              Trust [ROOT]/app? [y/N]"
         ),
         "{shown}"
@@ -338,7 +338,12 @@ fn on_a_terminal_vibe_asks_once_and_never_with_yes() {
 
     // A changed configuration asks again; "y" trusts it and its settings apply at once.
     std::fs::write(repo.join(".vibe.toml"), "[sandbox]\nnetwork = true # yes, really\n").unwrap();
+    std::fs::write(repo.join(".env"), "workon app\nVIBE_SANDBOX=none\n").unwrap();
     let shown = on_terminal(&env, "config show --json", "y\n");
+    assert!(
+        shown.contains("This repository's .vibe.toml and .env set sandbox.network, sandbox.backend,"),
+        "{shown}"
+    );
     assert!(shown.contains("[y/N]") && shown.contains("trusted "), "{shown}");
     assert!(!shown.contains("ignored `"), "{shown}");
     assert!(shown.contains(r#""repo_file""#), "the repository's value applies: {shown}");
