@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             [CompletionResult]::new('gh', 'gh', [CompletionResultType]::ParameterValue, 'GitHub look-ups: parse a repository URL, list commits, read files and directories')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or change the configuration')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The user''s CRSs, plans, jobs and pull requests, newest first')
             [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Aggregated tracking data from the local database')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout')
@@ -743,6 +744,24 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
         'vibe;config;help;help' {
             break
         }
+        'vibe;trust' {
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'Repository to work in (default: the git repository around the current directory)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this configuration file instead of the user configuration file')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the repositories you trust (or declined), and whether their configuration changed')
+            [CompletionResult]::new('--revoke', '--revoke', [CompletionResultType]::ParameterName, 'Stop trusting this repository')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (or JSON Lines events for long-running commands)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation; never prompt')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation; never prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vibe;history' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many rows')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)')
@@ -955,6 +974,7 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             [CompletionResult]::new('gh', 'gh', [CompletionResultType]::ParameterValue, 'GitHub look-ups: parse a repository URL, list commits, read files and directories')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show, locate or change the configuration')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The user''s CRSs, plans, jobs and pull requests, newest first')
             [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Aggregated tracking data from the local database')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout')
@@ -1076,6 +1096,9 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             break
         }
         'vibe;help;config;unset' {
+            break
+        }
+        'vibe;help;trust' {
             break
         }
         'vibe;help;history' {

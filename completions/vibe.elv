@@ -43,6 +43,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand gh 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
             cand doctor 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
             cand config 'Show, locate or change the configuration'
+            cand trust 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
             cand admin 'Aggregated tracking data from the local database'
             cand completions 'Print shell completions to stdout'
@@ -677,6 +678,23 @@ set edit:completion:arg-completer[vibe] = {|@words|
         }
         &'vibe;config;help;help'= {
         }
+        &'vibe;trust'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --list 'List the repositories you trust (or declined), and whether their configuration changed'
+            cand --revoke 'Stop trusting this repository'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vibe;history'= {
             cand --limit 'At most this many rows'
             cand --since 'Only rows newer than this: a duration (30m, 12h, 7d, 2w) or a date (2026-01-31)'
@@ -873,6 +891,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand gh 'GitHub look-ups: parse a repository URL, list commits, read files and directories'
             cand doctor 'Check configuration, database, model endpoint, GitHub, and sandbox; say what to fix'
             cand config 'Show, locate or change the configuration'
+            cand trust 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
             cand admin 'Aggregated tracking data from the local database'
             cand completions 'Print shell completions to stdout'
@@ -962,6 +981,8 @@ set edit:completion:arg-completer[vibe] = {|@words|
         &'vibe;help;config;set'= {
         }
         &'vibe;help;config;unset'= {
+        }
+        &'vibe;help;trust'= {
         }
         &'vibe;help;history'= {
         }

@@ -122,6 +122,20 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
+    /// Trust this repository's own .vibe.toml and .env, list trusted repositories, or revoke.
+    #[command(
+        long_about = "Trust this repository's own configuration files (.vibe.toml, .env).\n\n\
+                      Until you do, vibe takes from them only settings that cannot send your keys \
+                      elsewhere or loosen the sandbox: endpoints and URLs, keys and tokens, GitHub, \
+                      E2B and Supabase settings, every sandbox setting and the data directory are \
+                      ignored with a warning. Trust is kept in your data directory for the \
+                      repository's path and the current content of its configuration files: when \
+                      they change, the repository is untrusted again.",
+        after_help = "Examples:\n  vibe trust\n  vibe trust --repo ~/src/project\n  vibe trust --list\n  \
+                      vibe trust --revoke"
+    )]
+    Trust(TrustArgs),
+
     /// The user's CRSs, plans, jobs and pull requests, newest first.
     #[command(after_help = "Examples:\n  vibe history\n  vibe history --since 7d --status failed\n  \
                             vibe history --limit 5 --json")]
@@ -149,6 +163,18 @@ pub enum Command {
         #[arg(long, value_name = "DIR", default_value = ".")]
         out: PathBuf,
     },
+}
+
+/// `vibe trust`.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// List the repositories you trust (or declined), and whether their configuration changed.
+    #[arg(long, conflicts_with = "revoke")]
+    pub list: bool,
+
+    /// Stop trusting this repository.
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 /// `vibe config …`

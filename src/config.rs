@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind};
+use crate::trust::{Decision, Fingerprint, TrustError, TrustStore};
+
+mod dotenv;
 
 /// A secret value (API key, token). Its `Debug`/`Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -70,6 +73,41 @@ pub enum Kind {
     Path,
 }
 
+/// What a key could do if a repository the user has not trusted set it. Every key declares
+/// one; from an untrusted repository's `.vibe.toml` or `.env` vibe takes only
+/// [`Guard::Open`] keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Guard {
+    /// Harmless from anywhere: model names, budgets, timeouts, context size.
+    Open,
+    /// Where requests go (a URL, host or domain): could send the user's keys elsewhere.
+    Endpoint,
+    /// A key or token.
+    Secret,
+    /// Another setting of an external service (GitHub, E2B, Supabase): which app, which scopes,
+    /// where tokens are kept.
+    Service,
+    /// The sandbox's isolation and limits.
+    Sandbox,
+    /// Where vibe keeps the user's data.
+    Data,
+}
+
+impl Guard {
+    /// Why a repository may not set a key of this kind before it is trusted.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Guard::Open => "harmless",
+            Guard::Endpoint => "an endpoint: could send your keys elsewhere",
+            Guard::Secret => "a key or token",
+            Guard::Service => "a GitHub, E2B or Supabase setting",
+            Guard::Sandbox => "could loosen the sandbox",
+            Guard::Data => "where vibe keeps your data",
+        }
+    }
+}
+
 /// One configuration key.
 #[derive(Debug)]
 pub struct Key {
@@ -85,6 +123,11 @@ pub struct Key {
     pub in_files: bool,
     /// Validation.
     pub kind: Kind,
+    /// Whether an untrusted repository may set it.
+    pub guard: Guard,
+    /// For a secret: the keys that say where it is sent. It is sent only when each of them comes
+    /// from a layer at least as trusted as the secret's own.
+    pub sent_to: &'static [&'static str],
     /// One line for `vibe config show` and the README.
     pub help: &'static str,
 }
@@ -94,32 +137,64 @@ const fn key(
     env: &'static [&'static str],
     default: Option<&'static str>,
     kind: Kind,
+    guard: Guard,
     help: &'static str,
 ) -> Key {
-    Key { name, env, default, secret: false, in_files: true, kind, help }
+    Key { name, env, default, secret: false, in_files: true, kind, guard, sent_to: &[], help }
 }
 
-const fn secret(name: &'static str, env: &'static [&'static str], help: &'static str) -> Key {
-    Key { name, env, default: None, secret: true, in_files: true, kind: Kind::Text, help }
+const fn secret(
+    name: &'static str,
+    env: &'static [&'static str],
+    sent_to: &'static [&'static str],
+    help: &'static str,
+) -> Key {
+    Key {
+        name,
+        env,
+        default: None,
+        secret: true,
+        in_files: true,
+        kind: Kind::Text,
+        guard: Guard::Secret,
+        sent_to,
+        help,
+    }
 }
 
 /// Every configuration key vibe knows.
 pub static KEYS: &[Key] = &[
-    key("home", &["VIBE_HOME"], None, Kind::Path, "data directory: database, logs, job artifacts"),
+    key(
+        "home",
+        &["VIBE_HOME"],
+        None,
+        Kind::Path,
+        Guard::Data,
+        "data directory: database, logs, job artifacts",
+    ),
     key(
         "model.base_url",
         &["OPENAI_BASE_URL"],
         Some("https://api.openai.com/v1"),
         Kind::Url,
+        Guard::Endpoint,
         "OpenAI-compatible endpoint (OpenAI, Ollama, llama.cpp, vLLM, LM Studio, proxies)",
     ),
-    secret("model.api_key", &["OPENAI_API_KEY"], "key for the model endpoint"),
-    key("model.name", &["VIBE_MODEL"], Some("gpt-4.1"), Kind::Text, "model for CRS, plan and coding"),
+    secret("model.api_key", &["OPENAI_API_KEY"], &["model.base_url"], "key for the model endpoint"),
+    key(
+        "model.name",
+        &["VIBE_MODEL"],
+        Some("gpt-4.1"),
+        Kind::Text,
+        Guard::Open,
+        "model for CRS, plan and coding",
+    ),
     key(
         "model.fast",
         &["VIBE_FAST_MODEL"],
         Some("gpt-4.1-mini"),
         Kind::Text,
+        Guard::Open,
         "cheaper model where quality allows",
     ),
     key(
@@ -127,6 +202,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_STRUCTURED_OUTPUT"],
         Some("auto"),
         Kind::OneOf(&["auto", "json_schema", "prompt"]),
+        Guard::Open,
         "json_schema response format, JSON asked in the prompt, or auto (fall back when rejected)",
     ),
     key(
@@ -134,6 +210,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_MAX_TOKENS_FIELD"],
         Some("auto"),
         Kind::OneOf(&["auto", "max_completion_tokens", "max_tokens"]),
+        Guard::Open,
         "request field for the output limit (local servers often only know max_tokens)",
     ),
     key(
@@ -141,6 +218,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_MODEL_TIMEOUT"],
         Some("300"),
         Kind::Count,
+        Guard::Open,
         "timeout of one model request, in seconds",
     ),
     key(
@@ -148,6 +226,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_MODEL_RETRIES"],
         Some("4"),
         Kind::Count,
+        Guard::Open,
         "retries on 429, 5xx, timeouts and connection errors",
     ),
     key(
@@ -155,6 +234,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_RETRY_BASE_MS"],
         Some("500"),
         Kind::Count,
+        Guard::Open,
         "first retry delay in milliseconds (doubles each retry, with jitter; Retry-After wins)",
     ),
     key(
@@ -162,6 +242,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_CONTEXT_TOKENS"],
         Some("12000"),
         Kind::Count,
+        Guard::Open,
         "token budget for repository context sent with a CRS or plan request",
     ),
     key(
@@ -169,6 +250,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_GITHUB_URL"],
         Some("https://github.com"),
         Kind::Url,
+        Guard::Endpoint,
         "GitHub (Enterprise) web URL",
     ),
     key(
@@ -176,6 +258,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_GITHUB_API_URL"],
         Some("https://api.github.com"),
         Kind::Url,
+        Guard::Endpoint,
         "GitHub (Enterprise) REST API URL",
     ),
     key(
@@ -183,11 +266,13 @@ pub static KEYS: &[Key] = &[
         &["GITHUB_CLIENT_ID"],
         None,
         Kind::Text,
+        Guard::Service,
         "OAuth app client id for `vibe login` (device flow)",
     ),
     secret(
         "github.client_secret",
         &["GITHUB_CLIENT_SECRET"],
+        &["github.url", "github.api_url"],
         "accepted for compatibility; the device flow does not need it",
     ),
     Key {
@@ -197,6 +282,8 @@ pub static KEYS: &[Key] = &[
         secret: true,
         in_files: false,
         kind: Kind::Text,
+        guard: Guard::Secret,
+        sent_to: &["github.url", "github.api_url"],
         help: "GitHub token for CI; takes precedence over the keyring (environment only)",
     },
     key(
@@ -204,6 +291,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_GITHUB_SCOPES"],
         Some("repo read:user user:email"),
         Kind::Text,
+        Guard::Service,
         "scopes requested by `vibe login`",
     ),
     key(
@@ -211,6 +299,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_KEYRING"],
         Some("os"),
         Kind::OneOf(&["os", "file", "none"]),
+        Guard::Service,
         "where `vibe login` keeps the token: os (the OS keyring), none (nowhere: only GITHUB_TOKEN / \
          GH_TOKEN count), or file (an isolated plain-text store inside VIBE_HOME, for tests and \
          throw-away environments only)",
@@ -220,6 +309,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_GITHUB_WAIT_CAP_MS"],
         None,
         Kind::Count,
+        Guard::Service,
         "upper bound on any single wait for GitHub (device-flow polling, rate-limit back-off), in ms",
     ),
     key(
@@ -227,6 +317,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_SANDBOX"],
         Some("local"),
         Kind::OneOf(&["local", "e2b", "none"]),
+        Guard::Sandbox,
         "where jobs run: local OS sandbox, E2B, or none (unsafe)",
     ),
     key(
@@ -234,6 +325,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_SANDBOX_NETWORK"],
         Some("false"),
         Kind::Bool,
+        Guard::Sandbox,
         "allow network access inside the sandbox",
     ),
     key(
@@ -241,14 +333,23 @@ pub static KEYS: &[Key] = &[
         &["VIBE_COMMAND_TIMEOUT"],
         Some("600"),
         Kind::Count,
+        Guard::Sandbox,
         "wall-time limit of one command in the sandbox",
     ),
-    key("sandbox.max_processes", &[], Some("512"), Kind::Count, "process limit inside the sandbox"),
+    key(
+        "sandbox.max_processes",
+        &[],
+        Some("512"),
+        Kind::Count,
+        Guard::Sandbox,
+        "process limit inside the sandbox",
+    ),
     key(
         "sandbox.reuse_copies",
         &[],
         Some("1"),
         Kind::Count,
+        Guard::Sandbox,
         "finished copies kept per repository for the next job to reuse (0: never reuse)",
     ),
     key(
@@ -256,6 +357,7 @@ pub static KEYS: &[Key] = &[
         &[],
         None,
         Kind::Text,
+        Guard::Sandbox,
         "more ignored directories of the repository (comma-separated, relative) that commands see \
          read-only below a writable layer, beside those its manifests name (node_modules, .venv, target, …)",
     ),
@@ -264,6 +366,7 @@ pub static KEYS: &[Key] = &[
         &[],
         Some("4096"),
         Kind::Count,
+        Guard::Sandbox,
         "address-space limit of one sandboxed command, in MiB",
     ),
     key(
@@ -271,6 +374,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_AGENT_MAX_TURNS"],
         Some("60"),
         Kind::Count,
+        Guard::Open,
         "model turns the coding agent may take",
     ),
     key(
@@ -278,6 +382,7 @@ pub static KEYS: &[Key] = &[
         &["VIBE_AGENT_MAX_TOKENS"],
         Some("1500000"),
         Kind::Count,
+        Guard::Open,
         "tokens the coding agent may spend",
     ),
     key(
@@ -285,22 +390,38 @@ pub static KEYS: &[Key] = &[
         &["VIBE_AGENT_MAX_MINUTES"],
         Some("45"),
         Kind::Count,
+        Guard::Open,
         "wall time of one job, in minutes",
     ),
-    secret("e2b.api_key", &["E2B_API_KEY"], "E2B API key"),
-    key("e2b.domain", &["E2B_DOMAIN"], Some("e2b.app"), Kind::Text, "E2B domain"),
+    secret("e2b.api_key", &["E2B_API_KEY"], &["e2b.domain", "e2b.api_url", "e2b.sandbox_url"], "E2B API key"),
+    key("e2b.domain", &["E2B_DOMAIN"], Some("e2b.app"), Kind::Text, Guard::Endpoint, "E2B domain"),
     key(
         "e2b.api_url",
         &["E2B_API_URL"],
         None,
         Kind::Url,
+        Guard::Endpoint,
         "E2B control-plane URL (default https://api.<domain>)",
     ),
-    key("e2b.sandbox_url", &["E2B_SANDBOX_URL"], None, Kind::Url, "E2B sandbox (envd) URL override"),
-    key("e2b.template", &["VIBE_E2B_TEMPLATE"], Some("base"), Kind::Text, "E2B template"),
-    key("supabase.url", &["SUPABASE_URL"], None, Kind::Url, "Supabase project URL for the mirror"),
-    secret("supabase.key", &["SUPABASE_KEY"], "Supabase key for the mirror"),
-    secret("admin.secret_key", &["ADMIN_SECRET_KEY"], "guards `vibe admin --remote`"),
+    key(
+        "e2b.sandbox_url",
+        &["E2B_SANDBOX_URL"],
+        None,
+        Kind::Url,
+        Guard::Endpoint,
+        "E2B sandbox (envd) URL override",
+    ),
+    key("e2b.template", &["VIBE_E2B_TEMPLATE"], Some("base"), Kind::Text, Guard::Service, "E2B template"),
+    key(
+        "supabase.url",
+        &["SUPABASE_URL"],
+        None,
+        Kind::Url,
+        Guard::Endpoint,
+        "Supabase project URL for the mirror",
+    ),
+    secret("supabase.key", &["SUPABASE_KEY"], &["supabase.url"], "Supabase key for the mirror"),
+    secret("admin.secret_key", &["ADMIN_SECRET_KEY"], &["supabase.url"], "guards `vibe admin --remote`"),
 ];
 
 /// Looks a key up by its dotted name.
@@ -354,16 +475,25 @@ pub enum ConfigError {
     /// A value of the wrong type or out of range.
     #[error("{origin}: bad value for `{key}`: {value:?} ({expected})")]
     BadValue { origin: String, key: String, value: String, expected: String },
+    /// A line of `.env` that sets one of vibe's variables but cannot be read.
+    #[error("{file}:{line}: cannot read the value of {var}: {reason}")]
+    DotEnvLine { file: PathBuf, line: usize, var: String, reason: &'static str },
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
+    /// The trust store could not be read.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Self {
+        if let ConfigError::Trust(e) = e {
+            return e.into();
+        }
         let hint = match &e {
             ConfigError::UnknownKey { .. } => Some("`vibe config show` lists every key".to_string()),
-            ConfigError::BadValue { .. } | ConfigError::Parse { .. } => {
+            ConfigError::BadValue { .. } | ConfigError::Parse { .. } | ConfigError::DotEnvLine { .. } => {
                 Some("fix the value, or remove it to use the default".to_string())
             }
             _ => None,
@@ -372,6 +502,54 @@ impl From<ConfigError> for Error {
         err.hint = hint;
         err
     }
+}
+
+/// A repository's own configuration (`.vibe.toml`, `.env`) and the user's decision about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoTrust {
+    /// The repository root (canonical).
+    pub root: PathBuf,
+    /// The configuration as it is now.
+    pub fingerprint: Fingerprint,
+    /// What the user decided about this configuration; none when they never did or it changed
+    /// since.
+    pub decision: Option<Decision>,
+}
+
+impl RepoTrust {
+    fn read(root: &Path, store: &Path) -> Result<Self, ConfigError> {
+        let fingerprint = Fingerprint::of_repo(root)?;
+        let decision = TrustStore::open(store)?.decision(root, &fingerprint);
+        Ok(Self { root: root.to_path_buf(), fingerprint, decision })
+    }
+
+    /// Whether the repository's settings apply in full.
+    pub fn trusted(&self) -> bool {
+        self.decision == Some(Decision::Trusted)
+    }
+}
+
+/// A setting vibe did not apply.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ignored {
+    /// The key.
+    pub key: &'static str,
+    /// Where it was set.
+    pub source: Source,
+    /// Its line in that file, for a file.
+    pub line: Option<usize>,
+    /// Why it was not applied.
+    pub why: Why,
+}
+
+/// Why a setting was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Why {
+    /// A guarded key from a repository the user has not trusted.
+    Untrusted { guard: Guard },
+    /// A secret whose endpoint comes from a less trusted layer than the secret itself.
+    LessTrustedEndpoint { endpoint: &'static str },
 }
 
 /// A resolved value with its origin.
@@ -518,6 +696,15 @@ pub struct Config {
     pub admin_secret_key: Option<Secret>,
     /// Every key with its value and origin, for `vibe config show`.
     pub values: BTreeMap<&'static str, Value>,
+    /// The repository's own configuration and whether the user trusts it (none outside a
+    /// repository).
+    pub repo_trust: Option<RepoTrust>,
+    /// The file that keeps the user's trust decisions.
+    pub trust_store: PathBuf,
+    /// Settings from the repository that were not applied, and why.
+    pub ignored: Vec<Ignored>,
+    /// Lines of the repository's `.env` that are not assignments and were skipped.
+    pub dotenv_skipped: Vec<usize>,
     /// Environment variables vibe passes on (e.g. `VIBE_NOW` in tests); everything else of
     /// the environment stays out of the configuration.
     pub env: HashMap<String, String>,
@@ -585,41 +772,61 @@ impl Config {
         let explicit = inputs.config_file.is_some();
         if user_file.exists() || explicit {
             let text = read_file(&user_file)?;
-            apply_toml(&text, &user_file, &mut values, &mut prices, |p| Source::UserFile(p.to_path_buf()))?;
-        }
-        if let Some(root) = &repo {
-            let repo_file = root.join(".vibe.toml");
-            if repo_file.exists() {
-                let text = read_file(&repo_file)?;
-                apply_toml(&text, &repo_file, &mut values, &mut prices, |p| {
-                    Source::RepoFile(p.to_path_buf())
-                })?;
+            for (key, value, line) in read_toml(&text, &user_file, &mut prices, Source::UserFile)? {
+                validate_at(key, &value, &format!("{}:{line}", user_file.display()))?;
+                values.insert(key.name, value);
             }
-            let dotenv = root.join(".env");
-            if dotenv.exists() {
-                let iter = dotenvy::from_path_iter(&dotenv)
-                    .map_err(|e| ConfigError::Io { path: dotenv.clone(), message: e.to_string() })?;
-                let mut pairs = HashMap::new();
-                for item in iter {
-                    let (k, v) = item.map_err(|e| ConfigError::Parse {
-                        file: dotenv.clone(),
-                        line: dotenv_error_line(&e),
-                        message: e.to_string(),
-                    })?;
-                    pairs.insert(k, v);
+        }
+
+        // The user's own layers say where their data, and so their trust decisions, are kept.
+        let trust_store = {
+            let mut own = values.clone();
+            apply_env(&inputs.env, &mut own, |var| Source::Env(var.to_string()));
+            apply_flags(&inputs.flags, &mut own);
+            own.get("home")
+                .map(|v| v.raw.clone())
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| dirs.data_dir.clone())
+                .join(crate::trust::STORE_FILE)
+        };
+        let mut ignored = Vec::new();
+        let mut dotenv_skipped = Vec::new();
+        let repo_trust = match &repo {
+            Some(root) => {
+                let trust = RepoTrust::read(root, &trust_store)?;
+                let mut layer =
+                    RepoLayer { trusted: trust.trusted(), values: &mut values, ignored: &mut ignored };
+                let repo_file = root.join(".vibe.toml");
+                if repo_file.exists() {
+                    let text = read_file(&repo_file)?;
+                    for (key, value, line) in read_toml(&text, &repo_file, &mut prices, Source::RepoFile)? {
+                        layer.admit(key, value, line)?;
+                    }
                 }
-                apply_env(&pairs, &mut values, |_| Source::DotEnv(dotenv.clone()));
+                let dotenv = root.join(".env");
+                if dotenv.is_file() {
+                    let text = read_file(&dotenv)?;
+                    dotenv_skipped = read_dotenv(&text, &dotenv, &mut layer)?;
+                }
+                Some(trust)
             }
-        }
+            None => None,
+        };
         apply_env(&inputs.env, &mut values, |var| Source::Env(var.to_string()));
-        for (name, value, flag) in &inputs.flags {
-            values.insert(name, Value { raw: value.clone(), source: Source::Flag(flag.clone()) });
-        }
+        apply_flags(&inputs.flags, &mut values);
         for k in KEYS {
             if let Some(v) = values.get(k.name) {
                 validate(k, v)?;
             }
         }
+        // Report only what would have applied: a value the environment or a flag sets anyway
+        // was not the repository's to give.
+        ignored.retain(|i: &Ignored| {
+            values.get(i.key).is_none_or(|v| matches!(v.source, Source::Default | Source::UserFile(_)))
+        });
+        let repo_trusted = repo_trust.as_ref().is_some_and(RepoTrust::trusted);
+        ignored.extend(withhold_secrets(&mut values, repo_trusted));
 
         // The default GitHub API URL follows an Enterprise web URL (shown so by `config show`).
         let github_api = github_api_url(&values);
@@ -699,6 +906,10 @@ impl Config {
             supabase: SupabaseSettings { url: get("supabase.url"), key: secret("supabase.key") },
             admin_secret_key: secret("admin.secret_key"),
             values,
+            repo_trust,
+            trust_store,
+            ignored,
+            dotenv_skipped,
             env: inputs
                 .env
                 .iter()
@@ -782,20 +993,14 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-fn dotenv_error_line(e: &dotenvy::Error) -> usize {
-    match e {
-        dotenvy::Error::LineParse(_, idx) => *idx + 1,
-        _ => 1,
-    }
-}
-
-fn apply_toml(
+/// The settings of a TOML file, each with its line; `[prices]` goes to `prices`. Values are
+/// checked for shape here and validated by the caller, who may not take them all.
+fn read_toml(
     text: &str,
     file: &Path,
-    values: &mut BTreeMap<&'static str, Value>,
     prices: &mut BTreeMap<String, Price>,
-    source: impl Fn(&Path) -> Source,
-) -> Result<(), ConfigError> {
+    source: impl Fn(PathBuf) -> Source,
+) -> Result<Vec<(&'static Key, Value, usize)>, ConfigError> {
     let doc = toml_edit::Document::parse(text).map_err(|e| ConfigError::Parse {
         file: file.to_path_buf(),
         line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
@@ -819,6 +1024,7 @@ fn apply_toml(
             _ => leaves.push((name.to_string(), item, key_line)),
         }
     }
+    let mut out = Vec::new();
     for (name, item, line) in leaves {
         let Some(key) = find_key(&name) else {
             return Err(ConfigError::UnknownKey { file: file.to_path_buf(), line, key: name });
@@ -845,11 +1051,105 @@ fn apply_toml(
                 })
             }
         };
-        let value = Value { raw, source: source(file) };
-        validate_at(key, &value, &format!("{}:{line}", file.display()))?;
-        values.insert(key.name, value);
+        out.push((key, Value { raw, source: source(file.to_path_buf()) }, line));
     }
-    Ok(())
+    Ok(out)
+}
+
+/// Takes vibe's own variables from a repository's `.env` into `layer`; returns the lines that
+/// are not assignments. Other tools' variables are left alone; a vibe variable whose line
+/// cannot be read stops with the file and line.
+fn read_dotenv(text: &str, file: &Path, layer: &mut RepoLayer<'_>) -> Result<Vec<usize>, ConfigError> {
+    let owner = |var: &str| KEYS.iter().find(|k| k.env.contains(&var));
+    let mut found: HashMap<String, (String, usize)> = HashMap::new();
+    let mut skipped = Vec::new();
+    for line in dotenv::parse(text) {
+        match line {
+            dotenv::Line::Pair { key, value, line } => {
+                if owner(&key).is_some() {
+                    found.insert(key, (value, line));
+                }
+            }
+            dotenv::Line::Skipped { line, key: Some(var), reason } if owner(&var).is_some() => {
+                return Err(ConfigError::DotEnvLine { file: file.to_path_buf(), line, var, reason });
+            }
+            dotenv::Line::Skipped { line, .. } => skipped.push(line),
+        }
+    }
+    for k in KEYS {
+        // The first listed variable is the strongest.
+        let set = k.env.iter().find_map(|var| found.get(*var).filter(|(v, _)| !v.is_empty()));
+        if let Some((raw, line)) = set {
+            layer.admit(k, Value { raw: raw.clone(), source: Source::DotEnv(file.to_path_buf()) }, *line)?;
+        }
+    }
+    Ok(skipped)
+}
+
+/// Values from the repository's files on their way into the configuration: taken when the key
+/// is harmless or the repository trusted, validated at their line; recorded as ignored
+/// otherwise.
+struct RepoLayer<'a> {
+    trusted: bool,
+    values: &'a mut BTreeMap<&'static str, Value>,
+    ignored: &'a mut Vec<Ignored>,
+}
+
+impl RepoLayer<'_> {
+    fn admit(&mut self, key: &'static Key, value: Value, line: usize) -> Result<(), ConfigError> {
+        if key.guard != Guard::Open && !self.trusted {
+            self.ignored.push(Ignored {
+                key: key.name,
+                source: value.source,
+                line: Some(line),
+                why: Why::Untrusted { guard: key.guard },
+            });
+            return Ok(());
+        }
+        validate_at(key, &value, &format!("{}:{line}", value.source))?;
+        self.values.insert(key.name, value);
+        Ok(())
+    }
+}
+
+/// Enforces that a secret is sent only where a layer at least as trusted as its own says: a
+/// secret whose endpoint comes from a less trusted layer is removed (and reported).
+fn withhold_secrets(values: &mut BTreeMap<&'static str, Value>, repo_trusted: bool) -> Vec<Ignored> {
+    let mut withheld = Vec::new();
+    for k in KEYS.iter().filter(|k| k.secret) {
+        let Some(secret) = values.get(k.name) else { continue };
+        let endpoint = k.sent_to.iter().copied().find(|e| {
+            values.get(e).is_some_and(|v| {
+                trust_level(&v.source, repo_trusted) < trust_level(&secret.source, repo_trusted)
+            })
+        });
+        if let Some(endpoint) = endpoint {
+            if let Some(v) = values.remove(k.name) {
+                withheld.push(Ignored {
+                    key: k.name,
+                    source: v.source,
+                    line: None,
+                    why: Why::LessTrustedEndpoint { endpoint },
+                });
+            }
+        }
+    }
+    withheld
+}
+
+/// How far a layer is trusted: a repository's files only once the user trusts the repository,
+/// everything else (defaults, the user's file, environment, flags) always.
+fn trust_level(source: &Source, repo_trusted: bool) -> u8 {
+    match source {
+        Source::RepoFile(_) | Source::DotEnv(_) if !repo_trusted => 0,
+        _ => 1,
+    }
+}
+
+fn apply_flags(flags: &[(&'static str, String, String)], values: &mut BTreeMap<&'static str, Value>) {
+    for (name, value, flag) in flags {
+        values.insert(name, Value { raw: value.clone(), source: Source::Flag(flag.clone()) });
+    }
 }
 
 fn parse_prices(
@@ -1041,10 +1341,154 @@ mod tests {
         assert_eq!(cfg.model.name, "from-env");
         assert_eq!(cfg.model.fast, "fast-dotenv");
         assert!(matches!(cfg.values["model.fast"].source, Source::DotEnv(_)));
+        // A key from the repository counts only once the repository is trusted.
+        assert!(cfg.model.api_key.is_none());
+        trust(&cfg);
+        let cfg = Config::load(&inp).unwrap();
         assert_eq!(cfg.model.api_key.as_ref().unwrap().redacted(), "sk-a…1234");
         assert_eq!(cfg.repo.as_deref(), Some(std::fs::canonicalize(&repo).unwrap().as_path()));
         inp.flags.push(("model.name", "from-flag".into(), "--model".into()));
         assert_eq!(Config::load(&inp).unwrap().model.name, "from-flag");
+    }
+
+    /// Records the loaded repository as trusted, as `vibe trust` does.
+    fn trust(cfg: &Config) {
+        let repo = cfg.repo_trust.as_ref().unwrap();
+        let mut store = TrustStore::open(&cfg.trust_store).unwrap();
+        store.record(&repo.root, repo.fingerprint.clone(), Decision::Trusted, "t".into());
+        store.save().unwrap();
+    }
+
+    /// A directory with a git repository `repo` and an environment whose HOME is the directory.
+    fn repo_with(dir: &Path, vibe_toml: &str, dotenv: &str) -> Inputs {
+        let repo = dir.join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::write(repo.join(".vibe.toml"), vibe_toml).unwrap();
+        std::fs::write(repo.join(".env"), dotenv).unwrap();
+        let mut inp = inputs(dir);
+        inp.cwd = repo;
+        inp
+    }
+
+    #[test]
+    fn every_key_says_whether_a_repository_may_set_it() {
+        for k in KEYS {
+            let service = ["github.", "e2b.", "supabase.", "admin."].iter().any(|p| k.name.starts_with(p));
+            if k.name.starts_with("sandbox.") {
+                assert_eq!(k.guard, Guard::Sandbox, "{}: every sandbox key is guarded", k.name);
+            }
+            if matches!(k.kind, Kind::Url) {
+                assert_eq!(k.guard, Guard::Endpoint, "{}: a URL is an endpoint", k.name);
+            }
+            if k.secret {
+                assert_eq!(k.guard, Guard::Secret, "{}", k.name);
+                assert!(!k.sent_to.is_empty(), "{}: a secret names where it is sent", k.name);
+            }
+            assert!(!service || k.guard != Guard::Open, "{}: service settings are guarded", k.name);
+            for e in k.sent_to {
+                assert_eq!(find_key(e).map(|e| e.guard), Some(Guard::Endpoint), "{} is sent to {e}", k.name);
+            }
+        }
+        assert_eq!(find_key("home").unwrap().guard, Guard::Data);
+    }
+
+    #[test]
+    fn an_untrusted_repository_sets_only_harmless_keys_until_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inp = repo_with(
+            dir.path(),
+            "[model]\nbase_url = \"http://127.0.0.1:1/v1\"\nname = \"repo-model\"\n[sandbox]\nnetwork = true\n",
+            "# for the app\nexport DATABASE_URL=postgres://x\nVIBE_GITHUB_API_URL=http://127.0.0.1:2\nVIBE_AGENT_MAX_TURNS=7\n",
+        );
+        inp.env.insert("OPENAI_API_KEY".into(), "sk-user-0123456789abcdef".into());
+        let cfg = Config::load(&inp).unwrap();
+        assert_eq!(cfg.model.base_url, "https://api.openai.com/v1");
+        assert_eq!(cfg.github.api_url, "https://api.github.com");
+        assert!(!cfg.sandbox.network);
+        assert_eq!((cfg.model.name.as_str(), cfg.agent.max_turns), ("repo-model", 7));
+        let ignored: Vec<(&str, Option<usize>)> = cfg.ignored.iter().map(|i| (i.key, i.line)).collect();
+        assert_eq!(
+            ignored,
+            [("model.base_url", Some(2)), ("sandbox.network", Some(5)), ("github.api_url", Some(3))]
+        );
+        assert!(matches!(cfg.ignored[0].why, Why::Untrusted { guard: Guard::Endpoint }));
+        assert!(cfg.dotenv_skipped.is_empty());
+
+        trust(&cfg);
+        let cfg = Config::load(&inp).unwrap();
+        assert!(cfg.ignored.is_empty());
+        assert_eq!(cfg.model.base_url, "http://127.0.0.1:1/v1");
+        assert!(cfg.sandbox.network);
+        assert!(cfg.model.api_key.is_some(), "a trusted repository's endpoint may have the user's key");
+
+        // A changed configuration is a new one.
+        std::fs::write(inp.cwd.join(".vibe.toml"), "[sandbox]\nnetwork = true\n").unwrap();
+        let cfg = Config::load(&inp).unwrap();
+        assert!(!cfg.sandbox.network && cfg.repo_trust.unwrap().decision.is_none());
+    }
+
+    #[test]
+    fn a_value_the_environment_sets_anyway_is_not_reported_as_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut inp = repo_with(dir.path(), "", "OPENAI_BASE_URL=http://127.0.0.1:1/v1\n");
+        inp.env.insert("OPENAI_BASE_URL".into(), "http://localhost:11434/v1".into());
+        let cfg = Config::load(&inp).unwrap();
+        assert!(cfg.ignored.is_empty(), "{:?}", cfg.ignored);
+        assert_eq!(cfg.model.base_url, "http://localhost:11434/v1");
+    }
+
+    #[test]
+    fn a_secret_goes_only_to_an_endpoint_at_least_as_trusted() {
+        let value = |raw: &str, source: Source| Value { raw: raw.into(), source };
+        let repo = || Source::DotEnv(PathBuf::from("/r/.env"));
+        let mut values = BTreeMap::new();
+        values.insert("model.api_key", value("sk-user", Source::Env("OPENAI_API_KEY".into())));
+        values.insert("model.base_url", value("http://elsewhere/v1", repo()));
+        values.insert("supabase.key", value("k", repo()));
+        values.insert("supabase.url", value("http://elsewhere", repo()));
+        values.insert("github.token", value("ghp_x", Source::Env("GITHUB_TOKEN".into())));
+        values.insert("github.api_url", value("https://api.github.com", Source::Default));
+
+        // Untrusted: the user's key is withheld from the repository's endpoint; a repository's
+        // own secret may go to its own endpoint; the default endpoint keeps the token.
+        let mut untrusted = values.clone();
+        let withheld = withhold_secrets(&mut untrusted, false);
+        assert_eq!(withheld.len(), 1);
+        assert_eq!(withheld[0].key, "model.api_key");
+        assert_eq!(withheld[0].why, Why::LessTrustedEndpoint { endpoint: "model.base_url" });
+        assert!(!untrusted.contains_key("model.api_key"));
+        assert!(untrusted.contains_key("supabase.key") && untrusted.contains_key("github.token"));
+
+        // Trusted: the repository counts as the user's own.
+        let mut trusted = values;
+        assert!(withhold_secrets(&mut trusted, true).is_empty());
+        assert!(trusted.contains_key("model.api_key"));
+    }
+
+    #[test]
+    fn dotenv_takes_vibes_variables_and_skips_other_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let inp = repo_with(
+            dir.path(),
+            "",
+            "workon myproject\nexport FOO=\"bar\" # theirs\nVIBE_MODEL='m $HOME'\nsource x.sh\n",
+        );
+        let cfg = Config::load(&inp).unwrap();
+        assert_eq!(cfg.model.name, "m $HOME", "no expansion of the user's variables");
+        assert_eq!(cfg.dotenv_skipped, [1, 4]);
+
+        std::fs::write(inp.cwd.join(".env"), "FOO=1\nVIBE_AGENT_MAX_TURNS=lots\n").unwrap();
+        let err = Config::load(&inp).unwrap_err().to_string();
+        assert!(
+            err.ends_with("repo/.env:2: bad value for `agent.max_turns`: \"lots\" (a whole number)"),
+            "{err}"
+        );
+        std::fs::write(inp.cwd.join(".env"), "FOO=1\n\nVIBE_MODEL=\"unclosed\n").unwrap();
+        let err = Config::load(&inp).unwrap_err().to_string();
+        assert!(
+            err.ends_with("repo/.env:3: cannot read the value of VIBE_MODEL: the quote is never closed"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Module map, in pipeline order:
 //! - [`cli`]: clap definitions only; [`cmd`]: one file per command, resolves and acts.
 //! - [`config`]: layered configuration resolved once; every environment variable declared there.
+//! - [`trust`]: which repositories the user trusts with their own `.vibe.toml` and `.env`.
 //! - [`error`]: the user-facing error and its exit codes.
 //! - [`clock`]: time as an input.
 //! - [`doctor`]: health checks behind `vibe doctor`.
@@ -40,3 +41,4 @@ pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod store;
+pub mod trust;

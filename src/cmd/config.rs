@@ -4,17 +4,21 @@ use serde::Serialize;
 
 use super::Ctx;
 use crate::cli::ConfigCommand;
-use crate::config::{self, Source, KEYS};
+use crate::config::{self, Ignored, Source, Why, KEYS};
 use crate::error::Error;
 
 #[derive(Serialize)]
-struct Shown {
+struct Shown<'a> {
     key: &'static str,
     value: Option<String>,
     source: Option<Source>,
     secret: bool,
     env: &'static [&'static str],
     help: &'static str,
+    /// Whether an untrusted repository may set it.
+    guard: config::Guard,
+    /// What the repository set for this key that was not applied.
+    ignored: Vec<&'a Ignored>,
 }
 
 /// Runs a `vibe config` subcommand.
@@ -40,6 +44,8 @@ fn show(ctx: &Ctx) -> Result<(), Error> {
                 secret: k.secret,
                 env: k.env,
                 help: k.help,
+                guard: k.guard,
+                ignored: ctx.config.ignored.iter().filter(|i| i.key == k.name).collect(),
             }
         })
         .collect();
@@ -51,7 +57,15 @@ fn show(ctx: &Ctx) -> Result<(), Error> {
             .iter()
             .map(|(m, p)| (m.clone(), serde_json::json!({"input": p.input, "output": p.output})))
             .collect();
-        return ctx.out.json(&serde_json::json!({ "keys": rows, "prices": prices }));
+        let trust = ctx.config.repo_trust.as_ref().map(|r| {
+            serde_json::json!({
+                "repo": r.root,
+                "fingerprint": r.fingerprint,
+                "decision": r.decision,
+                "trusted": r.trusted(),
+            })
+        });
+        return ctx.out.json(&serde_json::json!({ "keys": rows, "prices": prices, "trust": trust }));
     }
     let mut table = ctx.out.table(&["key", "value", "source"]);
     for r in &rows {
@@ -60,13 +74,52 @@ fn show(ctx: &Ctx) -> Result<(), Error> {
             (None, "home") => "platform default".to_string(),
             (None, _) => String::new(),
         };
+        let marks: Vec<String> = r.ignored.iter().map(|i| format!("ignored: {}", short_place(i))).collect();
+        let source = match (source.is_empty(), marks.is_empty()) {
+            (_, true) => source,
+            (true, false) => marks.join(", "),
+            (false, false) => format!("{source} ({})", marks.join(", ")),
+        };
         table.add_row(vec![r.key.to_string(), r.value.clone().unwrap_or_else(|| "(unset)".into()), source]);
     }
     ctx.out.line(table.to_string())?;
     for (model, p) in &ctx.config.model.prices {
         ctx.out.line(format!("price {model}: ${} in / ${} out per 1M tokens", p.input, p.output))?;
     }
+    if !ctx.config.ignored.is_empty() {
+        ctx.out.line("")?;
+        ctx.out.line("not applied:")?;
+        let mut why = ctx.out.table(&["key", "set in", "why"]);
+        for i in &ctx.config.ignored {
+            let reason = match i.why {
+                Why::Untrusted { guard } => format!("{}; until `vibe trust`", guard.reason()),
+                Why::LessTrustedEndpoint { endpoint } => {
+                    format!("`{endpoint}` comes from a less trusted place")
+                }
+            };
+            let place = match i.line {
+                Some(line) => format!("{}:{line}", i.source),
+                None => i.source.to_string(),
+            };
+            why.add_row(vec![i.key.to_string(), place, reason]);
+        }
+        ctx.out.line(why.to_string())?;
+    }
     Ok(())
+}
+
+/// `.env:3`: the file name and line of an ignored setting, for the table.
+fn short_place(i: &Ignored) -> String {
+    let file = match &i.source {
+        Source::RepoFile(p) | Source::DotEnv(p) | Source::UserFile(p) => {
+            p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
+        }
+        other => other.to_string(),
+    };
+    match i.line {
+        Some(line) => format!("{file}:{line}"),
+        None => file,
+    }
 }
 
 fn path(ctx: &Ctx) -> Result<(), Error> {
@@ -77,6 +130,7 @@ fn path(ctx: &Ctx) -> Result<(), Error> {
         ("user_config", Some(c.user_file.clone())),
         ("repo_config", repo_file),
         ("dotenv", dotenv),
+        ("trust_store", Some(c.trust_store.clone())),
         ("home", Some(c.home.clone())),
         ("database", Some(c.db_path())),
         ("logs", Some(c.logs_dir())),

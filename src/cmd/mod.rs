@@ -30,6 +30,7 @@ mod completions;
 mod config;
 mod doctor;
 mod history;
+mod trust;
 
 /// What every command gets: the settings, the clock and the printer.
 #[derive(Debug)]
@@ -85,7 +86,13 @@ pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
         Err(e) => return Err(e.into()),
     };
     init_logging(&cli.global, &config);
-    let ctx = Ctx { clock: Clock::from_env(&inputs.env), config, global: cli.global, out };
+    let clock = Clock::from_env(&inputs.env);
+    // `vibe trust` is the answer itself; every other command warns (and may ask) first.
+    let config = match &cli.command {
+        Command::Trust(_) => config,
+        _ => trust::settle(config, &inputs, &cli.global, out, clock)?,
+    };
+    let ctx = Ctx { clock, config, global: cli.global, out };
     match cli.command {
         // model layer
         Command::Crs(args) => crs::run(&ctx, &args),
@@ -106,6 +113,7 @@ pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
         // foundation
         Command::Doctor => doctor::run(&ctx),
         Command::Config(c) => config::run(&ctx, c),
+        Command::Trust(args) => trust::run(&ctx, &args),
         Command::History(args) => history::run(&ctx, &args),
         Command::Admin(c) => admin::run(&ctx, c),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),

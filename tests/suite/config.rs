@@ -55,6 +55,7 @@ fn path_shows_files_and_data_directory() {
     let out = env.filter(&env.ok(&["config", "path"]));
     assert!(out.contains("user_config  [ROOT]/config/vibe/config.toml (does not exist)"), "{out}");
     assert!(out.contains("database     [ROOT]/vibe-home/vibe.db"), "{out}");
+    assert!(out.contains("trust_store  [ROOT]/vibe-home/trust.json (does not exist)"), "{out}");
 }
 
 /// Lists every file under `dir`, relative to it.
@@ -87,4 +88,72 @@ fn commands_write_only_to_vibe_home_and_the_user_config_file() {
         .filter(|f| !f.starts_with("vibe-home/") && f != "config/vibe/config.toml")
         .collect();
     assert!(outside.is_empty(), "files written outside VIBE_HOME and the user config: {outside:?}");
+}
+
+/// A repository whose `.env` is `text`, committed.
+fn repo_with_dotenv(env: &mut TestEnv, text: &str) -> std::path::PathBuf {
+    let repo = env.git_repo("app");
+    std::fs::write(repo.join(".env"), text).unwrap();
+    crate::common::git(&repo, &["add", ".env"]);
+    crate::common::git(&repo, &["commit", "-q", "-m", "env"]);
+    env.cwd = repo.clone();
+    repo
+}
+
+#[test]
+fn an_autoenv_dotenv_does_not_stop_vibe() {
+    let mut env = TestEnv::new();
+    repo_with_dotenv(&mut env, "workon myproject\n");
+    let out = env.vibe().args(["config", "show", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        env.filter(&String::from_utf8_lossy(&out.stderr)),
+        "warning: [ROOT]/app/.env: skipped line 1 (not KEY=VALUE; vibe reads only its own variables there)\n"
+    );
+}
+
+#[test]
+fn a_shell_style_dotenv_gives_vibe_its_own_variables_and_nothing_else() {
+    let mut env = TestEnv::new();
+    repo_with_dotenv(
+        &mut env,
+        "# app settings\nexport DATABASE_URL=postgres://localhost/app\nexport VIBE_MODEL=\"qwen2.5-coder:32b\" # local\n\
+         VIBE_FAST_MODEL='small $HOME'\nSECRET_THING=\"a b\"\n[ -f .env.local ] && source .env.local\n",
+    );
+    let out = env.vibe().args(["config", "show", "--json"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(".env: skipped line 6 ("), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let value = |key: &str| {
+        json["keys"].as_array().unwrap().iter().find(|k| k["key"] == key).unwrap()["value"].clone()
+    };
+    assert_eq!(value("model.name"), "qwen2.5-coder:32b");
+    assert_eq!(value("model.fast"), "small $HOME", "values are taken as written, never expanded");
+    let name = json["keys"].as_array().unwrap().iter().find(|k| k["key"] == "model.name").unwrap().clone();
+    assert_eq!(name["source"]["layer"], "dot_env");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("postgres://"),
+        "other tools' variables are not read"
+    );
+}
+
+#[test]
+fn a_bad_value_for_a_vibe_variable_in_dotenv_names_file_and_line_and_exits_2() {
+    let mut env = TestEnv::new();
+    repo_with_dotenv(&mut env, "workon x\nexport PORT=8080\nVIBE_AGENT_MAX_TURNS=lots\n");
+    let (_, err) = env.fails(&["config", "show"], 2);
+    assert_eq!(
+        env.filter(&err),
+        "error: [ROOT]/app/.env:3: bad value for `agent.max_turns`: \"lots\" (a whole number)\n  \
+         hint: fix the value, or remove it to use the default\n"
+    );
+    std::fs::write(env.cwd.join(".env"), "VIBE_MODEL=\"gpt-4.1\nPORT=1\n").unwrap();
+    let (_, err) = env.fails(&["config", "show"], 2);
+    assert!(
+        env.filter(&err).starts_with(
+            "error: [ROOT]/app/.env:1: cannot read the value of VIBE_MODEL: the quote is never closed\n"
+        ),
+        "{err}"
+    );
 }

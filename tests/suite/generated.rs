@@ -75,7 +75,9 @@ fn completions_reject_unknown_shells() {
 
 /// The configuration table in the README, rendered from `vibe::config::KEYS`.
 fn config_table() -> String {
-    let mut t = String::from("| key | environment | default | meaning |\n|---|---|---|---|\n");
+    let mut t = String::from(
+        "| key | environment | default | from an untrusted repository | meaning |\n|---|---|---|---|---|\n",
+    );
     for k in vibe::config::KEYS {
         let env: Vec<String> = k.env.iter().map(|e| format!("`{e}`")).collect();
         let default = match (k.default, k.secret) {
@@ -83,11 +85,16 @@ fn config_table() -> String {
             (None, true) => "(secret)".to_string(),
             (None, false) => String::new(),
         };
+        let untrusted = match k.guard {
+            vibe::config::Guard::Open => "taken".to_string(),
+            guard => format!("ignored ({})", format!("{guard:?}").to_lowercase()),
+        };
         t.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} |\n",
             k.name,
             env.join(", "),
             default,
+            untrusted,
             k.help.replace('|', "\\|")
         ));
     }

@@ -1,6 +1,7 @@
 //! Integration tests, one module per area.
 
 mod config;
+mod trust;
 
 // model layer
 mod context;
