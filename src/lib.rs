@@ -6,6 +6,7 @@
 //! - [`config`]: layered configuration resolved once; every environment variable declared there.
 //! - [`error`]: the user-facing error and its exit codes.
 //! - [`clock`]: time as an input.
+//! - [`untrusted`]: URLs shown without credentials; server text and waits bounded.
 //! - [`doctor`]: health checks behind `vibe doctor`.
 //! - [`store`]: the SQLite history (migrations, typed queries).
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
@@ -40,3 +41,4 @@ pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod store;
+pub mod untrusted;

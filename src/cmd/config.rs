@@ -32,7 +32,7 @@ fn show(ctx: &Ctx) -> Result<(), Error> {
         .iter()
         .map(|k| {
             let v = ctx.config.values.get(k.name);
-            let value = v.map(|v| if k.secret { config::redact(&v.raw) } else { v.raw.clone() });
+            let value = v.map(|v| shown(k, &v.raw));
             Shown {
                 key: k.name,
                 value: value.or_else(|| (k.name == "home").then(|| ctx.config.home.display().to_string())),
@@ -67,6 +67,17 @@ fn show(ctx: &Ctx) -> Result<(), Error> {
         ctx.out.line(format!("price {model}: ${} in / ${} out per 1M tokens", p.input, p.output))?;
     }
     Ok(())
+}
+
+/// A value as `vibe config` shows it: secrets redacted, URLs without their credentials.
+fn shown(key: &config::Key, raw: &str) -> String {
+    if key.secret {
+        config::redact(raw)
+    } else if matches!(key.kind, config::Kind::Url) {
+        crate::untrusted::url_shown(raw)
+    } else {
+        raw.to_string()
+    }
 }
 
 fn path(ctx: &Ctx) -> Result<(), Error> {
@@ -109,7 +120,7 @@ fn set(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<(), Error> {
             .json(&serde_json::json!({ "file": file.display().to_string(), "key": key, "value": value }));
     }
     let shown = match (value, config::find_key(key)) {
-        (Some(v), Some(k)) if k.secret => format!("{key} = {}", config::redact(v)),
+        (Some(v), Some(k)) => format!("{key} = {}", shown(k, v)),
         (Some(v), _) => format!("{key} = {v}"),
         (None, _) => format!("{key} removed"),
     };

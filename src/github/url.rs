@@ -43,7 +43,9 @@ impl std::fmt::Display for RepoRef {
 /// `HOST/o/r` and `o/r`.
 pub fn parse(input: &str, default_host: &str) -> GithubResult<RepoRef> {
     let raw = input.trim();
-    let bad = |why: &str| GithubError::BadUrl(format!("not a repository URL: {} ({why})", shown(raw)));
+    let bad = |why: &str| {
+        GithubError::BadUrl(format!("not a repository URL: {} ({why})", crate::untrusted::url_shown(raw)))
+    };
     if raw.is_empty() {
         return Err(GithubError::BadUrl("empty repository reference".into()));
     }
@@ -80,19 +82,6 @@ pub fn parse(input: &str, default_host: &str) -> GithubResult<RepoRef> {
         2 => build(default_host, &segs, true).map_err(&bad),
         n if n > 2 && segs[0].contains('.') => build(segs[0], &segs[1..], false).map_err(&bad),
         _ => Err(bad("expected OWNER/REPO or a URL")),
-    }
-}
-
-fn shown(raw: &str) -> String {
-    // Never echo userinfo: it may be a token.
-    match raw.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('/') {
-            Some((auth, path)) if auth.contains('@') => {
-                format!("{scheme}://{}/{path}", auth.rsplit_once('@').map_or(auth, |(_, h)| h))
-            }
-            _ => raw.to_string(),
-        },
-        None => raw.to_string(),
     }
 }
 
@@ -192,7 +181,17 @@ mod tests {
         ] {
             assert!(p(input).starts_with("ERR"), "{input}: {}", p(input));
         }
-        let e = p("https://x-access-token:ghp_secret@github.com/o");
-        assert!(!e.contains("ghp_secret"), "{e}");
+        for input in [
+            "https://x-access-token:ghp_secret@github.com/o",
+            "https://ghp_secret@github.com",
+            "https://ghp_secret@github.com/",
+            "https://ghp_secret@github.com/o/r/x y",
+            "ghp_secret@github.com:o",
+            "ftp://ghp_secret@github.com/o/r",
+            "https://github.com/o?access_token=ghp_secret",
+        ] {
+            let e = p(input);
+            assert!(e.starts_with("ERR") && !e.contains("ghp_secret"), "{input}: {e}");
+        }
     }
 }
