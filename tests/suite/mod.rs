@@ -22,4 +22,5 @@ mod doctor;
 mod generated;
 mod help;
 mod history;
+mod hostile;
 mod store;
