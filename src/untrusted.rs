@@ -39,14 +39,32 @@ fn split_query(url: &str) -> (&str, &str) {
     }
 }
 
-/// The userinfo of `head` (the part before the query): its byte range, when there is one
-/// that may be a credential (`git@` is an ordinary ssh user and kept).
-fn userinfo_range(head: &str) -> Option<(usize, usize)> {
-    let start = head.find("://").map_or(0, |i| i + 3);
-    let authority_end = head[start..].find('/').map_or(head.len(), |i| start + i);
-    let at = head[start..authority_end].rfind('@')? + start;
-    let user = &head[start..at];
-    (!user.is_empty() && user != "git").then_some((start, at))
+/// Byte ranges of what stands before each `@` up to the previous separator (`/?#&;=` or
+/// the start): userinfo wherever it appears (`user:pass@host`, a token as user, a second URL
+/// inside the first), except the ordinary ssh user `git`.
+fn userinfo_ranges(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        let start = text[..at].rfind(['/', '?', '#', '&', ';', '=', '@']).map_or(0, |i| i + 1);
+        let user = &text[start..at];
+        if !user.is_empty() && user != "git" && user != HIDDEN {
+            out.push((start, at));
+        }
+    }
+    out
+}
+
+/// `text` with each range replaced by [`HIDDEN`] (ranges in order, not overlapping).
+fn hide_ranges(text: &str, ranges: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for &(start, end) in ranges {
+        out.push_str(&text[last..start]);
+        out.push_str(HIDDEN);
+        last = end;
+    }
+    out.push_str(&text[last..]);
+    out
 }
 
 /// `url` with its credentials replaced by [`HIDDEN`]: the userinfo (`https://user:pass@host`
@@ -55,14 +73,7 @@ fn userinfo_range(head: &str) -> Option<(usize, usize)> {
 pub fn url_shown(url: &str) -> String {
     let (head, tail) = split_query(url);
     let mut out = String::with_capacity(url.len());
-    match userinfo_range(head) {
-        Some((start, at)) => {
-            out.push_str(&head[..start]);
-            out.push_str(HIDDEN);
-            out.push_str(&head[at..]);
-        }
-        None => out.push_str(head),
-    }
+    out.push_str(head);
     // `?a=1&b=2#c=3`: each separator kept, each secret value hidden.
     let mut rest = tail;
     while !rest.is_empty() {
@@ -81,8 +92,9 @@ pub fn url_shown(url: &str) -> String {
         }
         rest = &rest[end..];
     }
+    let out = hide_ranges(&out, &userinfo_ranges(&out));
     if out.chars().count() > MAX_SHOWN_URL {
-        out = out.chars().take(MAX_SHOWN_URL).collect::<String>() + "…";
+        return out.chars().take(MAX_SHOWN_URL).collect::<String>() + "…";
     }
     out
 }
@@ -90,10 +102,10 @@ pub fn url_shown(url: &str) -> String {
 /// The credentials [`url_shown`] hides in `url`: the userinfo (whole, and user and password
 /// apart) and secret parameter values, each as written and percent-decoded.
 fn url_secrets(url: &str) -> Vec<String> {
-    let (head, tail) = split_query(url);
+    let (_, tail) = split_query(url);
     let mut raw = Vec::new();
-    if let Some((start, at)) = userinfo_range(head) {
-        let info = &head[start..at];
+    for (start, at) in userinfo_ranges(url) {
+        let info = &url[start..at];
         raw.push(info.to_string());
         // With a password the user name is ordinary text; without one it is a token.
         if let Some((_, pass)) = info.split_once(':') {
@@ -243,7 +255,9 @@ mod tests {
             ("https://example.com/v1", "https://example.com/v1"),
             ("not a url", "not a url"),
             ("", ""),
-            ("https://a@b@c/x", "https://***@c/x"),
+            ("https://a@b@c/x", "https://***@***@c/x"),
+            ("https://h/v1?email=ann@example.com", "https://h/v1?email=***@example.com"),
+            ("https://h/@scope/pkg", "https://h/@scope/pkg"),
             ("?", "?"),
             ("https://h/?key", "https://h/?key"),
         ];
@@ -252,6 +266,62 @@ mod tests {
         }
         let long = format!("https://h/{}", "a".repeat(10_000));
         assert!(url_shown(&long).chars().count() <= MAX_SHOWN_URL + 1);
+    }
+
+    /// Random URLs around a planted secret: whatever surrounds it, a secret in a credential
+    /// position is hidden, and no input at all makes these functions panic.
+    #[test]
+    fn random_urls_never_show_a_planted_secret() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces = [
+            "/",
+            "//",
+            "?",
+            "#",
+            "&",
+            ";",
+            "=",
+            "@",
+            ":",
+            "%40",
+            "%3D",
+            "v1",
+            "api-version=1",
+            "\u{fffd}",
+            " ",
+            "\0",
+            "key",
+            "=x",
+        ];
+        for _ in 0..5_000 {
+            let random: String = (0..next(8)).map(|_| pieces[next(pieces.len())]).collect();
+            let scheme = ["https://", "http://", "ssh://"][next(3)];
+            let url = match next(6) {
+                0 => format!("{scheme}PLANTEDSECRET@example.com/{random}"),
+                1 => format!("{scheme}user:PLANTEDSECRET@example.com:8080/{random}"),
+                2 => format!("{scheme}example.com/v1{random}?api-key=PLANTEDSECRET"),
+                3 => format!("{scheme}example.com/v1{random}?x=1&access_token=PLANTEDSECRET{random}"),
+                4 => format!("{scheme}example.com/v1{random}#token=PLANTEDSECRET"),
+                _ => format!("{scheme}example.com/{random}?y;sig=PLANTEDSECRET&z=2"),
+            };
+            let shown = url_shown(&url);
+            assert!(!shown.contains("PLANTEDSECRET"), "{url} -> {shown}");
+            let joined = join_url(&url, "/chat/completions?x=1");
+            let scrubbed = scrub_url(&format!("error for url ({joined}): {url}"), &url);
+            assert!(!scrubbed.contains("PLANTEDSECRET"), "{url} -> {scrubbed}");
+        }
+        // Any text at all: no panic.
+        for _ in 0..2_000 {
+            let s: String =
+                (0..next(40)).map(|_| char::from_u32(next(0x300) as u32).unwrap_or('x')).collect();
+            let _ = (url_shown(&s), join_url(&s, &s), scrub_url(&s, &s));
+        }
     }
 
     #[test]

@@ -56,7 +56,13 @@ pub fn parse(input: &str, default_host: &str) -> GithubResult<RepoRef> {
     if let Some((scheme, rest)) = raw.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();
         if !matches!(scheme.as_str(), "https" | "http" | "ssh" | "git" | "git+ssh") {
-            return Err(bad(&format!("unsupported scheme {scheme}")));
+            // The scheme is named only when it is one (the text may be anything).
+            let plain = scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            return Err(bad(&if plain {
+                format!("unsupported scheme {scheme}")
+            } else {
+                "no scheme".into()
+            }));
         }
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
         let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -162,6 +168,47 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(p(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn any_input_parses_or_is_refused_without_its_token() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces = [
+            "https://",
+            "ssh://",
+            "git@",
+            "ghp_TOKEN@",
+            "x:ghp_TOKEN@",
+            "github.com",
+            ":",
+            "/",
+            "o",
+            "r.git",
+            "..",
+            ".",
+            "?",
+            "#",
+            " ",
+            "\u{0}",
+            "\u{fffd}",
+            "[::1]",
+            ":22",
+            "%2F",
+            "tree",
+        ];
+        for _ in 0..20_000 {
+            let input: String = (0..next(9)).map(|_| pieces[next(pieces.len())]).collect();
+            match parse(&input, "github.com") {
+                Ok(r) => assert!(!r.to_string().contains("ghp_TOKEN"), "{input} -> {r}"),
+                Err(e) => assert!(!e.to_string().contains("ghp_TOKEN"), "{input} -> {e}"),
+            }
         }
     }
 
