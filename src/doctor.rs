@@ -156,11 +156,11 @@ async fn model_check(config: &Config, http: &reqwest::Client) -> Check {
     }
     let what = format!("{} at {shown}", m.name);
     match req.send().await {
-        Ok(resp) if resp.status().is_success() => {
-            let listed = resp
-                .json::<serde_json::Value>()
+        Ok(mut resp) if resp.status().is_success() => {
+            let listed = untrusted::read_capped(&mut resp, 4 << 20)
                 .await
                 .ok()
+                .and_then(|(bytes, _)| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
                 .and_then(|v| v["data"].as_array().cloned())
                 .map(|models| models.iter().any(|x| x["id"].as_str() == Some(m.name.as_str())));
             match listed {
@@ -169,7 +169,12 @@ async fn model_check(config: &Config, http: &reqwest::Client) -> Check {
                     format!("{what}: endpoint reachable, but it does not list model '{}'", m.name),
                     "set VIBE_MODEL to a model the endpoint serves",
                 ),
-                _ => Check::ok("model", format!("{what} (reachable)")),
+                Some(true) => Check::ok("model", format!("{what} (reachable)")),
+                None => Check::warn(
+                    "model",
+                    format!("{what}: /models answered, but not with a list of models"),
+                    "check that OPENAI_BASE_URL is the server's OpenAI-compatible base URL (usually ending in /v1)",
+                ),
             }
         }
         Ok(resp) if resp.status().as_u16() == 401 || resp.status().as_u16() == 403 => Check::fail(

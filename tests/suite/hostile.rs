@@ -343,3 +343,64 @@ fn a_secret_in_vibes_own_environment_never_reaches_a_sandboxed_command() {
         assert!(!r.raw_body.contains("parent-secret-4711") && !r.raw_body.contains("aws-parent-secret-4712"));
     }
 }
+
+/// A server that answers every connection with `answer`, whatever was asked.
+fn raw_server(answer: Vec<u8>) -> String {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut buf = [0u8; 65536];
+            let _ = conn.read(&mut buf);
+            let _ = conn.write_all(&answer);
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn malformed_http_from_any_server_ends_in_a_clear_error() {
+    let answers: Vec<Vec<u8>> = vec![
+        b"garbage\r\n\r\n".to_vec(),
+        b"HTTP/1.1 999999 Nope\r\n\r\n".to_vec(),
+        b"HTTP/1.1 200 OK\r\ncontent-length: 18446744073709551615\r\n\r\n{}".to_vec(),
+        b"HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n{}".to_vec(),
+        b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nffffffffffffffffff\r\nx".to_vec(),
+        b"HTTP/1.1 429 Too Many Requests\r\nretry-after: \xff\xfe\r\ncontent-length: 0\r\n\r\n".to_vec(),
+        [b"HTTP/1.1 200 OK\r\nx-long: ".to_vec(), vec![b'a'; 1 << 20], b"\r\n\r\n".to_vec()].concat(),
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\ndata: {\"choices\":[{\"delta\":".to_vec(),
+        b"HTTP/1.1 200 OK\r\n".to_vec(),
+        Vec::new(),
+    ];
+    for answer in answers {
+        let url = raw_server(answer.clone());
+        let shown = String::from_utf8_lossy(&answer[..answer.len().min(60)]).into_owned();
+        let mut env = TestEnv::new();
+        env.cwd = env.git_repo("app");
+        env.set("OPENAI_BASE_URL", format!("{url}/v1"))
+            .set("OPENAI_API_KEY", KEY)
+            .set("VIBE_MODEL_RETRIES", "0")
+            .set("VIBE_GITHUB_API_URL", &url)
+            .set("VIBE_GITHUB_URL", &url)
+            .set("VIBE_GITHUB_WAIT_CAP_MS", "5")
+            .set("GITHUB_TOKEN", TOKEN);
+        let (code, _, err) = run(&env, &["crs", "add a health route"]);
+        assert!(matches!(code, Some(1) | Some(4)), "crs, {shown:?}: exit {code:?}\n{err:.2000}");
+        assert!(
+            err.starts_with("error: ") && err.len() < 4_000 && !err.contains(KEY),
+            "{shown:?}: {err:.2000}"
+        );
+        let (code, _, err) = run(&env, &["gh", "commits", "octo/demo"]);
+        assert_eq!(code, Some(1), "gh, {shown:?}: {err:.2000}");
+        assert!(
+            err.starts_with("error: ") && err.len() < 4_000 && !err.contains(TOKEN),
+            "{shown:?}: {err:.2000}"
+        );
+        let (code, out, err) = run(&env, &["doctor"]);
+        assert!(matches!(code, Some(0) | Some(1)), "doctor, {shown:?}: exit {code:?}\n{out}{err}");
+        assert!(!out.contains("ok    model") && !out.contains("ok    github"), "{shown:?}: {out}");
+        assert!(!out.contains(KEY) && !out.contains(TOKEN), "{out}");
+    }
+}
