@@ -128,7 +128,13 @@ fn database_check(config: &Config) -> Check {
 /// Whether a URL points at this machine (local model servers need no key).
 fn is_local(url: &str) -> bool {
     let rest = url.split("://").nth(1).unwrap_or(url);
-    let host = rest.split(['/', ':']).next().unwrap_or("");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if authority.starts_with('[') {
+        authority.split(']').next().map_or("", |h| &authority[..h.len() + 1])
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
     matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0") || host.starts_with("127.")
 }
 
@@ -364,5 +370,8 @@ mod tests {
         assert!(is_local("http://localhost:11434/v1"));
         assert!(is_local("http://127.0.0.1:8080/v1"));
         assert!(!is_local("https://api.openai.com/v1"));
+        assert!(is_local("http://user:pass@127.0.0.1:8080/v1?api-key=x"));
+        assert!(is_local("http://[::1]:8080/v1"));
+        assert!(!is_local("http://localhost.attacker.example/v1"));
     }
 }
