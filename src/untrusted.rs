@@ -99,8 +99,8 @@ pub fn url_shown(url: &str) -> String {
     out
 }
 
-/// The credentials [`url_shown`] hides in `url`: the userinfo (whole, and user and password
-/// apart) and secret parameter values, each as written and percent-decoded.
+/// The credentials [`url_shown`] hides in `url`: each userinfo (whole, and its password
+/// alone) and secret parameter values, each as written and percent-decoded.
 fn url_secrets(url: &str) -> Vec<String> {
     let (_, tail) = split_query(url);
     let mut raw = Vec::new();
