@@ -590,7 +590,11 @@ impl Inputs {
     /// Reads the process environment and working directory.
     pub fn from_process() -> Self {
         Self {
-            env: std::env::vars().collect(),
+            // Not `vars()`, which panics on a variable that is not UTF-8: such a value is
+            // read lossily (and then refused by validation where it matters).
+            env: std::env::vars_os()
+                .map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned()))
+                .collect(),
             cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
             ..Self::default()
         }
@@ -1221,19 +1225,32 @@ fn validate_at(key: &Key, value: &Value, origin: &str) -> Result<(), ConfigError
         Kind::Text | Kind::Path => None,
         Kind::Url => (!raw.is_empty() && !is_http_url(raw)).then(|| "an http:// or https:// URL".into()),
         Kind::Bool => (!matches!(raw, "true" | "false")).then(|| "true or false".into()),
-        Kind::Count => raw.parse::<u64>().is_err().then(|| "a whole number".into()),
+        Kind::Count => raw
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= MAX_COUNT)
+            .is_none()
+            .then(|| "a whole number up to 1000000000".into()),
         Kind::OneOf(words) => (!words.contains(&raw)).then(|| format!("one of {}", words.join(", "))),
     };
     match expected {
         Some(expected) => Err(ConfigError::BadValue {
             origin: origin.to_string(),
             key: key.name.to_string(),
-            value: if key.secret { redact(raw) } else { raw.to_string() },
+            value: match key.kind {
+                _ if key.secret => redact(raw),
+                Kind::Url => crate::untrusted::url_shown(raw),
+                _ => raw.to_string(),
+            },
             expected,
         }),
         None => Ok(()),
     }
 }
+
+/// Largest number a count setting takes: every limit, timeout and budget computed from one
+/// stays far from overflowing.
+pub const MAX_COUNT: u64 = 1_000_000_000;
 
 /// Whether `s` looks like an http(s) URL with a host.
 pub fn is_http_url(s: &str) -> bool {

@@ -1,5 +1,8 @@
 //! Health checks behind `vibe doctor`: each check says ok, warn or fail, what it found, and
 //! for anything not ok, how to fix it. Checks only read; nothing here prints.
+//!
+//! "ok" means proven: the model endpoint answered `/models` with a success, GitHub accepted
+//! the token on `GET /user`. A feature this build does not have is never "ok".
 
 use std::time::Duration;
 
@@ -7,6 +10,10 @@ use serde::Serialize;
 
 use crate::config::{Backend, Config, ConfigError};
 use crate::store::Store;
+use crate::untrusted;
+
+/// How long the GitHub check waits for `GET /user`.
+const GITHUB_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,15 +70,17 @@ pub async fn run_all(config: &Config) -> Vec<Check> {
         .timeout(Duration::from_secs(3))
         .connect_timeout(Duration::from_secs(2))
         .build();
-    let (model, supabase) = match &http {
-        Ok(http) => tokio::join!(model_check(config, http), supabase_check(config, http)),
+    let (model, github, supabase) = match &http {
+        Ok(http) => {
+            tokio::join!(model_check(config, http), github_check(config), supabase_check(config, http))
+        }
         Err(e) => {
             let c = Check::fail("model", format!("no HTTP client: {e}"), "check the system TLS setup");
-            (c.clone(), Check { name: "supabase", ..c })
+            (c.clone(), github_check(config).await, Check { name: "supabase", ..c })
         }
     };
     checks.push(model);
-    checks.push(github_check(config));
+    checks.push(github);
     checks.push(git_check());
     checks.extend(sandbox_checks(config));
     checks.extend(toolchain_checks(config).await);
@@ -120,17 +129,24 @@ fn database_check(config: &Config) -> Check {
 /// Whether a URL points at this machine (local model servers need no key).
 fn is_local(url: &str) -> bool {
     let rest = url.split("://").nth(1).unwrap_or(url);
-    let host = rest.split(['/', ':']).next().unwrap_or("");
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if authority.starts_with('[') {
+        authority.split(']').next().map_or("", |h| &authority[..h.len() + 1])
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
     matches!(host, "localhost" | "127.0.0.1" | "[::1]" | "0.0.0.0") || host.starts_with("127.")
 }
 
 async fn model_check(config: &Config, http: &reqwest::Client) -> Check {
     let m = &config.model;
     let local = is_local(&m.base_url);
+    let shown = untrusted::url_shown(&m.base_url);
     if m.api_key.is_none() && !local {
         return Check::fail(
             "model",
-            format!("no API key for {}", m.base_url),
+            format!("no API key for {shown}"),
             "set OPENAI_API_KEY (or `vibe config set model.api_key …`), or point OPENAI_BASE_URL at a local server",
         );
     }
@@ -141,17 +157,17 @@ async fn model_check(config: &Config, http: &reqwest::Client) -> Check {
             "set VIBE_MODEL (e.g. gpt-4.1, or llama3.1 for Ollama)",
         );
     }
-    let mut req = http.get(format!("{}/models", m.base_url));
+    let mut req = http.get(untrusted::join_url(&m.base_url, "/models"));
     if let Some(key) = &m.api_key {
         req = req.bearer_auth(key.expose());
     }
-    let what = format!("{} at {}", m.name, m.base_url);
+    let what = format!("{} at {shown}", m.name);
     match req.send().await {
-        Ok(resp) if resp.status().is_success() => {
-            let listed = resp
-                .json::<serde_json::Value>()
+        Ok(mut resp) if resp.status().is_success() => {
+            let listed = untrusted::read_capped(&mut resp, 4 << 20)
                 .await
                 .ok()
+                .and_then(|(bytes, _)| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
                 .and_then(|v| v["data"].as_array().cloned())
                 .map(|models| models.iter().any(|x| x["id"].as_str() == Some(m.name.as_str())));
             match listed {
@@ -160,7 +176,12 @@ async fn model_check(config: &Config, http: &reqwest::Client) -> Check {
                     format!("{what}: endpoint reachable, but it does not list model '{}'", m.name),
                     "set VIBE_MODEL to a model the endpoint serves",
                 ),
-                _ => Check::ok("model", format!("{what} (reachable)")),
+                Some(true) => Check::ok("model", format!("{what} (reachable)")),
+                None => Check::warn(
+                    "model",
+                    format!("{what}: /models answered, but not with a list of models"),
+                    "check that OPENAI_BASE_URL is the server's OpenAI-compatible base URL (usually ending in /v1)",
+                ),
             }
         }
         Ok(resp) if resp.status().as_u16() == 401 || resp.status().as_u16() == 403 => Check::fail(
@@ -168,9 +189,18 @@ async fn model_check(config: &Config, http: &reqwest::Client) -> Check {
             format!("{what}: the endpoint refused the key ({})", resp.status()),
             "check OPENAI_API_KEY",
         ),
-        // Some compatible servers do not implement /models; the endpoint answered, which is
-        // what this check is about.
-        Ok(resp) => Check::ok("model", format!("{what} (reachable; /models answered {})", resp.status())),
+        Ok(resp) if resp.status().is_server_error() => Check::fail(
+            "model",
+            format!("{what}: the endpoint answered {} to /models", resp.status()),
+            "the model server is failing: check its logs and that it has finished loading, then try again",
+        ),
+        // The server answered, but not with a model list: not proven to work. A 404 here
+        // most often means the base URL lacks its /v1.
+        Ok(resp) => Check::warn(
+            "model",
+            format!("{what}: /models answered {}, so the endpoint is not confirmed", resp.status()),
+            "check that OPENAI_BASE_URL is the server's OpenAI-compatible base URL (usually ending in /v1)",
+        ),
         Err(e) => Check::fail(
             "model",
             format!("{what}: cannot connect ({})", short_reqwest_error(&e)),
@@ -189,22 +219,69 @@ fn short_reqwest_error(e: &reqwest::Error) -> &'static str {
     }
 }
 
-fn github_check(config: &Config) -> Check {
-    match crate::github::auth::resolve_token(config) {
-        Ok(token) => Check::ok("github", format!("token from {} for {}", token.source, token.host)),
-        Err(crate::github::GithubError::NeedsLogin { host }) => Check::warn(
-            "github",
-            format!("no GitHub token for {host} (needed to push and open pull requests)"),
-            "run `vibe login`, or set GITHUB_TOKEN",
-        ),
+/// Proves the token works: `GET /user` on the configured API, without retries.
+async fn github_check(config: &Config) -> Check {
+    use crate::github::{client::RetryPolicy, Client, GithubError};
+    let token = match crate::github::auth::resolve_token(config) {
+        Ok(token) => token,
+        Err(GithubError::NeedsLogin { host }) => {
+            return Check::warn(
+                "github",
+                format!("no GitHub token for {host} (needed to push and open pull requests)"),
+                "run `vibe login`, or set GITHUB_TOKEN",
+            )
+        }
         Err(e) => {
             let err: crate::error::Error = e.into();
-            Check::warn(
+            return Check::warn(
                 "github",
                 err.message,
                 err.hint.unwrap_or_else(|| "set GITHUB_TOKEN, or run `vibe login`".into()),
-            )
+            );
         }
+    };
+    let api = untrusted::url_shown(&config.github.api_url);
+    let what = format!("token from {} for {}", token.source, token.host);
+    let policy = RetryPolicy { max_retries: 0, max_wait: Duration::ZERO, sleep_cap: Some(Duration::ZERO) };
+    let client = match Client::with_base(&config.github.api_url, Some(token.secret.clone()), policy) {
+        Ok(c) => c,
+        Err(e) => return Check::fail("github", format!("{what}: {e}"), "check VIBE_GITHUB_API_URL"),
+    };
+    let answer = tokio::time::timeout(GITHUB_TIMEOUT, client.user()).await;
+    let scrub = |text: String| crate::github::scrub(&text, token.secret.expose());
+    match answer {
+        Ok(Ok((user, scopes))) => {
+            let lacks_repo = scopes
+                .as_deref()
+                .is_some_and(|s| !s.split(',').map(str::trim).any(|x| x == "repo" || x == "public_repo"));
+            let scopes_shown = scopes.as_deref().map(|s| format!("; scopes: {s}")).unwrap_or_default();
+            let detail = format!("{what}: signed in as {}{scopes_shown}", user.login);
+            if lacks_repo {
+                Check::warn(
+                    "github",
+                    scrub(detail),
+                    "the token cannot push or open pull requests without the `repo` scope: \
+                     run `vibe login` again, or use a token with `repo`",
+                )
+            } else {
+                Check::ok("github", scrub(detail))
+            }
+        }
+        Ok(Err(GithubError::BadCredentials { message })) => Check::fail(
+            "github",
+            scrub(format!("{what}: {api} rejected the token ({message})")),
+            "the token was revoked or has expired: run `vibe login` again, or replace GITHUB_TOKEN",
+        ),
+        Ok(Err(e)) => Check::warn(
+            "github",
+            scrub(format!("{what}: not verified: {e}")),
+            "check the network, and VIBE_GITHUB_API_URL for Enterprise hosts",
+        ),
+        Err(_) => Check::warn(
+            "github",
+            format!("{what}: not verified: {api} did not answer within {} s", GITHUB_TIMEOUT.as_secs()),
+            "check the network, and VIBE_GITHUB_API_URL for Enterprise hosts",
+        ),
     }
 }
 
@@ -225,15 +302,12 @@ fn sandbox_checks(config: &Config) -> Vec<Check> {
             "use the local sandbox: `vibe config set sandbox.backend local` (needs bubblewrap)",
         )],
         Backend::Local => vec![local_sandbox_check()],
-        Backend::E2b => {
-            let key = match &config.e2b.api_key {
-                Some(_) => Check::ok("e2b", format!("API key set; {}", config.e2b.api_url)),
-                None => {
-                    Check::fail("e2b", "sandbox backend is e2b but E2B_API_KEY is not set", "set E2B_API_KEY")
-                }
-            };
-            vec![key]
-        }
+        // Not built yet: nothing about it can be ok, whatever is configured.
+        Backend::E2b => vec![Check::fail(
+            "e2b",
+            "sandbox backend is e2b, which this version of vibe does not have yet",
+            "use the local sandbox: `vibe config set sandbox.backend local` (or unset VIBE_SANDBOX)",
+        )],
     }
 }
 
@@ -347,9 +421,10 @@ async fn supabase_check(config: &Config, http: &reqwest::Client) -> Check {
             "only one of SUPABASE_URL and SUPABASE_KEY is set",
             "set both to mirror the history to Supabase, or neither",
         ),
-        (Some(url), Some(key)) => {
+        (Some(raw), Some(key)) => {
+            let url = untrusted::url_shown(raw);
             let resp = http
-                .get(format!("{}/rest/v1/", url.trim_end_matches('/')))
+                .get(untrusted::join_url(raw, "/rest/v1/"))
                 .header("apikey", key.expose())
                 .bearer_auth(key.expose())
                 .send()
@@ -383,5 +458,8 @@ mod tests {
         assert!(is_local("http://localhost:11434/v1"));
         assert!(is_local("http://127.0.0.1:8080/v1"));
         assert!(!is_local("https://api.openai.com/v1"));
+        assert!(is_local("http://user:pass@127.0.0.1:8080/v1?api-key=x"));
+        assert!(is_local("http://[::1]:8080/v1"));
+        assert!(!is_local("http://localhost.attacker.example/v1"));
     }
 }

@@ -7,6 +7,7 @@
 //! - [`trust`]: which repositories the user trusts with their own `.vibe.toml` and `.env`.
 //! - [`error`]: the user-facing error and its exit codes.
 //! - [`clock`]: time as an input.
+//! - [`untrusted`]: URLs shown without credentials; server text and waits bounded.
 //! - [`doctor`]: health checks behind `vibe doctor`.
 //! - [`store`]: the SQLite history (migrations, typed queries).
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
@@ -42,3 +43,4 @@ pub mod error;
 pub mod output;
 pub mod store;
 pub mod trust;
+pub mod untrusted;

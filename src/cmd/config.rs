@@ -36,7 +36,7 @@ fn show(ctx: &Ctx) -> Result<(), Error> {
         .iter()
         .map(|k| {
             let v = ctx.config.values.get(k.name);
-            let value = v.map(|v| if k.secret { config::redact(&v.raw) } else { v.raw.clone() });
+            let value = v.map(|v| shown(k, &v.raw));
             Shown {
                 key: k.name,
                 value: value.or_else(|| (k.name == "home").then(|| ctx.config.home.display().to_string())),
@@ -122,6 +122,17 @@ fn short_place(i: &Ignored) -> String {
     }
 }
 
+/// A value as `vibe config` shows it: secrets redacted, URLs without their credentials.
+fn shown(key: &config::Key, raw: &str) -> String {
+    if key.secret {
+        config::redact(raw)
+    } else if matches!(key.kind, config::Kind::Url) {
+        crate::untrusted::url_shown(raw)
+    } else {
+        raw.to_string()
+    }
+}
+
 fn path(ctx: &Ctx) -> Result<(), Error> {
     let c = &ctx.config;
     let repo_file = c.repo.as_ref().map(|r| r.join(".vibe.toml"));
@@ -163,7 +174,7 @@ fn set(ctx: &Ctx, key: &str, value: Option<&str>) -> Result<(), Error> {
             .json(&serde_json::json!({ "file": file.display().to_string(), "key": key, "value": value }));
     }
     let shown = match (value, config::find_key(key)) {
-        (Some(v), Some(k)) if k.secret => format!("{key} = {}", config::redact(v)),
+        (Some(v), Some(k)) => format!("{key} = {}", shown(k, v)),
         (Some(v), _) => format!("{key} = {v}"),
         (None, _) => format!("{key} removed"),
     };

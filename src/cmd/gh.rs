@@ -35,7 +35,10 @@ fn api_for(ctx: &Ctx, host: &str) -> String {
 
 fn parse_url(ctx: &Ctx, input: &str) -> Result<(), Error> {
     let r = url::parse(input, &host_of(&ctx.config.github.url))?;
-    let api = api_for(ctx, &r.host);
+    let api = crate::untrusted::url_shown(&crate::untrusted::join_url(
+        &api_for(ctx, &r.host),
+        &format!("/repos/{}", r.full_name()),
+    ));
     let scheme = if host_of(&ctx.config.github.url) == r.host && ctx.config.github.url.starts_with("http://")
     {
         "http"
@@ -46,16 +49,11 @@ fn parse_url(ctx: &Ctx, input: &str) -> Result<(), Error> {
     if ctx.out.json {
         return ctx.out.json(&json!({
             "host": r.host, "owner": r.owner, "name": r.name, "full_name": r.full_name(),
-            "web_url": web, "clone_url": format!("{web}.git"), "api_url": format!("{api}/repos/{}", r.full_name()),
+            "web_url": web, "clone_url": format!("{web}.git"), "api_url": api,
         }));
     }
-    ctx.out.line(format!(
-        "host   {}\nowner  {}\nname   {}\nweb    {web}\napi    {api}/repos/{}",
-        r.host,
-        r.owner,
-        r.name,
-        r.full_name()
-    ))
+    ctx.out
+        .line(format!("host   {}\nowner  {}\nname   {}\nweb    {web}\napi    {api}", r.host, r.owner, r.name))
 }
 
 /// A client for the repository's host, with the token when there is one (public
@@ -72,7 +70,7 @@ fn client_for(ctx: &Ctx, input: &str) -> Result<(Client, RepoRef), Error> {
         .with_hint(format!(
             "set VIBE_GITHUB_URL=https://{0} and VIBE_GITHUB_API_URL={1}",
             r.host,
-            api_for(ctx, &r.host)
+            crate::untrusted::url_shown(&api_for(ctx, &r.host))
         )));
     }
     let token = match crate::github::resolve_token(&ctx.config) {

@@ -1,7 +1,12 @@
 //! The GitHub REST client: the required headers on every call, `Link` pagination, primary
 //! and secondary rate limits (bounded retries honouring `Retry-After` and
 //! `x-ratelimit-reset`, then a clear "retry after" error), and status codes mapped to
-//! errors that say what to do. The token is sent only in the `Authorization` header.
+//! errors that say what to do. The token is sent only in the `Authorization` header, and
+//! only to the configured API's origin (a `Link` to another host is not followed).
+//!
+//! What the server sends is bounded: waits at most [`MAX_SERVER_WAIT`], error bodies
+//! [`MAX_ERROR_BODY`], JSON answers [`MAX_BODY`]; its messages are cleaned
+//! ([`untrusted::server_text`]) and URLs in errors and logs have their credentials hidden.
 
 use std::time::Duration;
 
@@ -13,6 +18,14 @@ use serde_json::Value;
 
 use super::{GithubError, GithubResult, RepoRef};
 use crate::config::{Config, Secret};
+use crate::untrusted;
+
+/// Longest wait a rate-limit answer is believed to ask for (GitHub's limits reset hourly).
+pub const MAX_SERVER_WAIT: Duration = Duration::from_secs(3600);
+/// Largest JSON answer read.
+pub const MAX_BODY: usize = 64 << 20;
+/// Largest error body read.
+pub const MAX_ERROR_BODY: usize = 64 << 10;
 
 /// The REST API version vibe speaks.
 pub const API_VERSION: &str = "2022-11-28";
@@ -276,7 +289,10 @@ impl Client {
             .connect_timeout(Duration::from_secs(15))
             .timeout(Duration::from_secs(120))
             .build()
-            .map_err(|e| GithubError::Network { url: api.to_string(), message: e.to_string() })?;
+            .map_err(|e| GithubError::Network {
+                url: api.to_string(),
+                message: untrusted::scrub_url(&e.to_string(), api),
+            })?;
         Ok(Self { http, api: api.trim_end_matches('/').to_string(), token, policy })
     }
 
@@ -291,7 +307,17 @@ impl Client {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.api, path)
+        untrusted::join_url(&self.api, path)
+    }
+
+    /// A server's text made fit for an error: the token and the API URL's credentials
+    /// scrubbed, control characters replaced, length bounded.
+    fn clean(&self, text: &str) -> String {
+        let mut text = untrusted::scrub_url(text, &self.api);
+        if let Some(t) = &self.token {
+            text = super::scrub(&text, t.expose());
+        }
+        untrusted::server_text(&text)
     }
 
     /// Sends one request with retries on rate limits and 502/503/504; maps failures.
@@ -311,24 +337,29 @@ impl Client {
             if let Some(b) = body {
                 req = req.json(b);
             }
-            tracing::debug!("github: {method} {url}");
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| GithubError::Network { url: url.to_string(), message: without_url(&e) })?;
+            let shown = untrusted::url_shown(url);
+            tracing::debug!("github: {method} {shown}");
+            let mut resp = req.send().await.map_err(|e| GithubError::Network {
+                url: url.to_string(),
+                message: self.clean(&without_url(&e)),
+            })?;
             let status = resp.status();
-            tracing::debug!("github: {method} {url} -> {}", status.as_u16());
+            tracing::debug!("github: {method} {shown} -> {}", status.as_u16());
             if status.is_success() {
                 return Ok(resp);
             }
             let headers = resp.headers().clone();
-            let text = resp.text().await.unwrap_or_default();
+            let text = match untrusted::read_capped(&mut resp, MAX_ERROR_BODY).await {
+                Ok((bytes, _)) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(_) => String::new(),
+            };
             let parsed: Option<ErrorBody> = serde_json::from_str(&text).ok();
             let message = parsed
                 .as_ref()
                 .and_then(|b| b.message.clone())
                 .unwrap_or_else(|| text.lines().next().unwrap_or("").trim().to_string());
-            if let Some(wait) = rate_limit_wait(status, &headers, &message) {
+            let message = self.clean(&message);
+            if let Some(wait) = rate_limit_wait(status, &headers, &message, time::OffsetDateTime::now_utc()) {
                 if attempt >= self.policy.max_retries || wait > self.policy.max_wait {
                     return Err(GithubError::RateLimited { message, retry_at: retry_at(wait) });
                 }
@@ -342,16 +373,28 @@ impl Client {
                 tokio::time::sleep(self.policy.capped(Duration::from_secs(2 * u64::from(attempt)))).await;
                 continue;
             }
-            return Err(map_status(status, what, message, parsed.map(|b| b.errors).unwrap_or_default()));
+            let errors: Vec<Value> = parsed
+                .map(|b| b.errors)
+                .unwrap_or_default()
+                .iter()
+                .take(20)
+                .map(|e| Value::String(self.clean(&describe_error(e))))
+                .collect();
+            return Err(map_status(status, what, message, errors));
         }
     }
 
-    async fn json<T: DeserializeOwned>(resp: reqwest::Response) -> GithubResult<T> {
+    async fn json<T: DeserializeOwned>(mut resp: reqwest::Response) -> GithubResult<T> {
         let url = resp.url().as_str().to_string();
-        let bytes = resp
-            .bytes()
+        let (bytes, cut) = untrusted::read_capped(&mut resp, MAX_BODY)
             .await
             .map_err(|e| GithubError::Network { url: url.clone(), message: without_url(&e) })?;
+        if cut {
+            return Err(GithubError::Protocol {
+                url,
+                message: format!("the answer is larger than {} MiB", MAX_BODY >> 20),
+            });
+        }
         serde_json::from_slice(&bytes).map_err(|e| GithubError::Protocol { url, message: e.to_string() })
     }
 
@@ -371,7 +414,12 @@ impl Client {
         let mut next = Some(self.url(path));
         while let Some(url) = next.take() {
             let resp = self.send(Method::GET, &url, None, what).await?;
-            next = resp.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_link);
+            next = resp
+                .headers()
+                .get("link")
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link)
+                .filter(|n| same_origin(n, &self.api));
             let page: Vec<T> = Self::json(resp).await?;
             let empty = page.is_empty();
             out.extend(page);
@@ -549,20 +597,29 @@ impl Client {
     }
 }
 
-/// The wait a rate-limit answer asks for, or `None` when it is not a rate limit.
-fn rate_limit_wait(status: StatusCode, headers: &HeaderMap, message: &str) -> Option<Duration> {
+/// The wait a rate-limit answer asks for (at most [`MAX_SERVER_WAIT`]), or `None` when it
+/// is not a rate limit.
+fn rate_limit_wait(
+    status: StatusCode,
+    headers: &HeaderMap,
+    message: &str,
+    now: time::OffsetDateTime,
+) -> Option<Duration> {
     if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
         return None;
     }
     let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::trim);
-    if let Some(secs) = header("retry-after").and_then(|v| v.parse::<u64>().ok()) {
-        return Some(Duration::from_secs(secs));
+    let asked = header("retry-after")
+        .and_then(|v| untrusted::retry_after_secs(v, now))
+        .and_then(|s| untrusted::wait(s, MAX_SERVER_WAIT));
+    if let Some(wait) = asked {
+        return Some(wait);
     }
     let exhausted = header("x-ratelimit-remaining") == Some("0");
     if exhausted {
         let reset = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        return Some(Duration::from_secs(u64::try_from(reset - now).unwrap_or(0).max(1)));
+        let secs = reset.saturating_sub(now.unix_timestamp()).max(1);
+        return untrusted::wait(secs as f64, MAX_SERVER_WAIT);
     }
     let lower = message.to_ascii_lowercase();
     if lower.contains("secondary rate limit")
@@ -575,7 +632,8 @@ fn rate_limit_wait(status: StatusCode, headers: &HeaderMap, message: &str) -> Op
 }
 
 fn retry_at(wait: Duration) -> String {
-    let at = time::OffsetDateTime::now_utc() + wait;
+    let now = time::OffsetDateTime::now_utc();
+    let at = time::Duration::try_from(wait).ok().and_then(|w| now.checked_add(w)).unwrap_or(now);
     format!(
         "{:02}:{:02}:{:02} UTC (in {})",
         at.hour(),
@@ -583,6 +641,14 @@ fn retry_at(wait: Duration) -> String {
         at.second(),
         crate::output::duration_ms(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX))
     )
+}
+
+/// Whether `url` has the scheme, host and port of `base` (the token goes nowhere else).
+fn same_origin(url: &str, base: &str) -> bool {
+    match (reqwest::Url::parse(url), reqwest::Url::parse(base)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
+    }
 }
 
 fn map_status(status: StatusCode, what: &str, message: String, errors: Vec<Value>) -> GithubError {
@@ -686,22 +752,68 @@ mod tests {
 
     #[test]
     fn rate_limits_are_told_apart_from_permission_errors() {
+        let now = time::OffsetDateTime::now_utc();
         let mut h = HeaderMap::new();
         assert_eq!(
-            rate_limit_wait(StatusCode::FORBIDDEN, &h, "Resource not accessible by integration"),
+            rate_limit_wait(StatusCode::FORBIDDEN, &h, "Resource not accessible by integration", now),
             None
         );
         h.insert("retry-after", HeaderValue::from_static("7"));
-        assert_eq!(rate_limit_wait(StatusCode::FORBIDDEN, &h, "x"), Some(Duration::from_secs(7)));
+        assert_eq!(rate_limit_wait(StatusCode::FORBIDDEN, &h, "x", now), Some(Duration::from_secs(7)));
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("0"));
-        assert_eq!(rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &h, "x"), Some(Duration::from_secs(1)));
+        assert_eq!(
+            rate_limit_wait(StatusCode::TOO_MANY_REQUESTS, &h, "x", now),
+            Some(Duration::from_secs(1))
+        );
         let h = HeaderMap::new();
         assert_eq!(
-            rate_limit_wait(StatusCode::FORBIDDEN, &h, "You have exceeded a secondary rate limit"),
+            rate_limit_wait(StatusCode::FORBIDDEN, &h, "You have exceeded a secondary rate limit", now),
             Some(Duration::from_secs(60))
         );
+    }
+
+    #[test]
+    fn hostile_rate_limit_headers_give_a_bounded_wait() {
+        let now = time::OffsetDateTime::now_utc();
+        let values = [
+            "18446744073709551615",
+            "1e20",
+            "1e400",
+            "inf",
+            "NaN",
+            "-5",
+            "-9223372036854775808",
+            "9223372036854775807",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "soon",
+            "",
+        ];
+        for status in [StatusCode::FORBIDDEN, StatusCode::TOO_MANY_REQUESTS] {
+            for v in values {
+                for name in ["retry-after", "x-ratelimit-reset"] {
+                    let mut h = HeaderMap::new();
+                    h.insert(name, HeaderValue::from_str(v).unwrap());
+                    h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+                    let wait = rate_limit_wait(status, &h, "API rate limit exceeded", now).unwrap();
+                    assert!(wait <= MAX_SERVER_WAIT, "{name}: {v} gave {wait:?}");
+                    // The error for a wait too long to sit through names a time, not a panic.
+                    assert!(retry_at(wait).contains("UTC (in "), "{}", retry_at(wait));
+                }
+            }
+        }
+        assert!(retry_at(Duration::MAX).contains("UTC"));
+    }
+
+    #[test]
+    fn next_links_are_followed_only_on_the_apis_origin() {
+        assert!(same_origin("https://api.github.com/repositories/1/pulls?page=2", "https://api.github.com"));
+        assert!(same_origin("http://127.0.0.1:8080/api/v3/x?page=2", "http://127.0.0.1:8080/api/v3"));
+        assert!(!same_origin("https://attacker.example/x?page=2", "https://api.github.com"));
+        assert!(!same_origin("http://api.github.com/x", "https://api.github.com"));
+        assert!(!same_origin("http://127.0.0.1:9/x", "http://127.0.0.1:8080/api/v3"));
+        assert!(!same_origin("not a url", "https://api.github.com"));
     }
 
     #[test]

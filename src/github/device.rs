@@ -14,6 +14,9 @@ use crate::config::{Config, Secret};
 /// The grant type of the device flow.
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// Longest poll interval accepted from the server, in seconds.
+const MAX_INTERVAL: u64 = 60;
+
 /// What the user needs to authorize this device.
 #[derive(Debug, Clone)]
 pub struct DeviceCode {
@@ -150,8 +153,10 @@ impl DeviceFlow {
                 device_code: Secret::new(d),
                 user_code: u,
                 verification_uri: v,
-                expires_in: body.expires_in.unwrap_or(900),
-                interval: body.interval.unwrap_or(5),
+                // Bounded whatever the server says: a code lives at most an hour, and is
+                // polled at least once a minute.
+                expires_in: body.expires_in.unwrap_or(900).min(3600),
+                interval: body.interval.unwrap_or(5).clamp(1, MAX_INTERVAL),
             }),
             _ => Err(unsupported("the answer has no verification_uri".into())),
         }
@@ -181,7 +186,9 @@ impl DeviceFlow {
             tracing::debug!("github: device flow poll: {err}");
             match err.as_str() {
                 "authorization_pending" => {}
-                "slow_down" => interval = body.interval.unwrap_or(interval + 5).max(interval + 1),
+                "slow_down" => {
+                    interval = body.interval.unwrap_or(interval + 5).max(interval + 1).min(MAX_INTERVAL);
+                }
                 "expired_token" => {
                     return Err(GithubError::DeviceFlow {
                         code: err,

@@ -48,10 +48,10 @@ pub enum GithubError {
     #[error("GitHub answered {status} to {what}: {message}")]
     Http { status: u16, what: String, message: String },
     /// Could not reach the server.
-    #[error("cannot reach {url}: {message}")]
+    #[error("cannot reach {}: {message}", crate::untrusted::url_shown(url))]
     Network { url: String, message: String },
     /// The server answered something we could not read.
-    #[error("unexpected answer from {url}: {message}")]
+    #[error("unexpected answer from {}: {message}", crate::untrusted::url_shown(url))]
     Protocol { url: String, message: String },
     /// A repository reference that does not parse.
     #[error("{0}")]

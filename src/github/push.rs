@@ -86,10 +86,12 @@ pub fn push_branch(repo_path: &Path, branch: &str, url: &str, token: &Secret) ->
     opts.remote_callbacks(callbacks);
     let force = if branch.starts_with("vibe/") { "+" } else { "" };
     let refspec = format!("{force}refs/heads/{branch}:refs/heads/{branch}");
-    tracing::debug!("git: push {refspec} to {url}");
+    let shown = crate::untrusted::url_shown(url);
+    tracing::debug!("git: push {refspec} to {shown}");
     let result = remote.push(&[refspec.as_str()], Some(&mut opts));
     if let Err(e) = result {
-        let msg = scrub(e.message(), token.expose());
+        let msg = crate::untrusted::scrub_url(&scrub(e.message(), token.expose()), url);
+        let url = &shown;
         if attempts.get() > 1 || e.class() == git2::ErrorClass::Http && msg.contains("401") {
             return Err(GithubError::BadCredentials { message: format!("push to {url} was refused: {msg}") });
         }

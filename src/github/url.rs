@@ -43,7 +43,9 @@ impl std::fmt::Display for RepoRef {
 /// `HOST/o/r` and `o/r`.
 pub fn parse(input: &str, default_host: &str) -> GithubResult<RepoRef> {
     let raw = input.trim();
-    let bad = |why: &str| GithubError::BadUrl(format!("not a repository URL: {} ({why})", shown(raw)));
+    let bad = |why: &str| {
+        GithubError::BadUrl(format!("not a repository URL: {} ({why})", crate::untrusted::url_shown(raw)))
+    };
     if raw.is_empty() {
         return Err(GithubError::BadUrl("empty repository reference".into()));
     }
@@ -54,7 +56,13 @@ pub fn parse(input: &str, default_host: &str) -> GithubResult<RepoRef> {
     if let Some((scheme, rest)) = raw.split_once("://") {
         let scheme = scheme.to_ascii_lowercase();
         if !matches!(scheme.as_str(), "https" | "http" | "ssh" | "git" | "git+ssh") {
-            return Err(bad(&format!("unsupported scheme {scheme}")));
+            // The scheme is named only when it is one (the text may be anything).
+            let plain = scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+            return Err(bad(&if plain {
+                format!("unsupported scheme {scheme}")
+            } else {
+                "no scheme".into()
+            }));
         }
         let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
         let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -80,19 +88,6 @@ pub fn parse(input: &str, default_host: &str) -> GithubResult<RepoRef> {
         2 => build(default_host, &segs, true).map_err(&bad),
         n if n > 2 && segs[0].contains('.') => build(segs[0], &segs[1..], false).map_err(&bad),
         _ => Err(bad("expected OWNER/REPO or a URL")),
-    }
-}
-
-fn shown(raw: &str) -> String {
-    // Never echo userinfo: it may be a token.
-    match raw.split_once("://") {
-        Some((scheme, rest)) => match rest.split_once('/') {
-            Some((auth, path)) if auth.contains('@') => {
-                format!("{scheme}://{}/{path}", auth.rsplit_once('@').map_or(auth, |(_, h)| h))
-            }
-            _ => raw.to_string(),
-        },
-        None => raw.to_string(),
     }
 }
 
@@ -177,6 +172,47 @@ mod tests {
     }
 
     #[test]
+    fn any_input_parses_or_is_refused_without_its_token() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let pieces = [
+            "https://",
+            "ssh://",
+            "git@",
+            "ghp_TOKEN@",
+            "x:ghp_TOKEN@",
+            "github.com",
+            ":",
+            "/",
+            "o",
+            "r.git",
+            "..",
+            ".",
+            "?",
+            "#",
+            " ",
+            "\u{0}",
+            "\u{fffd}",
+            "[::1]",
+            ":22",
+            "%2F",
+            "tree",
+        ];
+        for _ in 0..20_000 {
+            let input: String = (0..next(9)).map(|_| pieces[next(pieces.len())]).collect();
+            match parse(&input, "github.com") {
+                Ok(r) => assert!(!r.to_string().contains("ghp_TOKEN"), "{input} -> {r}"),
+                Err(e) => assert!(!e.to_string().contains("ghp_TOKEN"), "{input} -> {e}"),
+            }
+        }
+    }
+
+    #[test]
     fn bad_input_is_refused_with_a_reason() {
         for input in [
             "",
@@ -192,7 +228,17 @@ mod tests {
         ] {
             assert!(p(input).starts_with("ERR"), "{input}: {}", p(input));
         }
-        let e = p("https://x-access-token:ghp_secret@github.com/o");
-        assert!(!e.contains("ghp_secret"), "{e}");
+        for input in [
+            "https://x-access-token:ghp_secret@github.com/o",
+            "https://ghp_secret@github.com",
+            "https://ghp_secret@github.com/",
+            "https://ghp_secret@github.com/o/r/x y",
+            "ghp_secret@github.com:o",
+            "ftp://ghp_secret@github.com/o/r",
+            "https://github.com/o?access_token=ghp_secret",
+        ] {
+            let e = p(input);
+            assert!(e.starts_with("ERR") && !e.contains("ghp_secret"), "{input}: {e}");
+        }
     }
 }

@@ -208,7 +208,10 @@ impl Work {
             dir,
             policy,
             // The sandbox keeps only its allow-list of these; no token or key gets in.
-            host_env: std::env::vars().collect(),
+            // (`vars_os`: a variable that is not UTF-8 is skipped, not a panic.)
+            host_env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
             // The copy `vibe run` made while the model wrote the plan, if any.
             prepared: Some(self.art.prepared()).filter(|p| p.exists()),
             pool: self.config.sandbox_pool_dir(),

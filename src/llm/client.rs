@@ -1,6 +1,11 @@
 //! The HTTP client: one `POST {base_url}/chat/completions` per attempt, retried with
 //! exponential backoff and jitter on 408/409/429/5xx, connection errors, timeouts and cut
-//! streams, honouring `Retry-After`; never retried on 400/401/403/404 or `insufficient_quota`.
+//! streams, honouring `Retry-After` up to [`MAX_RETRY_WAIT`]; never retried on
+//! 400/401/403/404 or `insufficient_quota`.
+//!
+//! Whatever the server sends is bounded: waits (see [`wire::retry_after`]), bodies
+//! ([`MAX_BODY`], [`MAX_ERROR_BODY`]) and the messages it puts into errors
+//! ([`untrusted::server_text`], with the key and the URL's credentials scrubbed).
 
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -9,12 +14,16 @@ use serde_json::Value;
 
 use super::error::LlmError;
 use super::sse::{Assembler, SseEvent, SseParser};
+use super::wire::MAX_RETRY_WAIT;
 use super::wire::{self, ApiError, Completion, MaxTokensField};
 use super::{price, tokens, ChatRequest, ChatResponse, Progress, StreamProgress, Usage};
 use crate::config::ModelSettings;
+use crate::untrusted;
 
-/// Longest wait between two attempts, whatever the server asks.
-const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Largest answer read from the server (a JSON completion or a whole stream).
+pub const MAX_BODY: usize = 32 << 20;
+/// Largest error body read; the rest is dropped.
+pub const MAX_ERROR_BODY: usize = 64 << 10;
 /// Longest computed backoff.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -25,6 +34,8 @@ pub struct Client {
     http: reqwest::Client,
     settings: ModelSettings,
     endpoint: String,
+    /// The base URL as errors show it: credentials hidden.
+    shown_base: String,
     max_field: MaxTokensField,
     retry_base: Duration,
     /// In `auto` structured-output mode: the server rejected `json_schema` once, so later
@@ -45,7 +56,7 @@ impl Client {
     pub fn check(settings: &ModelSettings) -> Result<(), LlmError> {
         if !crate::config::is_http_url(&settings.base_url) {
             return Err(LlmError::BadEndpoint {
-                base_url: settings.base_url.clone(),
+                base_url: untrusted::url_shown(&settings.base_url),
                 message: "expected an http:// or https:// URL".into(),
             });
         }
@@ -55,7 +66,7 @@ impl Client {
         let needs_key = wire::host_of(&settings.base_url).ends_with("openai.com");
         let has_key = settings.api_key.as_ref().is_some_and(|k| !k.expose().trim().is_empty());
         if needs_key && !has_key {
-            return Err(LlmError::MissingKey { base_url: settings.base_url.clone() });
+            return Err(LlmError::MissingKey { base_url: untrusted::url_shown(&settings.base_url) });
         }
         Ok(())
     }
@@ -70,13 +81,14 @@ impl Client {
             .user_agent(concat!("vibe/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| LlmError::BadEndpoint {
-                base_url: settings.base_url.clone(),
-                message: e.to_string(),
+                base_url: untrusted::url_shown(&settings.base_url),
+                message: untrusted::scrub_url(&e.to_string(), &settings.base_url),
             })?;
         let base = settings.base_url.trim_end_matches('/');
         Ok(Client {
             http,
-            endpoint: format!("{base}/chat/completions"),
+            endpoint: untrusted::join_url(base, "/chat/completions"),
+            shown_base: untrusted::url_shown(base),
             max_field: MaxTokensField::resolve(&settings.max_tokens_field, base),
             retry_base: Duration::from_millis(settings.retry_base_ms),
             settings: settings.clone(),
@@ -141,7 +153,7 @@ impl Client {
         let jitter = half.mul_f64(random_unit());
         let computed = half + jitter;
         match server_wait {
-            Some(w) => w.min(MAX_WAIT).max(computed),
+            Some(w) => w.min(MAX_RETRY_WAIT).max(computed),
             None => computed,
         }
     }
@@ -187,14 +199,17 @@ impl Client {
                 rb = rb.bearer_auth(key.expose());
             }
         }
-        let resp = rb.send().await.map_err(|e| self.transport(&e, attempt))?;
+        let mut resp = rb.send().await.map_err(|e| self.transport(&e, attempt))?;
         let status = resp.status();
         if let Some(id) = resp.headers().get("x-request-id").and_then(|v| v.to_str().ok()) {
-            tracing::debug!("model request id {id}");
+            tracing::debug!("model request id {}", untrusted::server_text(id));
         }
         if !status.is_success() {
-            let wait = wire::retry_after(resp.headers(), status.as_u16());
-            let text = resp.text().await.unwrap_or_default();
+            let wait = wire::retry_after(resp.headers(), status.as_u16(), time::OffsetDateTime::now_utc());
+            let text = match untrusted::read_capped(&mut resp, MAX_ERROR_BODY).await {
+                Ok((bytes, _)) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(_) => String::new(),
+            };
             return Err(self.classify(status, &wire::parse_error(&text), wait, attempt, &req.model));
         }
         let is_sse = resp
@@ -205,21 +220,29 @@ impl Client {
         if is_sse {
             return self.read_stream(resp, started, attempt, progress).await;
         }
-        let bytes = resp.bytes().await.map_err(|e| self.transport(&e, attempt))?;
+        let (bytes, cut) =
+            untrusted::read_capped(&mut resp, MAX_BODY).await.map_err(|e| self.transport(&e, attempt))?;
+        if cut {
+            return Err(Failure::Fatal(LlmError::Protocol { message: too_large() }));
+        }
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             Failure::Fatal(LlmError::Protocol {
                 message: format!(
                     "the response is not JSON ({e}): {}",
-                    String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>()
+                    self.clean(&String::from_utf8_lossy(&bytes[..bytes.len().min(800)]))
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
                 ),
             })
         })?;
         if value.get("choices").is_none() {
             if let Some(err) = wire::error_from_json(&value) {
-                return Err(Failure::Fatal(LlmError::StreamError { message: err.message }));
+                return Err(Failure::Fatal(LlmError::StreamError { message: self.clean(&err.message) }));
             }
         }
-        wire::parse_completion(&value).map_err(|message| Failure::Fatal(LlmError::Protocol { message }))
+        wire::parse_completion(&value)
+            .map_err(|message| Failure::Fatal(LlmError::Protocol { message: self.clean(&message) }))
     }
 
     async fn read_stream(
@@ -231,16 +254,21 @@ impl Client {
     ) -> Result<Completion, Failure> {
         let mut parser = SseParser::default();
         let mut asm = Assembler::default();
+        let mut read = 0usize;
         'read: loop {
             let chunk = match resp.chunk().await {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
                 Err(e) if e.is_timeout() => return Err(self.transport(&e, attempt)),
                 Err(e) => {
-                    tracing::debug!("stream read failed: {e}");
+                    tracing::debug!("stream read failed: {}", self.clean(&e.to_string()));
                     break;
                 }
             };
+            read = read.saturating_add(chunk.len());
+            if read > MAX_BODY {
+                return Err(Failure::Fatal(LlmError::Protocol { message: too_large() }));
+            }
             for ev in parser.push(&chunk) {
                 match ev {
                     SseEvent::Done => {
@@ -271,7 +299,18 @@ impl Client {
         Ok(asm.finish())
     }
 
+    /// A server's text made fit for an error: the key and the base URL's credentials
+    /// scrubbed, control characters replaced, length bounded.
+    fn clean(&self, text: &str) -> String {
+        let mut text = untrusted::scrub_url(text, &self.settings.base_url);
+        if let Some(key) = &self.settings.api_key {
+            text = crate::github::scrub(&text, key.expose());
+        }
+        untrusted::server_text(&text)
+    }
+
     fn stream_error(&self, e: ApiError, attempt: u32) -> Failure {
+        let e = ApiError { message: self.clean(&e.message), ..e };
         let transient = [e.kind.as_deref(), e.code.as_deref()].iter().flatten().any(|k| {
             let k = k.to_ascii_lowercase();
             k.contains("server")
@@ -305,7 +344,11 @@ impl Client {
             source = s.source();
         }
         Failure::Retry(
-            LlmError::Connect { base_url: self.settings.base_url.clone(), attempts: attempt, message },
+            LlmError::Connect {
+                base_url: self.shown_base.clone(),
+                attempts: attempt,
+                message: self.clean(&message),
+            },
             None,
         )
     }
@@ -319,7 +362,7 @@ impl Client {
         model: &str,
     ) -> Failure {
         let code = status.as_u16();
-        let message = e.message.clone();
+        let message = self.clean(&e.message);
         match code {
             401 | 403 => Failure::Fatal(LlmError::Unauthorized {
                 status: code,
@@ -328,7 +371,7 @@ impl Client {
             }),
             404 => Failure::Fatal(LlmError::ModelNotFound {
                 model: model.to_string(),
-                base_url: self.settings.base_url.clone(),
+                base_url: self.shown_base.clone(),
                 message,
             }),
             429 if [e.code.as_deref(), e.kind.as_deref()].contains(&Some("insufficient_quota")) => {
@@ -341,6 +384,10 @@ impl Client {
             _ => Failure::Fatal(LlmError::BadRequest { status: code, code: e.code.clone(), message }),
         }
     }
+}
+
+fn too_large() -> String {
+    format!("the answer is larger than {} MiB", MAX_BODY >> 20)
 }
 
 /// A uniformly distributed number in [0, 1) from the standard library's randomly seeded
@@ -394,7 +441,7 @@ mod tests {
             assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
         }
         assert!(c.backoff(1, Some(Duration::from_secs(2))) >= Duration::from_secs(2));
-        assert_eq!(c.backoff(1, Some(Duration::from_secs(3600))), MAX_WAIT);
+        assert_eq!(c.backoff(1, Some(Duration::from_secs(3600))), MAX_RETRY_WAIT);
         assert!(c.backoff(40, None) <= MAX_BACKOFF);
     }
 }

@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 mod client;
 mod error;
+#[cfg(test)]
+mod fuzz;
 pub mod price;
 pub mod schema;
 mod sse;
@@ -27,6 +29,7 @@ mod wire;
 pub use client::Client;
 pub use error::LlmError;
 pub use structured::{Structured, StructuredMode, StructuredRequest};
+pub use wire::MAX_RETRY_WAIT;
 
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

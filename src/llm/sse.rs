@@ -27,6 +27,8 @@ pub(crate) enum SseEvent {
 #[derive(Debug, Default)]
 pub(crate) struct SseParser {
     buf: Vec<u8>,
+    /// Bytes of `buf` already searched for a line end (a long line is scanned once).
+    scanned: usize,
     data: Vec<String>,
 }
 
@@ -36,13 +38,16 @@ impl SseParser {
         self.buf.extend_from_slice(bytes);
         let mut events = Vec::new();
         let mut start = 0;
-        while let Some(pos) = self.buf[start..].iter().position(|b| *b == b'\n') {
-            let end = start + pos;
+        let mut from = self.scanned;
+        while let Some(pos) = self.buf[from..].iter().position(|b| *b == b'\n') {
+            let end = from + pos;
             let line = String::from_utf8_lossy(&self.buf[start..end]).trim_end_matches('\r').to_string();
             start = end + 1;
+            from = start;
             self.line(&line, &mut events);
         }
         self.buf.drain(..start);
+        self.scanned = self.buf.len();
         events
     }
 
@@ -52,6 +57,7 @@ impl SseParser {
         if !self.buf.is_empty() {
             let line = String::from_utf8_lossy(&self.buf).trim_end_matches('\r').to_string();
             self.buf.clear();
+            self.scanned = 0;
             self.line(&line, &mut events);
         }
         self.dispatch(&mut events);

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use super::{ChatRequest, Message, ResponseFormat, ToolCall, ToolChoice};
+use crate::untrusted;
 
 /// Which field carries the output limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,11 +141,15 @@ pub(crate) struct Completion {
     pub usage: Option<(u64, u64)>,
 }
 
-/// Reads `usage` (fields may be missing on compatible servers).
+/// Largest token count believed from a server (2^40): sums of counts never overflow.
+const MAX_REPORTED_TOKENS: u64 = 1 << 40;
+
+/// Reads `usage` (fields may be missing on compatible servers; absurd counts are capped).
 pub(crate) fn usage_of(v: &Value) -> Option<(u64, u64)> {
     let u = v.get("usage")?.as_object()?;
-    let p = u.get("prompt_tokens").and_then(Value::as_u64);
-    let c = u.get("completion_tokens").and_then(Value::as_u64);
+    let count = |k: &str| u.get(k).and_then(Value::as_u64).map(|n| n.min(MAX_REPORTED_TOKENS));
+    let p = count("prompt_tokens");
+    let c = count("completion_tokens");
     match (p, c) {
         (None, None) => None,
         (p, c) => Some((p.unwrap_or(0), c.unwrap_or(0))),
@@ -246,7 +251,12 @@ pub(crate) fn rejects_response_format(status: u16, e: &ApiError) -> bool {
     hay.contains("response_format") || hay.contains("json_schema") || hay.contains("schema")
 }
 
-/// Parses `1s`, `6m0s`, `12ms`, `1.5s`, `2h` (the `x-ratelimit-reset-*` format).
+/// Longest wait before a retry, whatever a server asks for (`Retry-After`,
+/// `retry-after-ms`, `x-ratelimit-reset-*`): a longer one is cut to this.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(60);
+
+/// Parses `1s`, `6m0s`, `12ms`, `1.5s`, `2h` (the `x-ratelimit-reset-*` format), at most
+/// [`MAX_RETRY_WAIT`].
 pub(crate) fn parse_go_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     if s.is_empty() {
@@ -274,21 +284,27 @@ pub(crate) fn parse_go_duration(s: &str) -> Option<Duration> {
             _ => return None,
         };
     }
-    Some(Duration::from_secs_f64(total))
+    untrusted::wait(total, MAX_RETRY_WAIT)
 }
 
-/// How long the server asks us to wait: `retry-after-ms`, `retry-after` (seconds), or for
-/// 429 the longer of the `x-ratelimit-reset-*` durations.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap, status: u16) -> Option<Duration> {
+/// How long the server asks us to wait, at most [`MAX_RETRY_WAIT`]: `retry-after-ms`,
+/// `retry-after` (seconds or an HTTP date), or for 429 the longer of the
+/// `x-ratelimit-reset-*` durations. Values that are no wait (negative, NaN, words) are
+/// skipped.
+pub(crate) fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    status: u16,
+    now: time::OffsetDateTime,
+) -> Option<Duration> {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(ms) = get("retry-after-ms").and_then(|v| v.parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+        if let Some(w) = untrusted::wait(ms / 1000.0, MAX_RETRY_WAIT) {
+            return Some(w);
         }
     }
-    if let Some(s) = get("retry-after").and_then(|v| v.parse::<f64>().ok()) {
-        if s.is_finite() && s >= 0.0 {
-            return Some(Duration::from_secs_f64(s));
+    if let Some(s) = get("retry-after").and_then(|v| untrusted::retry_after_secs(v, now)) {
+        if let Some(w) = untrusted::wait(s, MAX_RETRY_WAIT) {
+            return Some(w);
         }
     }
     if status == 429 {
@@ -371,18 +387,20 @@ mod tests {
 
     #[test]
     fn durations_and_retry_after() {
-        assert_eq!(parse_go_duration("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(parse_go_duration("0m30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_go_duration("6m0s"), Some(MAX_RETRY_WAIT), "capped");
         assert_eq!(parse_go_duration("12ms"), Some(Duration::from_millis(12)));
         assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
         assert_eq!(parse_go_duration("soon"), None);
         let mut h = reqwest::header::HeaderMap::new();
         h.insert("x-ratelimit-reset-requests", "2s".parse().unwrap());
         h.insert("x-ratelimit-reset-tokens", "250ms".parse().unwrap());
-        assert_eq!(retry_after(&h, 429), Some(Duration::from_secs(2)));
-        assert_eq!(retry_after(&h, 503), None);
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(retry_after(&h, 429, now), Some(Duration::from_secs(2)));
+        assert_eq!(retry_after(&h, 503, now), None);
         h.insert("retry-after", "3".parse().unwrap());
-        assert_eq!(retry_after(&h, 429), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(&h, 429, now), Some(Duration::from_secs(3)));
         h.insert("retry-after-ms", "150".parse().unwrap());
-        assert_eq!(retry_after(&h, 429), Some(Duration::from_millis(150)));
+        assert_eq!(retry_after(&h, 429, now), Some(Duration::from_millis(150)));
     }
 }

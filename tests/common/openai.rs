@@ -102,6 +102,8 @@ enum Body {
     Raw { content_type: String, body: String },
     /// Raw SSE `data:` payloads, written as they are (include "[DONE]" yourself).
     Sse(Vec<String>),
+    /// Any bytes (not UTF-8, or a stream that is no SSE), written as they are.
+    Bytes { content_type: String, body: Vec<u8> },
 }
 
 /// One scripted reply. Build with the constructors, adjust with the modifiers.
@@ -240,6 +242,15 @@ impl Reply {
         r
     }
 
+    /// Any status, content type and bytes, written verbatim (hostile servers).
+    pub fn bytes(status: u16, content_type: &str, body: Vec<u8>) -> Self {
+        let mut r = Self::message(None, Vec::new());
+        r.status = status;
+        r.usage = None;
+        r.body = Body::Bytes { content_type: content_type.into(), body };
+        r
+    }
+
     /// An SSE stream of these `data:` payloads, written verbatim.
     pub fn sse_raw(events: &[&str]) -> Self {
         let mut r = Self::message(None, Vec::new());
@@ -248,7 +259,7 @@ impl Reply {
         r
     }
 
-    /// Adds a response header.
+    /// Adds a response header (any name and value, however absurd).
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
@@ -403,7 +414,10 @@ impl OpenAiServer {
 
     /// The chat-completions requests, in order.
     pub fn chat_requests(&self) -> Vec<Recorded> {
-        self.requests().into_iter().filter(|r| r.path.ends_with("/chat/completions")).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path.split('?').next().unwrap_or("").ends_with("/chat/completions"))
+            .collect()
     }
 
     /// Scripted replies not yet used.
@@ -459,11 +473,13 @@ fn handle(mut conn: TcpStream, state: &Arc<Mutex<State>>) -> std::io::Result<()>
     let reply = {
         let mut st = state.lock().unwrap();
         st.requests.push(req.clone());
-        if req.method == "GET" && req.path.ends_with("/models") {
+        // Routing looks at the path only: a base URL may carry a query (`?api-version=…`).
+        let path = req.path.split('?').next().unwrap_or("");
+        if req.method == "GET" && path.ends_with("/models") {
             let data: Vec<Value> =
                 st.models.iter().map(|m| json!({"id": m, "object": "model", "owned_by": "test"})).collect();
             Reply::raw(200, "application/json", &json!({"object": "list", "data": data}).to_string())
-        } else if !req.path.ends_with("/chat/completions") {
+        } else if !path.ends_with("/chat/completions") {
             Reply::error(
                 404,
                 "invalid_request_error",
@@ -487,6 +503,11 @@ fn handle(mut conn: TcpStream, state: &Arc<Mutex<State>>) -> std::io::Result<()>
     match &reply.body {
         Body::Error(v) => write_plain(&mut conn, &reply, "application/json", &v.to_string()),
         Body::Raw { content_type, body } => write_plain(&mut conn, &reply, content_type, body),
+        Body::Bytes { content_type, body } => {
+            head(&mut conn, &reply, content_type, Some(body.len()))?;
+            conn.write_all(body)?;
+            conn.flush()
+        }
         Body::Sse(events) => {
             let events: Vec<String> = events.iter().map(|e| format!("data: {e}\n\n")).collect();
             write_sse(&mut conn, &reply, &events)

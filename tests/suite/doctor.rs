@@ -3,6 +3,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
+use crate::common::github::{GithubServer, TOKEN};
 use crate::common::TestEnv;
 
 /// Serves `GET /v1/models` once per connection with the given status and body, forever.
@@ -41,24 +42,83 @@ fn reports_each_check_and_fails_without_a_model_key() {
     assert!(err.contains("1 required check failed"), "{err}");
 }
 
+fn check(out: &str, name: &str) -> serde_json::Value {
+    let doc: serde_json::Value = serde_json::from_str(out).unwrap();
+    doc["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone()
+}
+
 #[test]
-fn passes_with_a_reachable_local_model_server() {
+fn passes_with_a_reachable_local_model_server_and_a_token_github_accepts() {
     let mut env = TestEnv::new();
+    let github = GithubServer::start();
     let url = models_server("200 OK", r#"{"object":"list","data":[{"id":"llama3.1","object":"model"}]}"#);
-    env.set("OPENAI_BASE_URL", url)
+    env.use_github(&github)
+        .set("OPENAI_BASE_URL", url)
         .set("VIBE_MODEL", "llama3.1")
-        .set("GITHUB_TOKEN", "ghp_abcdefghijklmnopqrstuvwxyz0123456789");
+        .set("GITHUB_TOKEN", TOKEN);
     let out = env.ok(&["doctor", "--json"]);
-    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let checks = doc["checks"].as_array().unwrap();
-    let model = checks.iter().find(|c| c["name"] == "model").unwrap();
+    let model = check(&out, "model");
     assert_eq!(model["status"], "ok", "{model}");
-    let github = checks.iter().find(|c| c["name"] == "github").unwrap();
-    assert_eq!(
-        github["detail"].as_str().unwrap().split(" for ").next(),
-        Some("token from environment variable GITHUB_TOKEN")
+    let gh = check(&out, "github");
+    assert_eq!(gh["status"], "ok", "{gh}");
+    let detail = gh["detail"].as_str().unwrap();
+    assert!(detail.starts_with("token from environment variable GITHUB_TOKEN for "), "{detail}");
+    assert!(detail.ends_with(": signed in as octocat; scopes: repo, read:user"), "{detail}");
+    // The token was proven on the configured API, and shown nowhere.
+    let asked = github.requests_to("GET", "/api/v3/user");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].header("authorization").map(str::to_string), Some(format!("Bearer {TOKEN}")));
+    assert!(!out.contains(TOKEN), "token leaked: {out}");
+}
+
+#[test]
+fn a_token_github_rejects_fails_and_one_it_cannot_check_is_not_ok() {
+    let mut env = TestEnv::new();
+    let github = GithubServer::start();
+    let url = models_server("200 OK", r#"{"object":"list","data":[{"id":"gpt-4.1"}]}"#);
+    let wrong = "ghp_revokedtoken0123456789abcdefghijklm";
+    env.use_github(&github).set("OPENAI_BASE_URL", url).set("GITHUB_TOKEN", wrong);
+    let (out, err) = env.fails(&["doctor"], 1);
+    assert!(out.contains("FAIL  github    token from environment variable GITHUB_TOKEN"), "{out}");
+    assert!(out.contains("rejected the token (Bad credentials)"), "{out}");
+    assert!(out.contains("fix: the token was revoked or has expired"), "{out}");
+    assert!(err.contains("1 required check failed"), "{err}");
+    assert!(!out.contains(wrong) && !err.contains(wrong), "{out}{err}");
+
+    // A token without the repo scope cannot open pull requests: a warning.
+    github.add_user("ghp_readonly0123456789abcdefghijklmnopq", "reader", 7);
+    github.state.lock().unwrap().tokens.get_mut("ghp_readonly0123456789abcdefghijklmnopq").unwrap().scopes =
+        "read:user".into();
+    env.set("GITHUB_TOKEN", "ghp_readonly0123456789abcdefghijklmnopq");
+    let out = env.ok(&["doctor"]);
+    assert!(out.contains("warn  github") && out.contains("signed in as reader"), "{out}");
+    assert!(out.contains("without the `repo` scope"), "{out}");
+
+    // GitHub unreachable: the token is not proven, so not "ok" (but not a failure of vibe).
+    env.set("VIBE_GITHUB_API_URL", "http://127.0.0.1:9").set("GITHUB_TOKEN", TOKEN);
+    let out = env.ok(&["doctor"]);
+    assert!(
+        out.contains("warn  github") && out.contains("not verified: cannot reach http://127.0.0.1:9"),
+        "{out}"
     );
-    assert!(!out.contains("abcdefghijklmnop"), "token leaked: {out}");
+}
+
+#[test]
+fn a_failing_model_server_is_a_failure_and_a_missing_model_list_is_not_ok() {
+    let mut env = TestEnv::new();
+    let url = models_server("503 Service Unavailable", r#"{"error":{"message":"loading"}}"#);
+    env.set("OPENAI_BASE_URL", url).set("VIBE_MODEL", "llama3.1");
+    let (out, _) = env.fails(&["doctor"], 1);
+    assert!(
+        out.contains("FAIL  model") && out.contains("answered 503 Service Unavailable to /models"),
+        "{out}"
+    );
+
+    let url = models_server("404 Not Found", r#"{"error":"not found"}"#);
+    env.set("OPENAI_BASE_URL", url);
+    let out = env.ok(&["doctor"]);
+    assert!(out.contains("warn  model") && out.contains("/models answered 404 Not Found"), "{out}");
+    assert!(out.contains("usually ending in /v1"), "{out}");
 }
 
 #[test]
@@ -101,9 +161,18 @@ fn sandbox_backend_choice_is_checked() {
     env.set("VIBE_SANDBOX", "none");
     let (out, _) = env.fails(&["doctor"], 1);
     assert!(out.contains("warn  sandbox   backend `none`"), "{out}");
+    // E2B is not built yet: never "ok", with or without a key.
     env.set("VIBE_SANDBOX", "e2b");
-    let (out, _) = env.fails(&["doctor"], 1);
-    assert!(out.contains("FAIL  e2b       sandbox backend is e2b but E2B_API_KEY is not set"), "{out}");
+    for key in ["", "e2b_0123456789abcdef0123456789"] {
+        env.set("E2B_API_KEY", key);
+        let (out, _) = env.fails(&["doctor"], 1);
+        assert!(
+            out.contains("FAIL  e2b       sandbox backend is e2b, which this version of vibe does not have"),
+            "{out}"
+        );
+        assert!(!out.contains("ok    e2b"), "{out}");
+    }
+    env.env.remove("E2B_API_KEY");
     env.set("VIBE_SANDBOX", "local");
     let (out, _) = env.fails(&["doctor"], 1);
     assert!(out.contains("ok    sandbox   bubblewrap"), "{out}");

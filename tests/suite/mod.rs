@@ -20,8 +20,11 @@ mod github;
 
 // foundation
 mod admin;
+mod ci;
 mod doctor;
 mod generated;
 mod help;
 mod history;
+mod hostile;
+mod readme;
 mod store;
