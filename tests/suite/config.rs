@@ -145,7 +145,7 @@ fn a_bad_value_for_a_vibe_variable_in_dotenv_names_file_and_line_and_exits_2() {
     let (_, err) = env.fails(&["config", "show"], 2);
     assert_eq!(
         env.filter(&err),
-        "error: [ROOT]/app/.env:3: bad value for `agent.max_turns`: \"lots\" (a whole number)\n  \
+        "error: [ROOT]/app/.env:3: bad value for `agent.max_turns`: \"lots\" (a whole number up to 1000000000)\n  \
          hint: fix the value, or remove it to use the default\n"
     );
     std::fs::write(env.cwd.join(".env"), "VIBE_MODEL=\"gpt-4.1\nPORT=1\n").unwrap();
