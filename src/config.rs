@@ -324,9 +324,19 @@ pub static KEYS: &[Key] = &[
         "sandbox.network",
         &["VIBE_SANDBOX_NETWORK"],
         Some("false"),
-        Kind::Bool,
+        Kind::OneOf(&["false", "registries", "true"]),
         Guard::Sandbox,
-        "allow network access inside the sandbox",
+        "network inside the sandbox: false (none), registries (the project's package registries only, \
+         through vibe's proxy) or true (everything)",
+    ),
+    key(
+        "sandbox.registries",
+        &[],
+        None,
+        Kind::Text,
+        Guard::Sandbox,
+        "more hosts (comma-separated, `host` for port 443 or `host:port`) that sandbox.network = \
+         \"registries\" lets commands reach, beside the registries the project's manifests use",
     ),
     key(
         "sandbox.command_timeout_secs",
@@ -652,6 +662,10 @@ pub struct SandboxSettings {
     pub reuse_copies: u64,
     /// More ignored directories of the repository shown to commands (relative paths).
     pub dependencies: Vec<String>,
+    /// `sandbox.network = "registries"`: package registries only, through vibe's proxy.
+    pub registries: bool,
+    /// More hosts the registries mode allows (`host` or `host:port`).
+    pub extra_registries: Vec<String>,
 }
 
 /// Coding-agent budgets.
@@ -839,6 +853,9 @@ impl Config {
         }
         let get = |name: &str| values.get(name).map(|v| v.raw.clone()).filter(|s| !s.is_empty());
         let text = |name: &str| get(name).unwrap_or_default();
+        let list = |name: &str| -> Vec<String> {
+            text(name).split(',').map(|d| d.trim().to_string()).filter(|d| !d.is_empty()).collect()
+        };
         let count = |name: &str| text(name).parse::<u64>().unwrap_or(0);
         let secret = |name: &str| get(name).map(Secret::new);
 
@@ -889,11 +906,9 @@ impl Config {
                 max_processes: count("sandbox.max_processes"),
                 memory_mb: count("sandbox.memory_mb"),
                 reuse_copies: count("sandbox.reuse_copies"),
-                dependencies: text("sandbox.dependencies")
-                    .split(',')
-                    .map(|d| d.trim().to_string())
-                    .filter(|d| !d.is_empty())
-                    .collect(),
+                dependencies: list("sandbox.dependencies"),
+                registries: text("sandbox.network") == "registries",
+                extra_registries: list("sandbox.registries"),
             },
             agent: AgentSettings {
                 max_turns: count("agent.max_turns") as u32,

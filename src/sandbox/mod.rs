@@ -60,6 +60,10 @@ pub struct Policy {
     /// configuration). Local backends only.
     #[serde(default)]
     pub hidden_paths: Vec<PathBuf>,
+    /// Without `network`: reach the package registries the project's manifests use (and
+    /// these further hosts) through vibe's egress proxy, nothing else. `None`: no network.
+    #[serde(default)]
+    pub registries: Option<Vec<String>>,
 }
 
 impl Default for Policy {
@@ -76,6 +80,7 @@ impl Default for Policy {
             env: BTreeMap::new(),
             dependencies: Vec::new(),
             hidden_paths: Vec::new(),
+            registries: None,
         }
     }
 }
@@ -89,6 +94,7 @@ impl Policy {
             max_processes: settings.max_processes.max(8),
             memory_bytes: settings.memory_mb.max(64).saturating_mul(1024 * 1024),
             dependencies: settings.dependencies.clone(),
+            registries: settings.registries.then(|| settings.extra_registries.clone()),
             ..Self::default()
         }
     }
@@ -500,6 +506,8 @@ mod tests {
             memory_mb: 512,
             reuse_copies: 1,
             dependencies: vec!["cache".into()],
+            registries: false,
+            extra_registries: Vec::new(),
         };
         let p = Policy::from_settings(&settings);
         assert!(p.network);

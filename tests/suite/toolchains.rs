@@ -354,3 +354,74 @@ fn doctor_says_what_the_sandbox_can_run_in_this_repository() {
     let left = std::fs::read_dir(env.vibe_home().join("doctor")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0);
 }
+
+/// A loopback "registry" answering every request with `registry-ok`; counts connections.
+fn registry() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&hits);
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = conn
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\nconnection: close\r\n\r\nregistry-ok");
+        }
+    });
+    (port, hits)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn registries_mode_lets_allowed_hosts_through_the_proxy_and_refuses_the_rest() {
+    let env = TestEnv::new();
+    let repo = env.git_repo("registries");
+    let (port, hits) = registry();
+    let home = env.root().join("home");
+    let mut with_registries = spec(&env, &repo, &home, "/usr/bin:/bin".into());
+    with_registries.policy.registries = Some(vec![format!("127.0.0.1:{port}")]);
+    let (sb, _) = sandbox::create(Backend::Local, with_registries).await.unwrap();
+    let script = format!(
+        r#"import http.client, os, socket
+def through_proxy(host, port):
+    c = http.client.HTTPConnection("127.0.0.1", 3128, timeout=10)
+    c.set_tunnel(host, port)
+    try:
+        c.request("GET", "/")
+        print(host, c.getresponse().read().decode())
+    except OSError as e:
+        print(host, "refused:", e)
+through_proxy("127.0.0.1", {port})
+through_proxy("evil.example", 443)
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=5)
+    print("direct: connected")
+except OSError:
+    print("direct: no route")
+print("proxy:", os.environ.get("HTTPS_PROXY"))
+"#
+    );
+    let req = CommandRequest {
+        argv: vec!["/usr/bin/python3".into(), "-c".into(), script],
+        ..CommandRequest::default()
+    };
+    let out = sb.run(req, None, None).await.unwrap();
+    assert!(out.stdout.contains("127.0.0.1 registry-ok"), "{out:?}");
+    assert!(out.stdout.contains("evil.example refused:") && out.stdout.contains("403"), "{out:?}");
+    assert!(out.stdout.contains("direct: no route"), "only the proxy leads out: {out:?}");
+    assert!(out.stdout.contains("proxy: http://127.0.0.1:3128"), "{out:?}");
+    assert!(out.stderr.contains("refused network access to evil.example:443"), "recorded: {out:?}");
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1, "one request reached the registry");
+    // Without the registries mode there is no way out at all.
+    drop(sb);
+    let mut offline = spec(&env, &repo, &home, "/usr/bin:/bin".into());
+    offline.dir = env.root().join("sandbox-off");
+    let (sb, _) = sandbox::create(Backend::Local, offline).await.unwrap();
+    let out = sb
+        .run(CommandRequest::shell("echo ${HTTPS_PROXY:-none}; echo $CARGO_NET_OFFLINE"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(out.stdout, "none\ntrue\n");
+}

@@ -29,6 +29,9 @@ pub struct BwrapConfig<'a> {
     pub tmpfs_size: bool,
     /// Host directories (toolchains) mounted read-only at the same path.
     pub mounts: &'a [PathBuf],
+    /// Keep the network namespace the command was started in (the egress proxy's, whose
+    /// only way out is vibe's proxy) instead of an empty one.
+    pub keep_network: bool,
     /// Dependency directories of the repository mounted read-only in the copy (when they
     /// cannot be writable layers).
     pub read_only_layers: &'a [Layer],
@@ -39,7 +42,7 @@ pub fn bwrap_args(c: &BwrapConfig<'_>) -> Vec<OsString> {
     let mut a: Vec<OsString> = Vec::new();
     let mut push = |items: &[&str]| a.extend(items.iter().map(OsString::from));
     push(&["--unshare-all"]);
-    if c.policy.network {
+    if c.policy.network || c.keep_network {
         push(&["--share-net"]);
     }
     push(&["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "vibe-sandbox"]);
@@ -118,6 +121,7 @@ mod tests {
             info_fd: Some(7),
             tmpfs_size: true,
             mounts: &[],
+            keep_network: false,
             read_only_layers: &[],
         })
         .into_iter()

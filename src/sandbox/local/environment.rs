@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::egress;
 use super::layers::{self, Layer};
 use super::toolchains::{self, Toolchains};
 use super::Policy;
@@ -20,6 +21,10 @@ pub struct Environment {
     pub layers: Vec<Layer>,
     /// Whether the layers are writable overlays (else they are mounted read-only).
     pub overlays: bool,
+    /// Hosts commands may reach through vibe's egress proxy (`sandbox.network =
+    /// "registries"`); empty when that mode is off.
+    #[serde(default)]
+    pub registries: Vec<String>,
 }
 
 impl Environment {
@@ -36,7 +41,8 @@ impl Environment {
         let interpreters: Vec<_> = layers.iter().filter_map(|l| layers::venv_prefix(&l.source)).collect();
         let toolchains = toolchains::resolve(host_env, &policy.hidden_paths, &interpreters);
         let overlays = !layers.is_empty() && layers::overlays_work(scratch);
-        Self { toolchains, layers, overlays }
+        let registries = registries(repo, policy);
+        Self { toolchains, layers, overlays, registries }
     }
 
     /// What a sandbox of `repo` would show, for a description (no check that overlays work).
@@ -44,14 +50,21 @@ impl Environment {
         let layers = layers::detect(repo, &policy.dependencies);
         let interpreters: Vec<_> = layers.iter().filter_map(|l| layers::venv_prefix(&l.source)).collect();
         let toolchains = toolchains::resolve(host_env, &policy.hidden_paths, &interpreters);
-        Self { toolchains, layers, overlays: true }
+        Self { toolchains, layers, overlays: true, registries: registries(repo, policy) }
+    }
+
+    /// Whether commands go out through the egress proxy.
+    pub fn proxied(&self, policy: &Policy) -> bool {
+        !policy.network && policy.registries.is_some()
     }
 
     /// Variables every command gets for the toolchains, plus the tools' offline switches
-    /// when the network is off.
-    pub fn env(&self, network: bool) -> BTreeMap<String, String> {
+    /// when the network is off, or the proxy's address when it goes through the proxy.
+    pub fn env(&self, policy: &Policy) -> BTreeMap<String, String> {
         let mut env = self.toolchains.env.clone();
-        if !network {
+        if self.proxied(policy) {
+            env.extend(egress::proxy_env());
+        } else if !policy.network {
             env.extend(toolchains::offline_env());
         }
         env
@@ -74,10 +87,22 @@ impl Environment {
         };
         let net = if network {
             " The network is on."
+        } else if !self.registries.is_empty() {
+            " The network reaches only the package registries (through a proxy): dependencies can be \
+             downloaded, nothing else."
         } else {
             " There is no network: nothing can be downloaded or installed; tools run offline \
              (e.g. `cargo test --offline`, `.venv/bin/python -m pytest`)."
         };
         format!("Commands run in a sandbox with {tools}.{deps}{net}")
+    }
+}
+
+/// The hosts the egress proxy allows for `repo` under `policy` (none unless the registries
+/// mode is on).
+fn registries(repo: &Path, policy: &Policy) -> Vec<String> {
+    match &policy.registries {
+        Some(extra) if !policy.network => egress::registry_hosts(repo, extra),
+        _ => Vec::new(),
     }
 }

@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::namespaces::Namespaces;
+
 /// Manifest files and the ignored directories their projects keep dependencies or build
 /// output in.
 pub const MANIFESTS: &[(&str, &[&str])] = &[
@@ -101,88 +103,32 @@ fn mountable(rel: &str) -> bool {
         && Path::new(rel).components().all(|c| matches!(c, std::path::Component::Normal(n) if n != ".git"))
 }
 
-/// What the child does between fork and exec to show the layers: enter a user and mount
-/// namespace of its own (mapping its own ids, nothing more), keep mounts from spreading,
-/// and mount each overlay on its place in the copy. Prepared before fork: applying it
-/// allocates nothing.
-#[derive(Debug)]
-pub struct Overlays {
-    uid_map: CString,
-    gid_map: CString,
-    mounts: Vec<(CString, CString)>,
-}
-
-impl Overlays {
-    /// The mounts for `layers` over the copy `work`, with writable layers in `state`
-    /// (created here). `None` when there is nothing to mount.
-    pub fn prepare(layers: &[Layer], work: &Path, state: &Path) -> std::io::Result<Option<Self>> {
-        if layers.is_empty() {
-            return Ok(None);
+/// The overlay mounts for `layers` over the copy `work` (target directory, mount options),
+/// with writable layers in `state` (created here), for [`Namespaces`] to mount.
+pub fn overlay_mounts(
+    layers: &[Layer],
+    work: &Path,
+    state: &Path,
+) -> std::io::Result<Vec<(CString, CString)>> {
+    let mut mounts = Vec::new();
+    for (i, layer) in layers.iter().enumerate() {
+        let target = work.join(&layer.path);
+        place(work, &target)?;
+        let (upper, scratch) = (state.join(format!("{i}/upper")), state.join(format!("{i}/work")));
+        std::fs::create_dir_all(&upper)?;
+        std::fs::create_dir_all(&scratch)?;
+        if [&layer.source, &upper, &scratch].iter().any(|p| !mountable_abs(p)) {
+            return Err(std::io::Error::other("a layer path cannot be mounted"));
         }
-        let mut mounts = Vec::new();
-        for (i, layer) in layers.iter().enumerate() {
-            let target = work.join(&layer.path);
-            place(work, &target)?;
-            let (upper, scratch) = (state.join(format!("{i}/upper")), state.join(format!("{i}/work")));
-            std::fs::create_dir_all(&upper)?;
-            std::fs::create_dir_all(&scratch)?;
-            let options = format!(
-                "userxattr,lowerdir={},upperdir={},workdir={}",
-                layer.source.display(),
-                upper.display(),
-                scratch.display()
-            );
-            if options.contains(['\0']) || [&upper, &scratch].iter().any(|p| !mountable_abs(p)) {
-                return Err(std::io::Error::other("a layer path cannot be mounted"));
-            }
-            mounts.push((cstring(target.as_os_str().as_encoded_bytes())?, cstring(options.as_bytes())?));
-        }
-        // SAFETY: getuid/getgid have no preconditions.
-        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-        Ok(Some(Self {
-            uid_map: cstring(format!("{uid} {uid} 1\n").as_bytes())?,
-            gid_map: cstring(format!("{gid} {gid} 1\n").as_bytes())?,
-            mounts,
-        }))
+        let options = format!(
+            "userxattr,lowerdir={},upperdir={},workdir={}",
+            layer.source.display(),
+            upper.display(),
+            scratch.display()
+        );
+        mounts.push((cstring(target.as_os_str().as_encoded_bytes())?, cstring(options.as_bytes())?));
     }
-
-    /// Runs in the child after fork: async-signal-safe system calls only.
-    pub fn apply(&self) -> std::io::Result<()> {
-        let fail = || Err(std::io::Error::last_os_error());
-        // SAFETY: unshare, open, write, close and mount with NUL-terminated strings prepared
-        // before fork; nothing here allocates.
-        unsafe {
-            if libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNS) != 0 {
-                return fail();
-            }
-            write_file(c"/proc/self/setgroups", b"deny")?;
-            write_file(c"/proc/self/uid_map", self.uid_map.as_bytes())?;
-            write_file(c"/proc/self/gid_map", self.gid_map.as_bytes())?;
-            if libc::mount(
-                c"none".as_ptr(),
-                c"/".as_ptr(),
-                std::ptr::null(),
-                libc::MS_REC | libc::MS_PRIVATE,
-                std::ptr::null(),
-            ) != 0
-            {
-                return fail();
-            }
-            for (target, options) in &self.mounts {
-                if libc::mount(
-                    c"overlay".as_ptr(),
-                    target.as_ptr(),
-                    c"overlay".as_ptr(),
-                    libc::MS_NOSUID | libc::MS_NODEV,
-                    options.as_ptr().cast(),
-                ) != 0
-                {
-                    return fail();
-                }
-            }
-        }
-        Ok(())
-    }
+    Ok(mounts)
 }
 
 /// Makes `target` (inside the copy) an empty directory to mount on, whatever a command left
@@ -212,24 +158,6 @@ fn cstring(bytes: &[u8]) -> std::io::Result<CString> {
     CString::new(bytes).map_err(|_| std::io::Error::other("a path holds a NUL byte"))
 }
 
-/// # Safety
-/// Async-signal-safe: open, write and close of a NUL-terminated path.
-unsafe fn write_file(path: &std::ffi::CStr, bytes: &[u8]) -> std::io::Result<()> {
-    // SAFETY: the caller passes a valid NUL-terminated path; the buffer outlives the call.
-    unsafe {
-        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        let written = libc::write(fd, bytes.as_ptr().cast(), bytes.len());
-        libc::close(fd);
-        if written < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
 /// Whether overlays can be mounted here: one child tries it on scratch directories.
 pub fn overlays_work(scratch: &Path) -> bool {
     let run = || -> std::io::Result<bool> {
@@ -239,9 +167,8 @@ pub fn overlays_work(scratch: &Path) -> bool {
         let work = scratch.join("copy");
         std::fs::create_dir_all(&work)?;
         let layer = Layer { path: "dep".into(), source: lower };
-        let Some(overlays) = Overlays::prepare(&[layer], &work, &scratch.join("state"))? else {
-            return Ok(false);
-        };
+        let mounts = overlay_mounts(&[layer], &work, &scratch.join("state"))?;
+        let (namespaces, _) = Namespaces::new(mounts, false)?;
         let mut cmd = std::process::Command::new("cat");
         cmd.arg(work.join("dep/probe"))
             .stdin(std::process::Stdio::null())
@@ -250,7 +177,7 @@ pub fn overlays_work(scratch: &Path) -> bool {
         // SAFETY: `apply` only makes async-signal-safe system calls on data prepared before fork.
         unsafe {
             use std::os::unix::process::CommandExt;
-            cmd.pre_exec(move || overlays.apply());
+            cmd.pre_exec(move || namespaces.apply());
         }
         let out = cmd.output()?;
         Ok(out.status.success() && out.stdout == b"ok")

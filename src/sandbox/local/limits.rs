@@ -4,7 +4,7 @@
 use std::ffi::CString;
 use std::time::Duration;
 
-use super::layers::Overlays;
+use super::namespaces::Namespaces;
 use super::probe::is_root;
 use super::process::PidsCgroup;
 use super::{Policy, SandboxError};
@@ -64,8 +64,8 @@ pub(super) struct Limits {
     cgroup_procs: Option<CString>,
     /// A descriptor the child keeps across exec (bubblewrap's `--info-fd`).
     pub(super) keep_fd: Option<i32>,
-    /// The dependency layers to mount in a namespace of the command's own.
-    pub(super) overlays: Option<Overlays>,
+    /// Namespaces of the command's own: dependency layers, the proxy's network.
+    pub(super) namespaces: Option<Namespaces>,
 }
 
 impl Limits {
@@ -82,7 +82,7 @@ impl Limits {
             cgroup_procs: cgroup
                 .and_then(|c| CString::new(c.procs_file().as_os_str().as_encoded_bytes()).ok()),
             keep_fd: None,
-            overlays: None,
+            namespaces: None,
         }
     }
 
@@ -98,6 +98,25 @@ impl Limits {
             if e.raw_os_error() != Some(libc::ENOSYS) {
                 return Err(e);
             }
+        }
+        if let Some(procs) = &self.cgroup_procs {
+            // SAFETY: open/write/close on a NUL-terminated path prepared before fork.
+            unsafe {
+                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                let written = libc::write(fd, b"0\n".as_ptr().cast(), 2);
+                libc::close(fd);
+                if written < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+        }
+        // Namespaces of the command's own (dependency layers, the proxy's network) come
+        // before the descriptors are closed: the proxy's listener leaves on one of them.
+        if let Some(namespaces) = &self.namespaces {
+            namespaces.apply()?;
         }
         // Only stdin, stdout, stderr (and bubblewrap's info pipe, moved to INFO_FD) survive
         // exec: a descriptor some library opened without close-on-exec (a database, a log
@@ -138,23 +157,6 @@ impl Limits {
             }
             Ok(())
         };
-        if let Some(procs) = &self.cgroup_procs {
-            // SAFETY: open/write/close on a NUL-terminated path prepared before fork.
-            unsafe {
-                let fd = libc::open(procs.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
-                if fd < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                let written = libc::write(fd, b"0\n".as_ptr().cast(), 2);
-                libc::close(fd);
-                if written < 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-        }
-        if let Some(overlays) = &self.overlays {
-            overlays.apply()?;
-        }
         set(libc::RLIMIT_NPROC, self.nproc)?;
         set(libc::RLIMIT_AS, self.address_space)?;
         set(libc::RLIMIT_FSIZE, self.file_size)?;

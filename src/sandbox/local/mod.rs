@@ -8,10 +8,12 @@
 //! [`Isolation::None`] is the explicit opt-out: the same copy and limits, no namespaces.
 
 mod bwrap;
+mod egress;
 mod environment;
 mod files;
 pub mod layers;
 mod limits;
+mod namespaces;
 mod pool;
 mod probe;
 mod process;

@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncReadExt;
 
 use super::bwrap::{bwrap_args, BwrapConfig};
-use super::layers::Overlays;
+use super::egress;
+use super::layers::overlay_mounts;
 use super::limits::{InfoPipe, Limits, INFO_FD};
+use super::namespaces::Namespaces;
 use super::process::{descendants, wait_until_gone, PidsCgroup};
 use super::{
     paths, CappedBuf, CommandOutcome, CommandRequest, Isolation, LocalSandbox, OutputChunk, OutputSink,
@@ -29,7 +31,7 @@ impl LocalSandbox {
         };
         env.insert("HOME".into(), home);
         env.insert("VIBE_SANDBOX".into(), "1".into());
-        env.extend(self.meta.environment.env(self.meta.policy.network));
+        env.extend(self.meta.environment.env(&self.meta.policy));
         for (k, v) in self.meta.policy.env.iter().chain(request.env.iter()) {
             if k.is_empty() || k.contains('=') || k.contains('\0') || v.contains('\0') {
                 return Err(SandboxError::Invalid(format!("invalid environment variable name `{k}`")));
@@ -58,6 +60,7 @@ impl LocalSandbox {
                     info_fd,
                     tmpfs_size: bwrap.tmpfs_size,
                     mounts: &self.meta.environment.toolchains.mounts,
+                    keep_network: self.meta.environment.proxied(&self.meta.policy),
                     read_only_layers: if self.meta.environment.overlays {
                         &[]
                     } else {
@@ -110,10 +113,21 @@ impl LocalSandbox {
         };
         let mut limits = Limits::new(policy, timeout, cgroup.as_ref());
         limits.keep_fd = info.as_ref().map(|i| i.write_fd());
-        if self.meta.environment.overlays {
-            limits.overlays =
-                Overlays::prepare(&self.meta.environment.layers, &self.work, &self.dir.join("layers"))
-                    .map_err(|e| SandboxError::io("preparing the dependency layers", e))?;
+        let environment = &self.meta.environment;
+        let mounts = if environment.overlays {
+            overlay_mounts(&environment.layers, &self.work, &self.dir.join("layers"))
+                .map_err(|e| SandboxError::io("preparing the dependency layers", e))?
+        } else {
+            Vec::new()
+        };
+        // The proxy's private network exists only inside bubblewrap's isolation.
+        let proxied = environment.proxied(policy) && self.meta.isolation == Isolation::Bubblewrap;
+        let mut handoff = None;
+        if !mounts.is_empty() || proxied {
+            let (namespaces, back) = Namespaces::new(mounts, proxied)
+                .map_err(|e| SandboxError::io("preparing the command's namespaces", e))?;
+            limits.namespaces = Some(namespaces);
+            handoff = back;
         }
         let mut cmd = self.command(&request, &cwd_rel, &env, info.as_ref().map(|_| INFO_FD));
         cmd.stdin(std::process::Stdio::null())
@@ -129,6 +143,20 @@ impl LocalSandbox {
         let started = Instant::now();
         let mut child =
             cmd.spawn().map_err(|e| SandboxError::io(format!("starting `{}`", request.argv[0]), e))?;
+        // The child's end of the proxy's socket pair (inside the command) goes with it.
+        drop(cmd);
+        let refused: egress::Refused = Default::default();
+        let proxy = match handoff {
+            Some(handoff) => {
+                let listener = tokio::task::spawn_blocking(move || handoff.receive()).await.ok().flatten();
+                let listener = listener
+                    .and_then(|l| l.set_nonblocking(true).ok().map(|()| l))
+                    .and_then(|l| tokio::net::TcpListener::from_std(l).ok());
+                let allow = std::sync::Arc::new(egress::Allow::new(&environment.registries));
+                listener.map(|l| tokio::spawn(egress::serve(l, allow, std::sync::Arc::clone(&refused))))
+            }
+            None => None,
+        };
         let pid = child.id().map(|p| p as i32);
         let init_pid = info.map(InfoPipe::read_child_pid);
         let mut stdout = child.stdout.take();
@@ -205,16 +233,28 @@ impl LocalSandbox {
         if let Some(cg) = cgroup {
             cg.close().await;
         }
+        if let Some(proxy) = proxy {
+            proxy.abort();
+        }
         let status = status.map_err(|e| SandboxError::io("waiting for the command", e))?;
         use std::os::unix::process::ExitStatusExt;
         let truncated = out_buf.truncated() || err_buf.truncated();
+        let mut stderr_text = err_buf.finish();
+        let refused = refused.lock().map(|r| r.clone()).unwrap_or_default();
+        if !refused.is_empty() {
+            stderr_text.push_str(&format!(
+                "\nvibe: refused network access to {} (sandbox.network = \"registries\" allows only: {})\n",
+                refused.join(", "),
+                environment.registries.join(", ")
+            ));
+        }
         Ok(CommandOutcome {
             exit_code: if timed_out || cancelled { None } else { status.code() },
             signal: status.signal().or(if timed_out || cancelled { Some(libc::SIGKILL) } else { None }),
             timed_out,
             cancelled,
             stdout: out_buf.finish(),
-            stderr: err_buf.finish(),
+            stderr: stderr_text,
             truncated,
             duration_ms: started.elapsed().as_millis() as u64,
         })
