@@ -177,6 +177,8 @@ pub struct Redacted<'a> {
     pub text: Cow<'a, str>,
     /// What was removed, one entry per secret, in order.
     pub found: Vec<SecretKind>,
+    /// Where each marker starts in [`Redacted::text`] (byte offsets, parallel to `found`).
+    pub at: Vec<usize>,
 }
 
 impl Redacted<'_> {
@@ -196,6 +198,11 @@ impl Redacted<'_> {
     /// The text, owned.
     pub fn into_string(self) -> String {
         self.text.into_owned()
+    }
+
+    /// What was removed within `range` of [`Redacted::text`].
+    pub fn within(&self, range: std::ops::Range<usize>) -> Vec<SecretKind> {
+        self.at.iter().zip(&self.found).filter(|(at, _)| range.contains(at)).map(|(_, k)| *k).collect()
     }
 }
 
@@ -402,11 +409,12 @@ impl Scanner {
     fn run<'a>(&self, text: &'a str) -> Redacted<'a> {
         let Some(regex) = &self.regex else {
             let marker = format!("{MARKER_PREFIX}{}]", SecretKind::Secret.label());
-            return Redacted { text: Cow::Owned(marker), found: vec![SecretKind::Secret] };
+            return Redacted { text: Cow::Owned(marker), found: vec![SecretKind::Secret], at: vec![0] };
         };
         let mut locs: CaptureLocations = regex.capture_locations();
         let mut out = String::new();
         let mut found = Vec::new();
+        let mut at = Vec::new();
         let mut copied = 0;
         let mut pos = 0;
         while pos < text.len() {
@@ -419,6 +427,7 @@ impl Scanner {
             match judge(self.mode, rule, text, m.range(), span(k), span(v)) {
                 Verdict::Replace(range, kind) => {
                     out.push_str(&text[copied..range.start]);
+                    at.push(out.len());
                     out.push_str(MARKER_PREFIX);
                     out.push_str(kind.label());
                     out.push(']');
@@ -436,10 +445,10 @@ impl Scanner {
             }
         }
         if found.is_empty() {
-            return Redacted { text: Cow::Borrowed(text), found };
+            return Redacted { text: Cow::Borrowed(text), found, at };
         }
         out.push_str(&text[copied..]);
-        Redacted { text: Cow::Owned(out), found }
+        Redacted { text: Cow::Owned(out), found, at }
     }
 }
 
@@ -726,6 +735,9 @@ mod tests {
         assert_eq!(out, "before\n[redacted: private key]\n\n\n\nafter\n");
         assert_eq!(out.lines().count(), input.lines().count());
         assert_eq!(found, [SecretKind::PrivateKey]);
+        let r = redact(&input, Mode::Text);
+        assert_eq!(r.at, [7]);
+        assert_eq!((r.within(0..7), r.within(7..8)), (vec![], vec![SecretKind::PrivateKey]));
         // Cut short (head of a file), or only its tail.
         let head: String = input.lines().take(3).collect::<Vec<_>>().join("\n");
         assert_eq!(text(&head).0, "before\n[redacted: private key]\n");
