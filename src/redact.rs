@@ -291,8 +291,7 @@ fn is_config(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let Some((stem, ext)) = name.rsplit_once('.') else { return false };
     CONFIG_EXT.contains(&ext)
-        || (ext == "json"
-            && ["config", "setting", "secret", "credential"].iter().any(|w| stem.contains(w)))
+        || (ext == "json" && ["config", "setting", "secret", "credential"].iter().any(|w| stem.contains(w)))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -329,7 +328,11 @@ const RULES: &[(Rule, &str, bool)] = &[
         r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z)",
         true,
     ),
-    (Rule::PemTail, r"(?m:^(?:[A-Za-z0-9+/=]{40,}\r?\n)+-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----)", true),
+    (
+        Rule::PemTail,
+        r"(?m:^(?:[A-Za-z0-9+/=]{40,}\r?\n)+-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----)",
+        true,
+    ),
     (Rule::AwsId, r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?-u:\b)", true),
     (
         Rule::AwsSecret,
@@ -355,8 +358,12 @@ const RULES: &[(Rule, &str, bool)] = &[
         r#"(?m:^[ \t]*(?:export[ \t]+|-[ \t]+|//[^\s:]*:)?["']?(?P<k>[A-Za-z_][A-Za-z0-9_.\-]*)["']?[ \t]*(?:=|:)[ \t]*(?P<v>"[^"\n]*"|'[^'\n]*'|[^\s]+))"#,
         false,
     ),
-    (Rule::Netrc, r"(?m:^[ \t]*(?:(?:machine|default)[^\n]*?[ \t])?(?:password|passwd)[ \t]+(?P<v>\S+))", false),
-    (Rule::Bare, r"[A-Za-z0-9+/_\-]{20,}={0,2}", false),
+    (
+        Rule::Netrc,
+        r"(?m:^[ \t]*(?:(?:machine|default)[^\n]*?[ \t])?(?:password|passwd)[ \t]+(?P<v>\S+))",
+        false,
+    ),
+    (Rule::Bare, r"[A-Za-z0-9+/_.~\-]{20,}={0,2}", false),
 ];
 
 struct Scanner {
@@ -391,9 +398,8 @@ impl Scanner {
             })
             .collect::<Vec<_>>()
             .join("|");
-        let regex = Regex::new(&pattern)
-            .map_err(|e| tracing::error!("the secret patterns do not compile: {e}"))
-            .ok();
+        let regex =
+            Regex::new(&pattern).map_err(|e| tracing::error!("the secret patterns do not compile: {e}")).ok();
         let groups = regex.as_ref().map_or_else(Vec::new, |regex| {
             let index = |name: String| regex.capture_names().position(|n| n == Some(name.as_str()));
             rules
@@ -419,7 +425,8 @@ impl Scanner {
         let mut pos = 0;
         while pos < text.len() {
             let Some(m) = regex.captures_read_at(&mut locs, text, pos) else { break };
-            let Some(&(rule, _, k, v)) = self.groups.iter().find(|(_, whole, _, _)| locs.get(*whole).is_some())
+            let Some(&(rule, _, k, v)) =
+                self.groups.iter().find(|(_, whole, _, _)| locs.get(*whole).is_some())
             else {
                 break;
             };
@@ -473,7 +480,8 @@ fn judge(
         },
         Rule::OpenAi => {
             let body = &text[whole.clone()];
-            if body.bytes().any(|b| b.is_ascii_digit()) && body[3..].bytes().any(|b| b.is_ascii_alphabetic()) {
+            if body.bytes().any(|b| b.is_ascii_digit()) && body[3..].bytes().any(|b| b.is_ascii_alphabetic())
+            {
                 fixed(SecretKind::ApiKey)
             } else {
                 Verdict::Skip(whole.end)
@@ -495,7 +503,7 @@ fn judge(
         Rule::EnvAssign | Rule::JsonPair | Rule::ConfigAssign => {
             let (Some((ks, ke)), Some(r)) = (key, value_range) else { return Verdict::Skip(whole.end) };
             let env_style = rule == Rule::EnvAssign;
-            let (inner, quoted) = unquote(text, r);
+            let inner = unquote(text, r);
             let v = &text[inner.clone()];
             if !is_literal(v) || (mode == Mode::Text && v.chars().any(char::is_whitespace)) {
                 return Verdict::Skip(resume);
@@ -508,10 +516,8 @@ fn judge(
                 }
                 return Verdict::Replace(inner, kind);
             }
-            // In configuration, an unnamed value may still be a secret by its looks.
-            if mode == Mode::Config && (quoted || !v.contains(['{', '[', '(', '@', ':'])) && high_entropy(v) {
-                return Verdict::Replace(inner, SecretKind::HighEntropy);
-            }
+            // An unnamed value may still be a secret by its format or, in configuration, its
+            // looks: the scan goes on inside it.
             Verdict::Skip(resume)
         }
         Rule::Netrc => match value_range {
@@ -528,17 +534,16 @@ fn judge(
     }
 }
 
-/// The value inside its quotes (when quoted), and whether it was quoted.
-fn unquote(text: &str, r: std::ops::Range<usize>) -> (std::ops::Range<usize>, bool) {
+/// The value inside its quotes, if quoted; an unquoted value ends before a trailing separator.
+fn unquote(text: &str, r: std::ops::Range<usize>) -> std::ops::Range<usize> {
     let v = &text[r.clone()];
-    let quoted = v.len() >= 2
-        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')));
-    if quoted {
-        return (r.start + 1..r.end - 1, true);
+    if v.len() >= 2
+        && ((v.starts_with('"') && v.ends_with('"')) || (v.starts_with('\'') && v.ends_with('\'')))
+    {
+        return r.start + 1..r.end - 1;
     }
-    // An unquoted value ends before a trailing separator.
     let trimmed = v.trim_end_matches([',', ';']);
-    (r.start..r.start + trimmed.len(), false)
+    r.start..r.start + trimmed.len()
 }
 
 /// Whether a value is a literal worth hiding, not a reference, placeholder or structure.
@@ -548,7 +553,8 @@ fn is_literal(v: &str) -> bool {
         return false;
     }
     let lower = v.to_ascii_lowercase();
-    if ["true", "false", "yes", "no", "on", "off", "null", "none", "nil", "~", "undefined"].contains(&lower.as_str())
+    if ["true", "false", "yes", "no", "on", "off", "null", "none", "nil", "~", "undefined"]
+        .contains(&lower.as_str())
     {
         return false;
     }
@@ -577,12 +583,70 @@ fn is_literal(v: &str) -> bool {
 
 /// Last key segments that describe a secret's setting rather than hold it.
 const NOT_SECRET_SUFFIX: &[&str] = &[
-    "url", "uri", "endpoint", "host", "hostname", "port", "path", "file", "dir", "name", "type", "id", "ttl",
-    "expiry", "expires", "expiration", "timeout", "length", "len", "size", "count", "max", "min", "header",
-    "field", "env", "var", "method", "mode", "provider", "strategy", "enabled", "required", "scheme",
-    "prefix", "format", "algorithm", "version", "policy", "hint", "label", "description", "pattern",
-    "limit", "lifetime", "duration", "secs", "seconds", "ms", "minutes", "hours", "days", "ref", "arn",
-    "location", "source", "reset", "rotation", "flow", "grant", "scope", "scopes", "regex", "command",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "hostname",
+    "port",
+    "path",
+    "file",
+    "dir",
+    "name",
+    "type",
+    "id",
+    "ttl",
+    "expiry",
+    "expires",
+    "expiration",
+    "timeout",
+    "length",
+    "len",
+    "size",
+    "count",
+    "max",
+    "min",
+    "header",
+    "field",
+    "env",
+    "var",
+    "method",
+    "mode",
+    "provider",
+    "strategy",
+    "enabled",
+    "required",
+    "scheme",
+    "prefix",
+    "format",
+    "algorithm",
+    "version",
+    "policy",
+    "hint",
+    "label",
+    "description",
+    "pattern",
+    "limit",
+    "lifetime",
+    "duration",
+    "secs",
+    "seconds",
+    "ms",
+    "minutes",
+    "hours",
+    "days",
+    "ref",
+    "arn",
+    "location",
+    "source",
+    "reset",
+    "rotation",
+    "flow",
+    "grant",
+    "scope",
+    "scopes",
+    "regex",
+    "command",
 ];
 
 /// The kind of secret a key names, if any (`env_style`: an `UPPER_CASE` environment name, where
@@ -662,7 +726,13 @@ fn high_entropy(s: &str) -> bool {
         return false; // a commit id or a SHA-256 digest
     }
     let uuid = s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() });
+        && s.bytes().enumerate().all(|(i, b)| {
+            if [8, 13, 18, 23].contains(&i) {
+                b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        });
     if uuid {
         return false;
     }
@@ -680,7 +750,8 @@ fn high_entropy(s: &str) -> bool {
         return false;
     }
     if s.contains('/')
-        && s.split('/').any(|p| p.len() >= 2 && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-'))
+        && s.split('/')
+            .any(|p| p.len() >= 2 && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-'))
     {
         return false;
     }
@@ -694,10 +765,14 @@ fn entropy(s: &str) -> f64 {
         counts[b as usize] += 1;
     }
     let n = s.len() as f64;
-    counts.iter().filter(|c| **c > 0).map(|&c| {
-        let p = f64::from(c) / n;
-        -p * p.log2()
-    }).sum()
+    counts
+        .iter()
+        .filter(|c| **c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 #[cfg(test)]
@@ -886,20 +961,25 @@ webhook_token: ${WEBHOOK_TOKEN}
         assert!(out.contains("auth: true\nwebhook_token: ${WEBHOOK_TOKEN}\n"), "{out}");
         assert_eq!(found, [SecretKind::Password, SecretKind::Key, SecretKind::HighEntropy]);
 
-        let toml = "[client]\nclientSecret = \"a very long pass phrase\"\nname = \"demo\"\nversion = \"0.1.0\"\n";
+        let toml =
+            "[client]\nclientSecret = \"a very long pass phrase\"\nname = \"demo\"\nversion = \"0.1.0\"\n";
         assert_eq!(
             config(toml).0,
             "[client]\nclientSecret = \"[redacted: secret]\"\nname = \"demo\"\nversion = \"0.1.0\"\n"
         );
         let netrc = "machine github.com login ann password gh-s3cret\n";
         assert_eq!(config(netrc).0, "machine github.com login ann password [redacted: password]\n");
-        let npmrc = "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=npm_AbCdEf1234567890\n";
+        let npmrc =
+            "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=npm_AbCdEf1234567890\n";
         assert_eq!(
             config(npmrc).0,
             "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=[redacted: token]\n"
         );
         // A key file body met line by line (a search hit) is high-entropy.
-        assert_eq!(config("MIIEowIBAAKCAQEA7x9Qm3kP2vLr8Yc0Bz1dHf4Jn6Wq5Tu8Ys2Xa7Vb9Nc3Md4K").1, [SecretKind::HighEntropy]);
+        assert_eq!(
+            config("MIIEowIBAAKCAQEA7x9Qm3kP2vLr8Yc0Bz1dHf4Jn6Wq5Tu8Ys2Xa7Vb9Nc3Md4K").1,
+            [SecretKind::HighEntropy]
+        );
         // The same text outside configuration is left alone.
         assert_eq!(text(yaml).1, []);
     }

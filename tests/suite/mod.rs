@@ -12,6 +12,7 @@ mod agent;
 mod jobs;
 mod run;
 mod sandbox;
+mod secrets;
 
 // GitHub
 mod github;

@@ -70,7 +70,13 @@ pub(crate) struct ToolOutput {
 
 impl ToolOutput {
     pub fn ok(content: impl Into<String>, summary: impl Into<String>) -> Self {
-        Self { ok: true, content: content.into(), summary: summary.into(), refused: None, redacted: Vec::new() }
+        Self {
+            ok: true,
+            content: content.into(),
+            summary: summary.into(),
+            refused: None,
+            redacted: Vec::new(),
+        }
     }
 
     pub fn error(message: impl Into<String>) -> Self {
@@ -137,7 +143,11 @@ pub(crate) async fn call(cx: &mut ToolCx<'_>, name: &str, arguments: &str) -> (T
         let mut kinds = output.redacted.clone();
         kinds.sort();
         kinds.dedup();
-        let _ = cx.events.send(AgentEvent::Redacted { tool: name.to_string(), count: output.redacted.len(), kinds });
+        let _ = cx.events.send(AgentEvent::Redacted {
+            tool: name.to_string(),
+            count: output.redacted.len(),
+            kinds,
+        });
     }
     (ToolOutput { content, ..output }, Control::Continue)
 }

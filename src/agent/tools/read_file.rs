@@ -104,9 +104,19 @@ mod tests {
     fn secrets_are_counted_where_they_are_shown() {
         let text = "A=1\nDB_PASSWORD=hunter2\nB=2\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\nC=3\n";
         let out = render(".env", text, None, None);
-        assert!(out.content.contains("2| DB_PASSWORD=[redacted: password]\n3| B=2\n4| [redacted: private key]\n5| \n6| \n7| C=3\n"), "{}", out.content);
+        assert!(
+            out.content.contains(
+                "2| DB_PASSWORD=[redacted: password]\n3| B=2\n4| [redacted: private key]\n5| \n6| \n7| C=3\n"
+            ),
+            "{}",
+            out.content
+        );
         assert!(!out.content.contains("hunter2") && !out.content.contains("MIIE"));
-        assert!(out.content.contains("[2 secret value(s) shown as `[redacted: …]` are hidden"), "{}", out.content);
+        assert!(
+            out.content.contains("[2 secret value(s) shown as `[redacted: …]` are hidden"),
+            "{}",
+            out.content
+        );
         assert_eq!(out.redacted.len(), 2);
         assert_eq!(render(".env", text, Some(3), Some(3)).redacted, []);
         assert_eq!(render(".env", text, Some(2), Some(2)).redacted.len(), 1);
