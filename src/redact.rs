@@ -975,6 +975,12 @@ webhook_token: ${WEBHOOK_TOKEN}
             config(npmrc).0,
             "registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=[redacted: token]\n"
         );
+        // A known format under an ordinary key keeps its own name; so does a value of dotted
+        // random parts.
+        assert_eq!(
+            config("aws_access_key_id: AKIAIOSFODNN7EXAMPLE\nsession: Qm9.x7Zp2Lk4.Vn8Rt3Ws6\nhost: a.b.example.com\n").0,
+            "aws_access_key_id: [redacted: AWS access key id]\nsession: [redacted: high-entropy string]\nhost: a.b.example.com\n"
+        );
         // A key file body met line by line (a search hit) is high-entropy.
         assert_eq!(
             config("MIIEowIBAAKCAQEA7x9Qm3kP2vLr8Yc0Bz1dHf4Jn6Wq5Tu8Ys2Xa7Vb9Nc3Md4K").1,

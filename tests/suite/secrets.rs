@@ -224,6 +224,15 @@ fn the_agent_reads_secret_files_and_runs_commands_on_them_without_the_model_seei
     }
 }
 
+#[test]
+fn the_readme_names_every_secret_bearing_pattern() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    for pattern in vibe::redact::SECRET_FILES.iter().filter(|p| !p.starts_with('!')) {
+        let shown = pattern.trim_start_matches("**/").replace("/**", "/");
+        assert!(readme.contains(&format!("`{shown}`")), "the README does not list `{shown}`");
+    }
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(rd) = std::fs::read_dir(dir) else { return out };
