@@ -187,14 +187,6 @@ impl Redacted<'_> {
         self.found.len()
     }
 
-    /// The kinds removed, each once, sorted.
-    pub fn kinds(&self) -> Vec<SecretKind> {
-        let mut kinds = self.found.clone();
-        kinds.sort();
-        kinds.dedup();
-        kinds
-    }
-
     /// The text, owned.
     pub fn into_string(self) -> String {
         self.text.into_owned()
@@ -510,8 +502,9 @@ fn judge(
             }
             let key = &text[ks..ke];
             if let Some(kind) = key_kind(key, env_style) {
-                // A value that repeats its key is a label (`"password": "Password"`).
-                if segments(key).iter().any(|s| s.eq_ignore_ascii_case(v)) {
+                // Outside configuration, a value that repeats its key is a label
+                // (`"password": "Password"` in a translation file).
+                if mode == Mode::Text && segments(key).iter().any(|s| s.eq_ignore_ascii_case(v)) {
                     return Verdict::Skip(resume);
                 }
                 return Verdict::Replace(inner, kind);
@@ -736,15 +729,25 @@ fn high_entropy(s: &str) -> bool {
     if uuid {
         return false;
     }
-    // Identifiers and paths are made of words: `my_app_production_2024`, `src/Button123`.
+    // Identifiers and paths are made of words: `my_app_production_2024`, `src/Button123`,
+    // `enableNewCheckoutFlow2`. Random text changes case and digits every char or two.
     let wordish = |part: &str| {
         let b = part.as_bytes();
         let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
         let rest = &b[letters..];
-        rest.iter().all(u8::is_ascii_digit)
+        let one_word = rest.iter().all(u8::is_ascii_digit)
             && (letters == 0
                 || b[1..letters].iter().all(u8::is_ascii_lowercase)
-                || b[..letters].iter().all(u8::is_ascii_uppercase))
+                || b[..letters].iter().all(u8::is_ascii_uppercase));
+        // Words of a camelCase name: a new one starts at a lower→upper or letter↔digit change.
+        let words = 1 + b
+            .windows(2)
+            .filter(|w| {
+                (w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase())
+                    || (w[0].is_ascii_digit() != w[1].is_ascii_digit())
+            })
+            .count();
+        one_word || (b.len() >= 8 && words * 4 <= b.len())
     };
     if s.split(['_', '-', '/', '.', '~']).filter(|p| !p.is_empty()).all(wordish) {
         return false;
@@ -961,6 +964,7 @@ webhook_token: ${WEBHOOK_TOKEN}
         assert!(out.contains("auth: true\nwebhook_token: ${WEBHOOK_TOKEN}\n"), "{out}");
         assert_eq!(found, [SecretKind::Password, SecretKind::Key, SecretKind::HighEntropy]);
 
+        assert_eq!(config("PASSWORD=password\n").0, "PASSWORD=[redacted: password]\n");
         let toml =
             "[client]\nclientSecret = \"a very long pass phrase\"\nname = \"demo\"\nversion = \"0.1.0\"\n";
         assert_eq!(
@@ -977,6 +981,10 @@ webhook_token: ${WEBHOOK_TOKEN}
         );
         // A known format under an ordinary key keeps its own name; so does a value of dotted
         // random parts.
+        assert_eq!(
+            config("{\"enableNewCheckoutFlowVersion2\": true, \"image\": \"shopBackendService2024\"}").1,
+            []
+        );
         assert_eq!(
             config("aws_access_key_id: AKIAIOSFODNN7EXAMPLE\nsession: Qm9.x7Zp2Lk4.Vn8Rt3Ws6\nhost: a.b.example.com\n").0,
             "aws_access_key_id: [redacted: AWS access key id]\nsession: [redacted: high-entropy string]\nhost: a.b.example.com\n"
