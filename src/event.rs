@@ -116,6 +116,8 @@ pub enum JobEvent {
     StepDone { n: u32, of: u32, summary: String },
     /// The sandbox refused a tool call (an attempted escape or a forbidden path).
     Refused { tool: String, reason: String },
+    /// Secrets were redacted from a tool's output before the model saw it.
+    Redacted { tool: String, count: u32, kinds: Vec<crate::redact::SecretKind> },
     /// The agent called a tool.
     ToolCall { tool: String, summary: String },
     /// A tool call's outcome.
@@ -150,6 +152,7 @@ impl JobEvent {
             JobEvent::Step { .. } => "step",
             JobEvent::StepDone { .. } => "step_done",
             JobEvent::Refused { .. } => "refused",
+            JobEvent::Redacted { .. } => "redacted",
             JobEvent::ToolCall { .. } => "tool_call",
             JobEvent::ToolResult { .. } => "tool_result",
             JobEvent::Command { .. } => "command",

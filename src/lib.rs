@@ -15,12 +15,14 @@
 //! - [`pipeline`]: prompt → CRS → plan → review → job orchestration.
 //! - [`jobs`]: the job state machine, its event log, the runner, resume.
 //! - [`git`]: the user's repository: base commit, clean check, branch + commit of a result.
+//! - [`redact`]: secret-bearing files and the redactor every model-bound text passes through.
 
 // Model layer: llm, context, crs, plan.
 pub mod context;
 pub mod crs;
 pub mod llm;
 pub mod plan;
+pub mod redact;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
 pub mod agent;

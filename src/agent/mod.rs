@@ -134,6 +134,8 @@ pub enum AgentEvent {
     ToolResult { id: String, tool: String, ok: bool, summary: String },
     /// The sandbox refused a tool call (an attempted escape or a forbidden path).
     Refused { tool: String, reason: String },
+    /// Secrets were redacted from a tool's output before the model saw it.
+    Redacted { tool: String, count: usize, kinds: Vec<crate::redact::SecretKind> },
     /// Output of a running command, as it arrives.
     CommandOutput { command: String, stream: Stream, text: String },
     /// A command ended.

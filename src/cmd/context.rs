@@ -19,8 +19,8 @@ pub fn run(ctx: &Ctx, args: &ContextArgs) -> Result<(), Error> {
     if ctx.out.json {
         return ctx.out.json(&c);
     }
-    let summary = format!(
-        "{} file(s) included · {} of {} tokens · {} files seen, {} read for ranking · skipped {} binary, {} generated, {} large, {} symlink(s) · {} ms",
+    let mut summary = format!(
+        "{} file(s) included · {} of {} tokens · {} files seen, {} read for ranking · skipped {} binary, {} generated, {} large, {} symlink(s), {} secret-bearing",
         c.files.len(),
         c.tokens,
         c.max_tokens,
@@ -30,8 +30,12 @@ pub fn run(ctx: &Ctx, args: &ContextArgs) -> Result<(), Error> {
         c.skipped.generated,
         c.skipped.large,
         c.skipped.symlinks,
-        c.elapsed_ms
+        c.skipped.secret,
     );
+    if c.redacted > 0 {
+        summary.push_str(&format!(" · {} secret(s) redacted", c.redacted));
+    }
+    summary.push_str(&format!(" · {} ms", c.elapsed_ms));
     if !args.explain {
         ctx.out.line(c.text.trim_end())?;
         ctx.out.note(format!("\n{summary}"));
@@ -57,7 +61,10 @@ pub fn run(ctx: &Ctx, args: &ContextArgs) -> Result<(), Error> {
                 },
                 f.tokens.to_string(),
                 format!("{:.2}", f.score),
-                f.reasons.join("; "),
+                match f.redacted {
+                    0 => f.reasons.join("; "),
+                    n => format!("{}; {n} secret(s) redacted", f.reasons.join("; ")),
+                },
             ]);
         }
         ctx.out.line(table_text(&t))?;

@@ -112,6 +112,14 @@ fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
         )),
     )?;
     field("tokens", job.tokens_used.map(|t| t.to_string()))?;
+    let redacted: u32 = all
+        .iter()
+        .map(|e| match &e.event {
+            JobEvent::Redacted { count, .. } => *count,
+            _ => 0,
+        })
+        .sum();
+    field("redacted", (redacted > 0).then(|| format!("{redacted} secret(s) kept from the model")))?;
     field("cost", job.cost_usd.map(|c| format!("${c:.4}")))?;
     field("time", job.execution_time_ms.map(duration_ms))?;
     field(

@@ -1,15 +1,19 @@
 //! Repository context for CRS and plan requests: the files that matter for a prompt, packed
 //! into a token budget — never the whole repository.
 //!
-//! 1. **Walk** ([`walk`]) every file the ignore rules keep; skip binary, generated, huge
-//!    files and symbolic links.
+//! 1. **Walk** ([`walk`]) every file the ignore rules keep; skip secret-bearing, binary,
+//!    generated, huge files and symbolic links.
 //! 2. **Rank** ([`rank`]): BM25 of the prompt's terms over path segments (every file) and
 //!    over identifiers in the first 16 KiB of each file (every file in repositories up to
 //!    [`CONTENT_SCAN_LIMIT`] files; beyond that the best candidates by path and recency, so
 //!    large repositories stay fast), plus a bonus for files changed recently in git
 //!    ([`recent`]) and for the project's README and manifests.
 //! 3. **Pack** ([`pack`]): a layout summary, then files in rank order — whole when they fit,
-//!    as an outline of their definitions otherwise — until the budget is spent.
+//!    as an outline of their definitions otherwise — until the budget is spent. Every file
+//!    passes [`crate::redact`] first (configuration files in its configuration mode).
+//!
+//! Secret-bearing files ([`crate::redact::SECRET_FILES`]) appear in the layout by path only:
+//! the model may know that `.env.production` exists, never what it holds.
 //!
 //! Tokens are counted with [`crate::llm::tokens::estimate`] (approximate, see there). The
 //! result depends only on the files, the git history and the prompt: the same inputs give
@@ -22,6 +26,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::llm::tokens;
+use crate::redact;
 
 pub mod pack;
 pub mod rank;
@@ -99,6 +104,8 @@ pub struct Included {
     pub score: f64,
     /// Why it ranked where it did.
     pub reasons: Vec<String>,
+    /// Secrets replaced by a marker in what was sent.
+    pub redacted: usize,
 }
 
 /// A ranked file that did not fit.
@@ -131,6 +138,8 @@ pub struct Context {
     pub files: Vec<Included>,
     /// The best ranked files that did not fit.
     pub left_out: Vec<Left>,
+    /// Secrets replaced by a marker, over all files sent.
+    pub redacted: usize,
     /// Tokens of [`Context::text`].
     pub tokens: usize,
     /// The budget.
@@ -210,6 +219,7 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
             FileKind::Binary => skipped.binary += 1,
             FileKind::Generated => skipped.generated += 1,
             FileKind::Large => skipped.large += 1,
+            FileKind::Secret => skipped.secret += 1,
             FileKind::Text => {}
         }
     }
@@ -303,11 +313,16 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
     let mut included = Vec::new();
     let mut left_out = Vec::new();
     let per_file = (max_tokens as f64 * FILE_SHARE) as usize;
+    let secret_files = redact::SecretFiles::builtin();
+    let mut redacted = 0;
     for cand in cands {
         let path = &files[cand.idx].path;
         let remaining = max_tokens.saturating_sub(used);
         let Some(bytes) = walk::read_head(&root.join(path), walk::MAX_FILE_BYTES as usize) else { continue };
-        let content = String::from_utf8_lossy(&bytes);
+        let raw = String::from_utf8_lossy(&bytes);
+        let cleaned = redact::redact(&raw, secret_files.mode(path));
+        let secrets = cleaned.count();
+        let content = cleaned.text;
         let full = format!("\n### {path}\n\n{}", pack::fenced(path, &content));
         let full_tokens = tokens::estimate(&full);
         let (block, inclusion, t) = if full_tokens <= remaining && full_tokens <= per_file.max(256) {
@@ -328,6 +343,7 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
             (block, Inclusion::Outline, t)
         };
         used += t;
+        redacted += secrets;
         text.push_str(&block);
         included.push(Included {
             path: path.clone(),
@@ -335,6 +351,7 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
             tokens: t,
             score: round(cand.score),
             reasons: cand.reasons,
+            redacted: secrets,
         });
         if max_tokens.saturating_sub(used) < 32 {
             break;
@@ -350,6 +367,7 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
         tree_tokens,
         files: included,
         left_out,
+        redacted,
         tokens,
         max_tokens,
         elapsed_ms: started.elapsed().as_millis() as u64,

@@ -1,7 +1,8 @@
 //! The repository walk: every file the user's ignore rules keep (`.gitignore`, `.ignore`,
-//! `.git/info/exclude`, the global excludes file, and `.vibeignore`), classified so binary,
-//! generated and huge files never reach the model. Symbolic links are not followed and not
-//! read: a link may point outside the repository.
+//! `.git/info/exclude`, the global excludes file, and `.vibeignore`), classified so
+//! secret-bearing ([`crate::redact::SECRET_FILES`]), binary, generated and huge files never
+//! reach the model. Symbolic links are not followed and not read: a link may point outside
+//! the repository.
 
 use std::io::Read;
 use std::path::Path;
@@ -48,6 +49,8 @@ const GENERATED_DIRS: &[&str] =
 pub enum FileKind {
     /// Text worth reading.
     Text,
+    /// Secret-bearing ([`crate::redact::SECRET_FILES`]): listed, never read.
+    Secret,
     /// Not text.
     Binary,
     /// Built, vendored, or a lock file.
@@ -80,6 +83,8 @@ pub struct Skipped {
     pub large: usize,
     /// Symbolic links (never followed).
     pub symlinks: usize,
+    /// Secret-bearing files (listed in the layout, never read).
+    pub secret: usize,
 }
 
 /// Worker threads for walking and reading: the machine's cores, at most 8.
@@ -156,7 +161,9 @@ fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<
 pub fn classify(path: &str, size: u64) -> FileKind {
     let name = path.rsplit('/').next().unwrap_or(path);
     let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    if BINARY_EXT.contains(&ext.as_str()) {
+    if crate::redact::is_secret_file(path) {
+        FileKind::Secret
+    } else if BINARY_EXT.contains(&ext.as_str()) {
         FileKind::Binary
     } else if GENERATED_NAMES.contains(&name)
         || GENERATED_SUFFIXES.iter().any(|s| name.ends_with(s))
@@ -204,6 +211,9 @@ mod tests {
         assert_eq!(classify("web/app.min.js", 100), FileKind::Generated);
         assert_eq!(classify("web/node_modules/x/index.js", 100), FileKind::Generated);
         assert_eq!(classify("data/big.csv", MAX_FILE_BYTES + 1), FileKind::Large);
+        assert_eq!(classify("deploy/.env.production", 100), FileKind::Secret);
+        assert_eq!(classify("keys/signing.p12", 100), FileKind::Secret);
+        assert_eq!(classify(".env.example", 100), FileKind::Text);
         assert_eq!(classify_content(b"fn main() {}\n"), FileKind::Text);
         assert_eq!(classify_content(b"\x7fELF\x00\x01"), FileKind::Binary);
         assert_eq!(

@@ -123,6 +123,9 @@ fn record(
         }
         AgentEvent::ToolResult { tool, ok, summary, .. } => JobEvent::ToolResult { tool, ok, summary },
         AgentEvent::Refused { tool, reason } => JobEvent::Refused { tool, reason },
+        AgentEvent::Redacted { tool, count, kinds } => {
+            JobEvent::Redacted { tool, count: count as u32, kinds }
+        }
         AgentEvent::CommandFinished { command, exit_code, timed_out, duration_ms, tail } => {
             JobEvent::Command { command, exit_code, timed_out, duration_ms, tail }
         }

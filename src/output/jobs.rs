@@ -138,6 +138,14 @@ pub fn describe_job(event: &JobEvent) -> Option<String> {
         JobEvent::Step { n, of, title } => format!("  step {n}/{of}: {title}"),
         JobEvent::StepDone { n, of, summary } => format!("  step {n}/{of} done: {}", first_line(summary)),
         JobEvent::Refused { tool, reason } => format!("  refused {tool}: {reason}"),
+        JobEvent::Redacted { tool, count, kinds } => {
+            let kinds: Vec<&str> = kinds.iter().map(|k| k.label()).collect();
+            format!(
+                "    {count} secret{} redacted from {tool} output ({})",
+                if *count == 1 { "" } else { "s" },
+                kinds.join(", ")
+            )
+        }
         JobEvent::ToolCall { tool, summary } => format!("  → {tool} {summary}"),
         JobEvent::ToolResult { ok: false, tool, summary } => format!("    {tool} failed: {summary}"),
         JobEvent::ToolResult { .. } => return None,
@@ -187,6 +195,15 @@ mod tests {
         assert_eq!(
             describe_job(&JobEvent::Tokens { prompt: 1, completion: 1, total: 2, cost_usd: None }),
             None
+        );
+        let ev = JobEvent::Redacted {
+            tool: "read_file".into(),
+            count: 2,
+            kinds: vec![crate::redact::SecretKind::PrivateKey, crate::redact::SecretKind::Password],
+        };
+        assert_eq!(
+            describe_job(&ev).as_deref(),
+            Some("    2 secrets redacted from read_file output (private key, password)")
         );
     }
 }

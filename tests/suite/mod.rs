@@ -13,6 +13,7 @@ mod agent;
 mod jobs;
 mod run;
 mod sandbox;
+mod secrets;
 mod toolchains;
 
 // GitHub

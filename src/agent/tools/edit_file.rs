@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{checked_path, parse, ToolCx, ToolOutput};
+use super::{checked_path, marker_write, parse, secret_files, ToolCx, ToolOutput};
 use crate::llm::ToolSpec;
 use crate::sandbox::SandboxError;
 
@@ -49,6 +49,9 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
     };
     match apply(&text, &args.old_text, &args.new_text, args.replace_all) {
         Ok((new_text, count)) => {
+            if let Some(refusal) = marker_write(&secret_files(cx.sandbox).await, &path, &text, &new_text) {
+                return Ok(ToolOutput::error(refusal));
+            }
             cx.sandbox.write(&path, new_text.as_bytes()).await?;
             let summary = format!("edited {path} ({count} replacement{})", if count == 1 { "" } else { "s" });
             Ok(ToolOutput::ok(summary.clone(), summary))

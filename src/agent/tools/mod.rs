@@ -2,6 +2,12 @@
 //! against the sandbox; its result is text for the model plus a one-line summary for events.
 //! Paths are checked here first ([`crate::sandbox::paths::relative`]) and again by the
 //! sandbox at access time.
+//!
+//! Every result passes [`crate::redact`] before it goes back to the model: `read_file` and
+//! `search` redact each file in the mode its path calls for (secret-bearing files, by the
+//! built-in list and the copy's `.vibeignore`, in configuration mode), `run_command` its
+//! output before it is cut, and [`call`] everything once more; what was removed is reported
+//! as [`AgentEvent::Redacted`].
 
 mod complete_step;
 mod edit_file;
@@ -18,6 +24,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::AgentEvent;
 use crate::llm::ToolSpec;
+use crate::redact::{self, SecretFiles, SecretKind};
 use crate::sandbox::{Sandbox, SandboxError};
 
 pub use finish::{FinishArgs, FinishCriterion};
@@ -57,16 +64,30 @@ pub(crate) struct ToolOutput {
     pub summary: String,
     /// Set when the sandbox refused the call (an attempted escape or a forbidden path).
     pub refused: Option<String>,
+    /// Secrets redacted from `content`, one entry each.
+    pub redacted: Vec<SecretKind>,
 }
 
 impl ToolOutput {
     pub fn ok(content: impl Into<String>, summary: impl Into<String>) -> Self {
-        Self { ok: true, content: content.into(), summary: summary.into(), refused: None }
+        Self {
+            ok: true,
+            content: content.into(),
+            summary: summary.into(),
+            refused: None,
+            redacted: Vec::new(),
+        }
     }
 
     pub fn error(message: impl Into<String>) -> Self {
         let message = message.into();
-        Self { ok: false, content: format!("error: {message}"), summary: message, refused: None }
+        Self {
+            ok: false,
+            content: format!("error: {message}"),
+            summary: message,
+            refused: None,
+            redacted: Vec::new(),
+        }
     }
 }
 
@@ -111,12 +132,46 @@ pub(crate) async fn call(cx: &mut ToolCx<'_>, name: &str, arguments: &str) -> (T
             Ok(ToolOutput::error(format!("there is no tool `{other}`; the tools are {}", names.join(", "))))
         }
     };
-    let output = match result {
+    let mut output = match result {
         Ok(output) => output,
         Err(e) => sandbox_error(e),
     };
-    let content = crate::sandbox::truncate_middle(&output.content, cx.max_output);
+    let cleaned = redact::redact(&output.content, redact::Mode::Text);
+    output.redacted.extend(cleaned.found.iter().copied());
+    let content = crate::sandbox::truncate_middle(&cleaned.text, cx.max_output);
+    if !output.redacted.is_empty() {
+        let mut kinds = output.redacted.clone();
+        kinds.sort();
+        kinds.dedup();
+        let _ = cx.events.send(AgentEvent::Redacted {
+            tool: name.to_string(),
+            count: output.redacted.len(),
+            kinds,
+        });
+    }
     (ToolOutput { content, ..output }, Control::Continue)
+}
+
+/// The secret-bearing files of the copy: the built-in list and its `.vibeignore`.
+pub(crate) async fn secret_files(sandbox: &dyn Sandbox) -> SecretFiles {
+    match sandbox.read(".vibeignore").await {
+        Ok(bytes) => SecretFiles::with_vibeignore(&String::from_utf8_lossy(&bytes)),
+        Err(_) => SecretFiles::builtin(),
+    }
+}
+
+/// Why a write that would put a redaction marker into a configuration or secret-bearing file
+/// is refused (`None` when it is fine): the marker would replace the real secret.
+pub(crate) fn marker_write(files: &SecretFiles, path: &str, before: &str, after: &str) -> Option<String> {
+    let fresh = after.matches(redact::MARKER_PREFIX).count() > before.matches(redact::MARKER_PREFIX).count();
+    (fresh && files.mode(path) == redact::Mode::Config).then(|| {
+        format!(
+            "{path}: the new text holds a `{}…]` marker. Secret values are hidden from you; writing the \
+             marker would replace the real value. Change only the lines you need with edit_file and leave \
+             redacted values as they are",
+            redact::MARKER_PREFIX
+        )
+    })
 }
 
 /// Parses a tool's arguments, with a message the model can act on.
@@ -198,5 +253,19 @@ mod tests {
         assert!(checked_path("/vibe/work/../etc").is_err());
         let out = sandbox_error(checked_path("../a").unwrap_err());
         assert!(out.refused.is_some() && out.content.starts_with("error: refused"), "{out:?}");
+    }
+
+    #[test]
+    fn a_redaction_marker_is_never_written_over_a_secret() {
+        let files = SecretFiles::with_vibeignore("ops/vault.txt\n");
+        let marker = "DB_PASSWORD=[redacted: password]\nDEBUG=1\n";
+        let refusal = marker_write(&files, ".env.production", "DB_PASSWORD=x\n", marker).unwrap();
+        assert!(refusal.contains("edit_file") && refusal.contains("[redacted: …]"), "{refusal}");
+        assert!(marker_write(&files, "config/db.yml", "", marker).is_some());
+        assert!(marker_write(&files, "ops/vault.txt", "", marker).is_some());
+        // Source files may mention markers (tests of a redactor), and a marker already there
+        // may stay.
+        assert!(marker_write(&files, "src/redact_test.rs", "", marker).is_none());
+        assert!(marker_write(&files, ".env.production", marker, marker).is_none());
     }
 }

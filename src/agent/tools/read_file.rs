@@ -1,10 +1,13 @@
-//! `read_file`: a file's lines, numbered, optionally a range.
+//! `read_file`: a file's lines, numbered, optionally a range. The whole file is redacted
+//! before the range is cut (so a private-key block is seen whole), in configuration mode
+//! for secret-bearing and configuration files; line numbers stay true.
 
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{checked_path, parse, ToolCx, ToolOutput};
+use super::{checked_path, parse, secret_files, ToolCx, ToolOutput};
 use crate::llm::ToolSpec;
+use crate::redact::{self, Redacted};
 use crate::sandbox::SandboxError;
 
 /// Lines returned when no range is given.
@@ -48,11 +51,13 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
         return Ok(ToolOutput::error(format!("{path} is a binary file ({} bytes)", bytes.len())));
     }
     let text = String::from_utf8_lossy(&bytes);
-    Ok(render(&path, &text, args.start_line, args.end_line))
+    let mode = secret_files(cx.sandbox).await.mode(&path);
+    Ok(render(&path, &redact::redact(&text, mode), args.start_line, args.end_line))
 }
 
-/// Numbers and slices the lines of `text`.
-fn render(path: &str, text: &str, start: Option<usize>, end: Option<usize>) -> ToolOutput {
+/// Numbers and slices the lines of a redacted text; counts the secrets in the slice.
+fn render(path: &str, redacted: &Redacted<'_>, start: Option<usize>, end: Option<usize>) -> ToolOutput {
+    let text: &str = &redacted.text;
     let lines: Vec<&str> = text.lines().collect();
     let total = lines.len();
     if total == 0 {
@@ -71,12 +76,52 @@ fn render(path: &str, text: &str, start: Option<usize>, end: Option<usize>) -> T
     if end < total {
         out.push_str(&format!("[… {} more lines; read on with start_line {}]\n", total - end, end + 1));
     }
-    ToolOutput::ok(out, format!("{path}: lines {start}-{end} of {total}"))
+    // Byte range of the lines shown (`lines` borrows from `text`).
+    let from = lines[start - 1].as_ptr() as usize - text.as_ptr() as usize;
+    let to = lines[end - 1].as_ptr() as usize - text.as_ptr() as usize + lines[end - 1].len();
+    let found = redacted.within(from..to + 1);
+    if !found.is_empty() {
+        out.push_str(&format!(
+            "[{} secret value(s) shown as `{}…]` are hidden from you; leave them as they are]\n",
+            found.len(),
+            redact::MARKER_PREFIX
+        ));
+    }
+    let mut output = ToolOutput::ok(out, format!("{path}: lines {start}-{end} of {total}"));
+    output.redacted = found;
+    output
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render(path: &str, text: &str, start: Option<usize>, end: Option<usize>) -> ToolOutput {
+        super::render(path, &redact::redact(text, redact::Mode::Config), start, end)
+    }
+
+    #[test]
+    fn secrets_are_counted_where_they_are_shown() {
+        let text = "A=1\nDB_PASSWORD=hunter2\nB=2\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\nC=3\n";
+        let out = render(".env", text, None, None);
+        assert!(
+            out.content.contains(
+                "2| DB_PASSWORD=[redacted: password]\n3| B=2\n4| [redacted: private key]\n5| \n6| \n7| C=3\n"
+            ),
+            "{}",
+            out.content
+        );
+        assert!(!out.content.contains("hunter2") && !out.content.contains("MIIE"));
+        assert!(
+            out.content.contains("[2 secret value(s) shown as `[redacted: …]` are hidden"),
+            "{}",
+            out.content
+        );
+        assert_eq!(out.redacted.len(), 2);
+        assert_eq!(render(".env", text, Some(3), Some(3)).redacted, []);
+        assert_eq!(render(".env", text, Some(2), Some(2)).redacted.len(), 1);
+        assert_eq!(render(".env", text, Some(5), Some(7)).content, "5| \n6| \n7| C=3\n");
+    }
 
     #[test]
     fn ranges_are_numbered_and_clamped() {

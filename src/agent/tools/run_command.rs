@@ -1,5 +1,7 @@
 //! `run_command`: a shell command inside the sandbox. Output streams out as events and comes
-//! back to the model capped (head and tail of each stream).
+//! back to the model redacted, then capped (head and tail of each stream). A command that
+//! names a secret-bearing or configuration file (`cat .env.production`) has its output
+//! redacted in configuration mode.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,9 +9,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{checked_path, parse, CommandRecord, ToolCx, ToolOutput};
+use super::{checked_path, parse, secret_files, CommandRecord, ToolCx, ToolOutput};
 use crate::agent::AgentEvent;
 use crate::llm::ToolSpec;
+use crate::redact::{self, Mode, SecretFiles};
 use crate::sandbox::{CommandRequest, OutputChunk, OutputSink, SandboxError};
 
 pub(super) fn spec() -> ToolSpec {
@@ -67,6 +70,10 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
         });
     });
     let out = cx.sandbox.run(request, Some(sink), Some(cx.cancel.clone())).await?;
+    let mode = mode_for(&secret_files(cx.sandbox).await, &args.command);
+    let stdout = redact::redact(&out.stdout, mode);
+    let stderr = redact::redact(&out.stderr, mode);
+    let redacted: Vec<_> = stdout.found.iter().chain(&stderr.found).copied().collect();
     let exit_code = out.code();
     cx.commands.push(CommandRecord { command: args.command.clone(), exit_code, timed_out: out.timed_out });
     let _ = cx.events.send(AgentEvent::CommandFinished {
@@ -74,7 +81,7 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
         exit_code: out.exit_code,
         timed_out: out.timed_out,
         duration_ms: out.duration_ms,
-        tail: tail(&out.stdout, &out.stderr),
+        tail: tail(&stdout.text, &stderr.text),
     });
 
     let half = cx.max_output / 2;
@@ -85,23 +92,37 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
     } else {
         format!("exit code {exit_code}\n")
     };
-    if !out.stdout.is_empty() {
+    if !stdout.text.is_empty() {
         text.push_str("--- stdout ---\n");
-        text.push_str(&crate::sandbox::truncate_middle(&out.stdout, half));
+        text.push_str(&crate::sandbox::truncate_middle(&stdout.text, half));
         if !text.ends_with('\n') {
             text.push('\n');
         }
     }
-    if !out.stderr.is_empty() {
+    if !stderr.text.is_empty() {
         text.push_str("--- stderr ---\n");
-        text.push_str(&crate::sandbox::truncate_middle(&out.stderr, half));
+        text.push_str(&crate::sandbox::truncate_middle(&stderr.text, half));
     }
     let summary = format!(
         "`{}` → {exit_code}{}",
         one_line(&args.command),
         if out.timed_out { " (timed out)" } else { "" }
     );
-    Ok(ToolOutput { ok: out.success(), content: text, summary, refused: None })
+    Ok(ToolOutput { ok: out.success(), content: text, summary, refused: None, redacted })
+}
+
+/// Configuration mode when the command names a secret-bearing or configuration file.
+fn mode_for(files: &SecretFiles, command: &str) -> Mode {
+    let names_one = command
+        .split(|c: char| c.is_whitespace() || matches!(c, ';' | '|' | '&' | '<' | '>' | '(' | ')' | '`'))
+        .map(|w| w.trim_matches(|c| matches!(c, '"' | '\'' | ',')))
+        .filter(|w| !w.is_empty() && !w.starts_with('-'))
+        .any(|w| files.mode(w.trim_start_matches("./")) == Mode::Config);
+    if names_one {
+        Mode::Config
+    } else {
+        Mode::Text
+    }
 }
 
 fn one_line(command: &str) -> String {
@@ -124,4 +145,20 @@ fn tail(stdout: &str, stderr: &str) -> String {
         out = crate::sandbox::truncate_middle(&out, 2000);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_naming_secret_or_config_files_are_redacted_as_configuration() {
+        let files = SecretFiles::with_vibeignore("ops/notes.txt\n");
+        assert_eq!(mode_for(&files, "cat .env.production"), Mode::Config);
+        assert_eq!(mode_for(&files, "head -n 5 'keys/deploy.pem' | base64"), Mode::Config);
+        assert_eq!(mode_for(&files, "grep -r password config/database.yml"), Mode::Config);
+        assert_eq!(mode_for(&files, "less ./ops/notes.txt"), Mode::Config);
+        assert_eq!(mode_for(&files, "cargo test --lib"), Mode::Text);
+        assert_eq!(mode_for(&files, "cat src/main.rs && ls"), Mode::Text);
+    }
 }

@@ -1,9 +1,10 @@
 //! `search`: lines matching a regular expression across the tree (honouring `.gitignore`).
+//! Each hit is redacted in the mode its file calls for.
 
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{checked_path, parse, ToolCx, ToolOutput};
+use super::{checked_path, parse, secret_files, ToolCx, ToolOutput};
 use crate::llm::ToolSpec;
 use crate::sandbox::SandboxError;
 
@@ -42,13 +43,21 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
     let dir = checked_path(&args.path)?;
     let max = args.max_results.unwrap_or(DEFAULT_MAX).clamp(1, 500);
     let result = cx.sandbox.search(&args.pattern, &dir, max).await?;
-    let mut text: String =
-        result.hits.iter().map(|h| format!("{}:{}: {}\n", h.path, h.line, h.text)).collect();
+    let files = secret_files(cx.sandbox).await;
+    let mut redacted = Vec::new();
+    let mut text = String::new();
+    for h in &result.hits {
+        let line = crate::redact::redact(&h.text, files.mode(&h.path));
+        redacted.extend(line.found.iter().copied());
+        text.push_str(&format!("{}:{}: {}\n", h.path, h.line, line.text));
+    }
     if result.hits.is_empty() {
         text.push_str("no matches\n");
     }
     if result.truncated {
         text.push_str(&format!("[… more than {max} matches; narrow the pattern or the path]\n"));
     }
-    Ok(ToolOutput::ok(text, format!("/{}/: {} matches", args.pattern, result.hits.len())))
+    let mut output = ToolOutput::ok(text, format!("/{}/: {} matches", args.pattern, result.hits.len()));
+    output.redacted = redacted;
+    Ok(output)
 }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{checked_path, parse, ToolCx, ToolOutput};
+use super::{checked_path, marker_write, parse, secret_files, ToolCx, ToolOutput};
 use crate::llm::ToolSpec;
 use crate::sandbox::SandboxError;
 
@@ -35,7 +35,12 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
         Err(out) => return Ok(out),
     };
     let path = checked_path(&args.path)?;
-    let existed = cx.sandbox.read(&path).await.is_ok();
+    let before = cx.sandbox.read(&path).await.ok();
+    let existed = before.is_some();
+    let before = before.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    if let Some(refusal) = marker_write(&secret_files(cx.sandbox).await, &path, &before, &args.content) {
+        return Ok(ToolOutput::error(refusal));
+    }
     cx.sandbox.write(&path, args.content.as_bytes()).await?;
     let verb = if existed { "replaced" } else { "created" };
     let lines = args.content.lines().count();
