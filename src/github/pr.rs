@@ -237,7 +237,7 @@ pub async fn open(
         Some(user.id),
         Some(head_sha),
     )?;
-    Ok(Opened { record, existed, fork, pushed_to: url })
+    Ok(Opened { record, existed, fork, pushed_to: crate::untrusted::url_shown(&url) })
 }
 
 /// Redacts the token and every configured secret (model key, E2B and Supabase keys, …) from

@@ -267,6 +267,8 @@ impl Work {
             } else {
                 format!("{}{}", out.stdout, out.stderr)
             };
+            // The tail goes to the job's record and the pull request: no secret in it.
+            let text = crate::redact::redact(&text, crate::redact::Mode::Text).into_string();
             let tail = tail(&text, TAIL_BYTES);
             cx.journal.emit(JobEvent::Command {
                 command: check.command.clone(),

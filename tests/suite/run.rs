@@ -932,3 +932,33 @@ fn a_plan_file_with_the_models_own_criterion_ids_runs_with_vibes() {
     let message = git(&w.repo, &["log", "-1", "--format=%B", job.branch_name.as_deref().unwrap()]);
     assert!(message.contains("- [x] AC1: hello.txt says hello"), "{message}");
 }
+
+#[test]
+fn a_secret_printed_by_an_acceptance_check_is_kept_out_of_the_job_record() {
+    let w = world();
+    // The key appears only in what the check prints, never in the plan.
+    let check = "echo AKIA$(echo IOSFODNN7EXAMPLE); grep -q hello hello.txt";
+    let plan = plan_file(w.env.root(), &[(check, &["AC1"])]);
+    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    w.server.push_tool_call("run_command", json!({"command": check}));
+    w.server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": check, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+    let out =
+        w.env.vibe().args(["run", "--plan", plan.to_str().unwrap(), "--yes", "--no-pr"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for file in walk(&w.env.vibe_home()) {
+        if file.to_string_lossy().contains("sandbox-pool") {
+            continue; // the pooled copy is the repository itself
+        }
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !bytes.windows(20).any(|win| win == b"AKIAIOSFODNN7EXAMPLE"),
+            "the key printed by the check is in {}",
+            file.display()
+        );
+    }
+}
