@@ -1302,6 +1302,10 @@ pub fn set_in_file(path: &Path, key: &str, value: Option<&str>) -> Result<(), Co
         validate_at(k, &val, "vibe config set")?;
         Ok(match k.kind {
             Kind::Bool => toml_edit::Value::from(v == "true"),
+            // A setting that is a boolean or a word keeps its booleans TOML booleans.
+            Kind::OneOf(words) if words.contains(&"true") && matches!(v, "true" | "false") => {
+                toml_edit::Value::from(v == "true")
+            }
             Kind::Count => toml_edit::Value::from(v.parse::<i64>().unwrap_or(0)),
             _ => toml_edit::Value::from(v),
         })
@@ -1512,7 +1516,9 @@ mod tests {
         std::fs::write(inp.cwd.join(".env"), "FOO=1\nVIBE_AGENT_MAX_TURNS=lots\n").unwrap();
         let err = Config::load(&inp).unwrap_err().to_string();
         assert!(
-            err.ends_with("repo/.env:2: bad value for `agent.max_turns`: \"lots\" (a whole number)"),
+            err.ends_with(
+                "repo/.env:2: bad value for `agent.max_turns`: \"lots\" (a whole number up to 1000000000)"
+            ),
             "{err}"
         );
         std::fs::write(inp.cwd.join(".env"), "FOO=1\n\nVIBE_MODEL=\"unclosed\n").unwrap();
