@@ -358,7 +358,7 @@ impl<'a> Agent<'a> {
             }
             None => Checkpoint {
                 messages: vec![
-                    Message::system(prompt::system(self.sandbox.policy().network)),
+                    Message::system(prompt::system(self.sandbox.policy())),
                     Message::user(prompt::task(task.crs, task.plan)),
                 ],
                 step: 0,

@@ -5,8 +5,14 @@ use crate::crs::Crs;
 use crate::plan::{FileOp, Plan, Step};
 
 /// The system prompt.
-pub fn system(network: bool) -> String {
-    let network = if network { "allowed" } else { "off (no downloads; use what is installed)" };
+pub fn system(policy: &crate::sandbox::Policy) -> String {
+    let network = if policy.network {
+        "allowed"
+    } else if policy.registries.is_some() {
+        "limited to the project's package registries (dependencies can be downloaded; nothing else)"
+    } else {
+        "off (no downloads; use what is installed)"
+    };
     format!(
         "You are vibe's coding agent. You change a private copy of a git repository so that a change request \
          is met, following its plan.\n\
