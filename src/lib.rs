@@ -44,5 +44,7 @@ pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod store;
+#[cfg(test)]
+mod test_rng;
 pub mod trust;
 pub mod untrusted;

@@ -272,13 +272,8 @@ mod tests {
     /// position is hidden, and no input at all makes these functions panic.
     #[test]
     fn random_urls_never_show_a_planted_secret() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x2545_f491_4f6c_dd1d_u64);
+        let mut next = |n: usize| rng.below(n);
         let pieces = [
             "/",
             "//",

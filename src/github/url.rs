@@ -173,13 +173,8 @@ mod tests {
 
     #[test]
     fn any_input_parses_or_is_refused_without_its_token() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng::new(0x9e37_79b9_7f4a_7c15_u64);
+        let mut next = |n: usize| rng.below(n);
         let pieces = [
             "https://",
             "ssh://",

@@ -8,26 +8,7 @@ use serde_json::Value;
 
 use super::sse::{Assembler, SseEvent, SseParser};
 use super::wire::{self, MAX_RETRY_WAIT};
-
-/// A small deterministic generator (xorshift), so every run feeds the same input.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn bytes(&mut self, len: usize, alphabet: &[u8]) -> Vec<u8> {
-        (0..len).map(|_| alphabet[self.below(alphabet.len())]).collect()
-    }
-}
+use crate::test_rng::Rng;
 
 /// Numbers servers should never send, as header text.
 const HOSTILE_NUMBERS: &[&str] = &[
@@ -155,7 +136,7 @@ fn sse_streams_of_any_shape_end_in_a_value_or_an_error() {
         }
     }
     // Random bytes and random near-SSE text.
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let sse_alphabet: &[u8] =
         b"data: {}[]\":,0123456789.-eE\n\r\\ubnchoicesdeltacontenttool_callsindex\xff\x00\x1b[DONE]";
     for round in 0..400 {

@@ -8,7 +8,7 @@ use super::layers::Layer;
 use super::{Policy, SANDBOX_HOME, SANDBOX_WORK};
 
 /// Host directories mounted read-only at the same place in every sandbox.
-const SYSTEM_DIRS: &[&str] =
+pub(super) const SYSTEM_DIRS: &[&str] =
     &["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/gnu"];
 
 /// Inputs of [`bwrap_args`].

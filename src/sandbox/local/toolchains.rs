@@ -10,6 +10,8 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::bwrap::SYSTEM_DIRS;
+
 /// One toolchain vibe knows how to make visible.
 #[derive(Debug)]
 pub struct Toolchain {
@@ -198,10 +200,6 @@ pub const SECRET_PATHS: &[&str] = &[
     ".config/op",
 ];
 
-/// Host directories mounted in every sandbox anyway (read-only system).
-const SYSTEM_PREFIXES: &[&str] =
-    &["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix", "/gnu"];
-
 /// What of the user's machine a sandbox shows: read-only mounts and the variables that go
 /// with them. Persisted with the sandbox, shown by `vibe doctor`, described to the model.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,7 +244,7 @@ pub fn resolve(
         if !allowed(&real) || !allowed(path) {
             return false;
         }
-        if SYSTEM_PREFIXES.iter().any(|s| real.starts_with(s)) {
+        if SYSTEM_DIRS.iter().any(|s| real.starts_with(s)) {
             return true; // visible already
         }
         mounts.push(real);
