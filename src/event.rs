@@ -40,12 +40,28 @@ pub enum Event {
         confidence: f64,
         tokens: u64,
     },
-    /// The plan waits for approval: answer with [`Op::Approve`] or [`Op::Reject`].
-    ApprovalNeeded { plan_id: String },
+    /// The model is writing: tokens received so far, or a retry being waited for. Transient:
+    /// shown as progress, left out of JSON Lines.
+    ModelProgress {
+        stage: Stage,
+        tokens: u64,
+        elapsed_ms: u64,
+        attempt: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_in_ms: Option<u64>,
+    },
+    /// The plan waits for approval: answer with [`Op::Approve`] or [`Op::Reject`]. It carries
+    /// what is to be approved; the ids are set when the CRS and plan are recorded.
+    ApprovalNeeded {
+        plan_id: Option<String>,
+        crs_id: Option<String>,
+        crs: Box<crate::crs::Crs>,
+        plan: Box<crate::plan::Plan>,
+    },
     /// The plan was approved (by the user or by `--yes`).
-    PlanApproved { plan_id: String },
+    PlanApproved { plan_id: Option<String> },
     /// The pipeline stopped after the plan because nobody could approve it.
-    StoppedForReview { plan_id: String, resume_with: String },
+    StoppedForReview { plan_id: String },
     /// The job record exists; its events follow as [`Event::Job`].
     JobCreated { job_id: String, plan_id: Option<String> },
     /// One entry of the job's log.
@@ -78,6 +94,13 @@ pub struct JobEventRecord {
     /// The event.
     #[serde(flatten)]
     pub event: JobEvent,
+}
+
+impl Event {
+    /// Whether the event only shows progress (left out of JSON Lines and logs).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Event::ModelProgress { .. })
+    }
 }
 
 impl JobEventRecord {

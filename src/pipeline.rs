@@ -1,7 +1,9 @@
-//! The pipeline: prompt → CRS → plan → review → job. It talks to its frontend only through
-//! channels: [`Event`]s out, [`Op`]s in. At the review point it emits
-//! [`Event::ApprovalNeeded`] and waits for [`Op::Approve`] or [`Op::Reject`], so the CLI
-//! (a yes/no question), `--yes`, or a TUI can drive it the same way.
+//! The pipeline: prompt → CRS → plan → review → job. Every frontend (`vibe crs`, `vibe plan`,
+//! `vibe run`, the TUI) drives this one orchestrator, telling it where to stop ([`Stop`]).
+//! It talks to its frontend only through channels: [`Event`]s out, [`Op`]s in. At the
+//! review point it emits [`Event::ApprovalNeeded`] carrying the CRS and the plan, and waits
+//! for [`Op::Approve`] or [`Op::Reject`]. The generators return values; the pipeline records
+//! them, each before the next model call.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,20 +13,34 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::{Backend, Config};
-use crate::crs::Crs;
+use crate::crs::{Crs, CrsOutcome, Owner};
 use crate::error::Error;
 use crate::event::{Event, Op, Stage};
 use crate::jobs::{self, Artifacts, JobSpec, Status};
-use crate::plan::Plan;
-use crate::store::{JobRecord, Store, Table};
+use crate::llm::{Client, StreamProgress, Usage};
+use crate::plan::{Plan, PlanOutcome};
+use crate::store::{CrsRecord, JobRecord, Store, Table};
 
 /// Where the pipeline starts.
 #[derive(Debug, Clone)]
 pub enum Start {
     /// From a prompt: the CRS and the plan are generated.
     Prompt(String),
+    /// From a recorded CRS: the plan is generated.
+    Crs(Box<(CrsRecord, Crs)>),
     /// From an existing plan (and the CRS it implements).
     Plan(Box<PlannedChange>),
+}
+
+/// Where the pipeline stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stop {
+    /// After the CRS is written (`vibe crs`).
+    Crs,
+    /// After the plan is written (`vibe plan`).
+    Plan,
+    /// After the job (`vibe run`).
+    Job,
 }
 
 /// A CRS and a plan for it, possibly recorded in the store.
@@ -51,13 +67,40 @@ pub enum Review {
     Stop,
 }
 
-/// Everything `vibe run` decided, resolved.
+/// The services a command builds once and hands to the pipeline.
+#[derive(Debug)]
+pub struct Services {
+    /// The history database.
+    pub store: Store,
+    /// The model client, made by the pipeline when it first needs one if not given.
+    pub client: Option<Arc<Client>>,
+}
+
+impl Services {
+    /// The store and, when given, a model client.
+    pub fn new(store: Store, client: Option<Client>) -> Self {
+        Self { store, client: client.map(Arc::new) }
+    }
+
+    fn client(&mut self, config: &Config) -> Result<Arc<Client>, Error> {
+        if let Some(c) = &self.client {
+            return Ok(Arc::clone(c));
+        }
+        let c = Arc::new(Client::new(&config.model)?);
+        self.client = Some(Arc::clone(&c));
+        Ok(c)
+    }
+}
+
+/// Everything a command decided, resolved.
 #[derive(Debug, Clone)]
 pub struct Request {
     /// The user's repository root.
     pub repo: PathBuf,
     /// Where to start.
     pub start: Start,
+    /// Where to stop.
+    pub stop: Stop,
     /// Branch or commit to start from (default HEAD).
     pub base: Option<String>,
     /// Include uncommitted changes.
@@ -76,9 +119,32 @@ pub struct Request {
     pub run_job: bool,
 }
 
+impl Request {
+    /// A request that writes a CRS or a plan and stops there.
+    pub fn draft(repo: PathBuf, start: Start, stop: Stop) -> Self {
+        Self {
+            repo,
+            start,
+            stop,
+            base: None,
+            allow_dirty: true,
+            sandbox: Backend::Local,
+            no_pr: true,
+            draft: false,
+            pr_on_failure: false,
+            review: Review::Stop,
+            run_job: false,
+        }
+    }
+}
+
 /// How the pipeline ended.
 #[derive(Debug)]
 pub enum Outcome {
+    /// Stopped after the CRS ([`Stop::Crs`]).
+    Crs(Box<CrsOutcome>),
+    /// Stopped after the plan ([`Stop::Plan`]).
+    Planned(Box<Planned>),
     /// Stopped after the plan for a review.
     StoppedForReview { plan_id: String },
     /// The plan was rejected.
@@ -89,26 +155,43 @@ pub enum Outcome {
     Finished { job: Box<JobRecord> },
 }
 
+/// A plan written and recorded, and the CRS it implements.
+#[derive(Debug)]
+pub struct Planned {
+    /// The CRS record.
+    pub crs_record: CrsRecord,
+    /// The CRS.
+    pub crs: Crs,
+    /// What writing the CRS cost, when it was written in this run.
+    pub crs_usage: Option<Usage>,
+    /// The plan and its record.
+    pub plan: PlanOutcome,
+}
+
 /// Runs the pipeline.
 pub async fn run(
     config: &Config,
     clock: Clock,
+    services: &mut Services,
     req: Request,
     events: UnboundedSender<Event>,
     mut ops: UnboundedReceiver<Op>,
 ) -> Result<Outcome, Error> {
+    if req.stop < Stop::Job {
+        return draft(config, clock, services, req, &events).await;
+    }
     let repo = crate::git::open(&req.repo)?;
     let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
     check_backend(req.sandbox)?;
     // A missing model setting is found before anything is recorded.
-    crate::llm::Client::check(&config.model)?;
+    Client::check(&config.model)?;
     // The copy is written while the tree is checked and the model writes the CRS and plan (or
     // the user reads it).
     let prefetch = (req.run_job && req.review != Review::Stop && req.sandbox != Backend::E2b)
         .then(|| Prefetch::start(config, &req.repo, &base_commit, req.allow_dirty));
     // The tree check and the walk of the repository for the CRS and plan run side by side.
     let walk_root = match &req.start {
-        Start::Prompt(_) => Some(config.require_repo()?.to_path_buf()),
+        Start::Prompt(_) | Start::Crs(_) => Some(config.require_repo()?.to_path_buf()),
         Start::Plan(_) => None,
     };
     let (clean, snapshot) = std::thread::scope(|scope| {
@@ -123,39 +206,46 @@ pub async fn run(
         None => None,
     };
 
-    // One model client for the whole run (CRS, plan and agent).
-    let mut client = None;
     let mut change = match req.start.clone() {
         Start::Plan(change) => *change,
-        Start::Prompt(prompt) => {
-            let c = Arc::new(crate::llm::Client::new(&config.model)?);
-            client = Some(Arc::clone(&c));
-            generate(&c, config, clock, &prompt, snapshot.as_ref(), &events).await?
+        start => {
+            let planned =
+                write(config, clock, services, start, Stop::Plan, snapshot.as_ref(), &events).await?;
+            let Some(planned) = planned.planned() else {
+                return Err(Error::failure("the plan was not written"));
+            };
+            PlannedChange {
+                crs_id: Some(planned.crs_record.id),
+                crs: planned.crs,
+                plan_id: Some(planned.plan.record.id),
+                plan: planned.plan.plan,
+            }
         }
     };
     drop(snapshot);
 
     // Review.
-    let mut store = Store::open(&config.db_path())?;
+    let store = &mut services.store;
     // Ids from a plan file written on another machine mean nothing here.
     change.plan_id = change.plan_id.filter(|id| store.plan(id).is_ok());
     change.crs_id = change.crs_id.filter(|id| store.crs(id).is_ok());
-    let review_id = change.plan_id.clone().unwrap_or_else(|| "file".into());
     match req.review {
         Review::Approved => {}
         Review::Stop => {
             let plan_id = change.plan_id.clone().ok_or_else(|| {
                 Error::usage("the plan must be approved before it runs").with_hint("pass --yes to run it")
             })?;
-            let _ = events.send(Event::StoppedForReview {
-                plan_id: plan_id.clone(),
-                resume_with: format!("vibe run --plan {} --yes", crate::output::short_id(&plan_id)),
-            });
+            let _ = events.send(Event::StoppedForReview { plan_id: plan_id.clone() });
             return Ok(Outcome::StoppedForReview { plan_id });
         }
         Review::Ask => {
             let _ = events.send(Event::StageStarted { stage: Stage::Review });
-            let _ = events.send(Event::ApprovalNeeded { plan_id: review_id.clone() });
+            let _ = events.send(Event::ApprovalNeeded {
+                plan_id: change.plan_id.clone(),
+                crs_id: change.crs_id.clone(),
+                crs: Box::new(change.crs.clone()),
+                plan: Box::new(change.plan.clone()),
+            });
             if !matches!(ops.recv().await, Some(Op::Approve)) {
                 if let Some(id) = change.plan_id.as_deref() {
                     store.set_plan_status(id, "rejected", &clock.now_ts())?;
@@ -167,7 +257,7 @@ pub async fn run(
     if let Some(id) = change.plan_id.as_deref() {
         store.set_plan_status(id, "approved", &clock.now_ts())?;
     }
-    let _ = events.send(Event::PlanApproved { plan_id: review_id });
+    let _ = events.send(Event::PlanApproved { plan_id: change.plan_id.clone() });
 
     // The job.
     let spec = JobSpec {
@@ -186,7 +276,7 @@ pub async fn run(
         pr_base: pr_base(req.base.as_deref()),
         pr_on_failure: req.pr_on_failure,
     };
-    let job_id = create_job(config, &clock, &mut store, &spec)?;
+    let job_id = create_job(config, &clock, store, &spec)?;
     let _ = events.send(Event::JobCreated { job_id: job_id.clone(), plan_id: spec.plan_id.clone() });
     if !req.run_job {
         return Ok(Outcome::Created { job_id });
@@ -196,6 +286,7 @@ pub async fn run(
     }
     let _ = events.send(Event::StageStarted { stage: Stage::Job });
     let (cancel_tx, cancel_rx) = watch::channel(false);
+    let client = services.client.clone();
     let job = {
         let runner = jobs::runner::run(config, clock, &job_id, Some(events.clone()), Some(cancel_rx), client);
         tokio::pin!(runner);
@@ -213,6 +304,108 @@ pub async fn run(
     };
     let _ = events.send(Event::Finished { job_id: Some(job.id.clone()), status: Status::parse(&job.status) });
     Ok(Outcome::Finished { job: Box::new(job) })
+}
+
+/// `vibe crs` and `vibe plan`: write the CRS (and the plan), record them, stop.
+async fn draft(
+    config: &Config,
+    clock: Clock,
+    services: &mut Services,
+    req: Request,
+    events: &UnboundedSender<Event>,
+) -> Result<Outcome, Error> {
+    let root = config.require_repo()?.to_path_buf();
+    let snapshot = match &req.start {
+        Start::Prompt(_) => Some(walk(&root).await?),
+        Start::Crs(_) | Start::Plan(_) => None,
+    };
+    write(config, clock, services, req.start, req.stop, snapshot.as_ref(), events).await
+}
+
+/// Walks the repository on a blocking thread, so the frontend stays responsive.
+async fn walk(root: &Path) -> Result<crate::context::Snapshot, Error> {
+    let root = root.to_path_buf();
+    match tokio::task::spawn_blocking(move || crate::context::Snapshot::take(&root)).await {
+        Ok(taken) => Ok(taken?),
+        Err(_) => Err(Error::failure("walking the repository failed unexpectedly")),
+    }
+}
+
+impl Outcome {
+    fn planned(self) -> Option<Planned> {
+        match self {
+            Outcome::Planned(p) => Some(*p),
+            _ => None,
+        }
+    }
+}
+
+/// Writes the CRS (from a prompt) and the plan (unless stopping after the CRS), recording
+/// each as soon as it is written.
+async fn write(
+    config: &Config,
+    clock: Clock,
+    services: &mut Services,
+    start: Start,
+    stop: Stop,
+    snapshot: Option<&crate::context::Snapshot>,
+    events: &UnboundedSender<Event>,
+) -> Result<Outcome, Error> {
+    let client = services.client(config)?;
+    let root = config.require_repo()?.to_path_buf();
+    let owner = Owner::of(config, &services.store, &root)?;
+    let (crs_record, crs, crs_usage) = match start {
+        Start::Plan(_) => return Err(Error::failure("a plan given to the pipeline is not written again")),
+        Start::Crs(given) => {
+            let (record, crs) = *given;
+            (record, crs, None)
+        }
+        Start::Prompt(prompt) => {
+            let _ = events.send(Event::StageStarted { stage: Stage::Crs });
+            let progress = progress_to(events, Stage::Crs);
+            let made =
+                crate::crs::generate(&client, config, &owner, &clock, &prompt, snapshot, Some(&progress))
+                    .await?;
+            services.store.save_crs(&made.record, &made.usage, "crs")?;
+            let _ = events.send(Event::CrsReady {
+                crs_id: made.record.id.clone(),
+                summary: made.crs.summary.clone(),
+                criteria: made.crs.acceptance_criteria.len(),
+                tokens: made.usage.total(),
+            });
+            if stop == Stop::Crs {
+                return Ok(Outcome::Crs(Box::new(made)));
+            }
+            (made.record, made.crs, Some(made.usage))
+        }
+    };
+    let _ = events.send(Event::StageStarted { stage: Stage::Plan });
+    let progress = progress_to(events, Stage::Plan);
+    let plan = crate::plan::generate(&client, config, &owner, &clock, &crs_record, snapshot, Some(&progress))
+        .await?;
+    services.store.save_plan(&plan.record, &plan.usage, "plan")?;
+    let _ = events.send(Event::PlanReady {
+        plan_id: plan.record.id.clone(),
+        summary: plan.plan.summary.clone(),
+        steps: plan.plan.steps.len(),
+        complexity: plan.plan.complexity.as_str().to_string(),
+        confidence: plan.plan.confidence,
+        tokens: plan.usage.total(),
+    });
+    Ok(Outcome::Planned(Box::new(Planned { crs_record, crs, crs_usage, plan })))
+}
+
+/// A model progress callback that reports as [`Event::ModelProgress`].
+fn progress_to(events: &UnboundedSender<Event>, stage: Stage) -> impl Fn(StreamProgress) + Sync + '_ {
+    move |p: StreamProgress| {
+        let _ = events.send(Event::ModelProgress {
+            stage,
+            tokens: p.tokens,
+            elapsed_ms: p.elapsed.as_millis() as u64,
+            attempt: p.attempt,
+            retry_in_ms: p.waiting.map(|w| w.as_millis() as u64),
+        });
+    }
 }
 
 /// The sandbox copy of the base commit, made on a thread of its own from the start of the
@@ -423,39 +616,4 @@ fn plan_from_file(path: &Path) -> Result<PlannedChange, Error> {
     let plan_id = text(doc.get("plan_id")).or_else(|| text(doc.get("id")));
     let crs_id = text(doc.get("crs_id")).or_else(|| text(doc.get("record").and_then(|r| r.get("crs_id"))));
     Ok(PlannedChange { crs_id, crs, plan_id, plan })
-}
-
-async fn generate(
-    client: &crate::llm::Client,
-    config: &Config,
-    clock: Clock,
-    prompt: &str,
-    snapshot: Option<&crate::context::Snapshot>,
-    events: &UnboundedSender<Event>,
-) -> Result<PlannedChange, Error> {
-    let mut store = Store::open(&config.db_path())?;
-    let _ = events.send(Event::StageStarted { stage: Stage::Crs });
-    let crs = crate::crs::generate(client, config, &mut store, &clock, prompt, snapshot, None).await?;
-    let _ = events.send(Event::CrsReady {
-        crs_id: crs.record.id.clone(),
-        summary: crs.crs.summary.clone(),
-        criteria: crs.crs.acceptance_criteria.len(),
-        tokens: crs.usage.total(),
-    });
-    let _ = events.send(Event::StageStarted { stage: Stage::Plan });
-    let plan = crate::plan::generate(client, config, &mut store, &clock, &crs.record, snapshot, None).await?;
-    let _ = events.send(Event::PlanReady {
-        plan_id: plan.record.id.clone(),
-        summary: plan.plan.summary.clone(),
-        steps: plan.plan.steps.len(),
-        complexity: plan.plan.complexity.as_str().to_string(),
-        confidence: plan.plan.confidence,
-        tokens: plan.usage.total(),
-    });
-    Ok(PlannedChange {
-        crs_id: Some(crs.record.id),
-        crs: crs.crs,
-        plan_id: Some(plan.record.id),
-        plan: plan.plan,
-    })
 }

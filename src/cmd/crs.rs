@@ -1,39 +1,34 @@
 //! `vibe crs PROMPT`: a change request spec from the prompt and the repository, recorded in
-//! the history. Also the pieces `vibe plan` shares: the model client made before any work,
-//! the live progress line, `--out` files.
+//! the history. Also the pieces `vibe plan` shares: the pipeline driven to a draft with a
+//! live progress line, the model client made before any work, `--out` files.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Serialize;
 
+use tokio::sync::mpsc;
+
 use super::Ctx;
 use crate::cli::CrsArgs;
 use crate::error::Error;
-use crate::llm::{Client, StreamProgress, Usage};
+use crate::event::{Event, Op, Stage};
+use crate::llm::{Client, Usage};
 use crate::output::{duration_ms, short_id};
+use crate::pipeline::{self, Outcome, Request, Services, Start, Stop};
 
 /// Runs `vibe crs`.
 pub fn run(ctx: &Ctx, args: &CrsArgs) -> Result<(), Error> {
     let client = client(ctx)?;
-    ctx.config.require_repo()?;
+    let repo = ctx.config.require_repo()?.to_path_buf();
     let out_format = args.out.as_deref().map(|p| out_format(ctx, p)).transpose()?;
-    let mut store = ctx.store()?;
-    let spinner = Spinner::start(ctx, "Writing the change request spec");
-    let rt = ctx.runtime()?;
-    let cb = spinner.callback();
-    let progress = cb.as_ref().map(|f| f as &(dyn Fn(StreamProgress) + Sync));
-    let result = rt.block_on(crate::crs::generate(
-        &client,
-        &ctx.config,
-        &mut store,
-        &ctx.clock,
-        &args.prompt,
-        None,
-        progress,
-    ));
-    spinner.finish();
-    let outcome = result?;
+    let mut services = Services::new(ctx.store()?, Some(client));
+    let req = Request::draft(repo, Start::Prompt(args.prompt.clone()), Stop::Crs);
+    let (result, _) = drive_draft(ctx, &mut services, req);
+    let outcome = match result? {
+        Outcome::Crs(made) => *made,
+        _ => return Err(Error::failure("the change request spec was not written")),
+    };
     if let Some((path, format)) = &out_format {
         let text = match format {
             Format::Json => pretty(&outcome.crs)?,
@@ -89,6 +84,46 @@ impl ContextSummary {
             max_tokens: c.max_tokens,
         }
     }
+}
+
+/// Runs the pipeline to a CRS or a plan with a spinner showing its progress (on a terminal).
+/// Returns the outcome and the id of the CRS recorded on the way, if any.
+pub(super) fn drive_draft(
+    ctx: &Ctx,
+    services: &mut Services,
+    req: Request,
+) -> (Result<Outcome, Error>, Option<String>) {
+    let first = match req.start {
+        Start::Prompt(_) => Stage::Crs,
+        _ => Stage::Plan,
+    };
+    let mut spinner = Spinner::start(ctx, Spinner::label(first));
+    let mut crs_id = None;
+    let rt = match ctx.runtime() {
+        Ok(rt) => rt,
+        Err(e) => return (Err(e), None),
+    };
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
+    let (_op_tx, op_rx) = mpsc::unbounded_channel::<Op>();
+    let result = rt.block_on(async {
+        let pipe = pipeline::run(&ctx.config, ctx.clock, services, req, ev_tx, op_rx);
+        let shown = async {
+            while let Some(ev) = ev_rx.recv().await {
+                match ev {
+                    Event::StageStarted { stage } => spinner.relabel(Spinner::label(stage)),
+                    Event::ModelProgress { tokens, elapsed_ms, attempt, retry_in_ms, .. } => {
+                        spinner.progress(tokens, elapsed_ms, attempt, retry_in_ms)
+                    }
+                    Event::CrsReady { crs_id: id, .. } => crs_id = Some(id),
+                    _ => {}
+                }
+            }
+        };
+        let (outcome, ()) = tokio::join!(pipe, shown);
+        outcome
+    });
+    spinner.finish();
+    (result, crs_id)
 }
 
 /// The model client, made before any other work so missing settings cost nothing.
@@ -176,22 +211,27 @@ impl Spinner {
         }
     }
 
-    /// The progress callback for the model client, when there is a spinner.
-    pub(super) fn callback(&self) -> Option<impl Fn(StreamProgress) + Sync + '_> {
-        let bar = self.bar.as_ref()?;
-        let label = self.label.clone();
-        Some(move |p: StreamProgress| {
-            let secs = p.elapsed.as_secs_f64();
-            let msg = match p.waiting {
-                Some(w) => format!(
-                    "{label}… retrying in {:.1}s (attempt {} failed) · {secs:.1}s",
-                    w.as_secs_f64(),
-                    p.attempt
-                ),
-                None => format!("{label}… {} tokens · {secs:.1}s", p.tokens),
-            };
-            bar.set_message(msg);
-        })
+    /// What a stage's spinner says.
+    fn label(stage: Stage) -> &'static str {
+        match stage {
+            Stage::Crs => "Writing the change request spec",
+            _ => "Planning",
+        }
+    }
+
+    /// Shows the model's progress: tokens so far, or the wait before a retry.
+    pub(super) fn progress(&self, tokens: u64, elapsed_ms: u64, attempt: u32, retry_in_ms: Option<u64>) {
+        let Some(bar) = &self.bar else { return };
+        let label = &self.label;
+        let secs = elapsed_ms as f64 / 1000.0;
+        let msg = match retry_in_ms {
+            Some(w) => format!(
+                "{label}… retrying in {:.1}s (attempt {attempt} failed) · {secs:.1}s",
+                w as f64 / 1000.0
+            ),
+            None => format!("{label}… {tokens} tokens · {secs:.1}s"),
+        };
+        bar.set_message(msg);
     }
 
     pub(super) fn finish(&self) {

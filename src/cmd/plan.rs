@@ -4,14 +4,15 @@
 
 use serde::Serialize;
 
-use super::crs::{client, out_format, pretty, usage_line, write_file, ContextSummary, Format, Spinner};
+use super::crs::{client, drive_draft, out_format, pretty, usage_line, write_file, ContextSummary, Format};
 use super::history::{clip, is_filtered, resolve_filter, table_text};
 use super::Ctx;
 use crate::cli::{PlanArgs, PlanCommand};
 use crate::crs::Crs;
 use crate::error::Error;
-use crate::llm::{StreamProgress, Usage};
+use crate::llm::Usage;
 use crate::output::{duration_ms, short_id, when};
+use crate::pipeline::{Outcome, Planned, Request, Services, Start, Stop};
 use crate::plan::Plan;
 use crate::store::{PlanRecord, Table, PLAN_STATUSES};
 
@@ -51,78 +52,31 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
         None => {}
     }
     let client = client(ctx)?;
-    ctx.config.require_repo()?;
+    let repo = ctx.config.require_repo()?.to_path_buf();
     let out_format = args.out.as_deref().map(|p| out_format(ctx, p)).transpose()?;
     let mut store = ctx.store()?;
-    let rt = ctx.runtime()?;
-    let mut spinner = Spinner::start(ctx, "Writing the change request spec");
-
-    // The CRS: made now, or given. A CRS made now and its plan share one walk of the repository.
-    let mut snapshot = None;
-    let (crs_record, crs, crs_usage) = match (&args.crs, &args.prompt) {
-        (Some(arg), _) => {
-            let (r, c) = crate::crs::load(&ctx.config, &mut store, &ctx.clock, arg)?;
-            (r, c, None)
-        }
-        (None, Some(prompt)) => {
-            let cb = spinner.callback();
-            let progress = cb.as_ref().map(|f| f as &(dyn Fn(StreamProgress) + Sync));
-            let made = ctx
-                .config
-                .require_repo()
-                .and_then(|root| Ok(crate::context::Snapshot::take(root)?))
-                .and_then(|taken| {
-                    rt.block_on(crate::crs::generate(
-                        &client,
-                        &ctx.config,
-                        &mut store,
-                        &ctx.clock,
-                        prompt,
-                        Some(snapshot.insert(taken)),
-                        progress,
-                    ))
-                });
-            let made = match made {
-                Ok(m) => m,
-                Err(e) => {
-                    spinner.finish();
-                    return Err(e);
-                }
-            };
-            (made.record, made.crs, Some(made.usage))
-        }
-        (None, None) => {
-            spinner.finish();
-            return Err(Error::usage("give the change in plain words, or --crs FILE|ID"));
-        }
+    // The CRS: made now, or given.
+    let start = match (&args.crs, &args.prompt) {
+        (Some(arg), _) => Start::Crs(Box::new(crate::crs::load(&ctx.config, &mut store, &ctx.clock, arg)?)),
+        (None, Some(prompt)) => Start::Prompt(prompt.clone()),
+        (None, None) => return Err(Error::usage("give the change in plain words, or --crs FILE|ID")),
     };
-
-    spinner.relabel("Planning");
-    let cb = spinner.callback();
-    let progress = cb.as_ref().map(|f| f as &(dyn Fn(StreamProgress) + Sync));
-    let result = rt.block_on(crate::plan::generate(
-        &client,
-        &ctx.config,
-        &mut store,
-        &ctx.clock,
-        &crs_record,
-        snapshot.as_ref(),
-        progress,
-    ));
-    drop(cb);
-    spinner.finish();
-    let outcome = result.map_err(|e| {
-        if crs_usage.is_some() {
-            let id = short_id(&crs_record.id);
+    let mut services = Services::new(store, Some(client));
+    let (result, made_crs) = drive_draft(ctx, &mut services, Request::draft(repo, start, Stop::Plan));
+    let planned = match result {
+        Ok(Outcome::Planned(p)) => *p,
+        Ok(_) => return Err(Error::failure("the plan was not written")),
+        Err(e) => {
+            let Some(id) = made_crs else { return Err(e) };
+            let id = short_id(&id);
             let hint = match &e.hint {
                 Some(h) => format!("{h}; the CRS is saved as {id}: retry with `vibe plan --crs {id}`"),
                 None => format!("the CRS is saved as {id}: retry with `vibe plan --crs {id}`"),
             };
-            e.with_hint(hint)
-        } else {
-            e
+            return Err(e.with_hint(hint));
         }
-    })?;
+    };
+    let Planned { crs_record, crs, crs_usage, plan: outcome } = planned;
 
     if let Some((path, format)) = &out_format {
         let text = match format {

@@ -15,7 +15,7 @@ use crate::event::{Event, JobEvent, Op};
 use crate::jobs::{self, Artifacts, Journal, Status};
 use crate::output::jobs::EventPrinter;
 use crate::output::short_id;
-use crate::pipeline::{self, Outcome, Request, Review, Start};
+use crate::pipeline::{self, Outcome, Request, Review, Services, Start, Stop};
 
 use super::jobs::{load, outcome};
 use super::Ctx;
@@ -34,11 +34,9 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         ctx.out
             .warn("--sandbox none: the agent's commands run unconfined, as you, with your files and network");
     }
+    let store = ctx.store()?;
     let start = match (&args.plan, &args.prompt) {
-        (Some(plan), _) => {
-            let store = ctx.store()?;
-            Start::Plan(Box::new(pipeline::load_plan(&store, &ctx.config.cwd, plan)?))
-        }
+        (Some(plan), _) => Start::Plan(Box::new(pipeline::load_plan(&store, &ctx.config.cwd, plan)?)),
         (None, Some(prompt)) if !prompt.trim().is_empty() => Start::Prompt(prompt.clone()),
         _ => {
             return Err(Error::usage("say what to change, or pass --plan ID")
@@ -54,6 +52,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
     let req = Request {
         repo,
         start,
+        stop: Stop::Job,
         base: args.base.clone(),
         allow_dirty: args.allow_dirty,
         sandbox: backend,
@@ -63,12 +62,13 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         review,
         run_job: !args.detach,
     };
+    let mut services = Services::new(store, None);
     let rt = ctx.runtime()?;
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
     let (op_tx, op_rx) = mpsc::unbounded_channel::<Op>();
     let mut printer = EventPrinter::new(ctx.out);
     let result = rt.block_on(async {
-        let pipe = pipeline::run(&ctx.config, ctx.clock, req, ev_tx, op_rx);
+        let pipe = pipeline::run(&ctx.config, ctx.clock, &mut services, req, ev_tx, op_rx);
         let frontend = async {
             let mut interrupts = 0;
             loop {
@@ -117,6 +117,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         }
         Outcome::Created { job_id } => detach(ctx, &job_id),
         Outcome::Finished { job } => outcome(ctx, &job),
+        Outcome::Crs(_) | Outcome::Planned(_) => Err(Error::failure("the pipeline stopped before the job")),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Making a CRS: gather repository context, ask the model for a schema-checked CRS, record
-//! it (with its usage) in one transaction. Also loading one back from a file or the history.
+//! Making a CRS: gather repository context and ask the model for a schema-checked CRS; the
+//! caller ([`crate::pipeline`]) records it. Also loading one back from a file or the history.
 
 use std::path::Path;
 use std::time::Instant;
@@ -23,10 +23,10 @@ and commands you see in the context. Every acceptance criterion must be checkabl
 test, or by an observable behaviour; number them AC1, AC2, … Keep non-goals, constraints, risks and open \
 questions short, and use empty lists when there are none.";
 
-/// A generated and recorded CRS.
+/// A generated CRS, not yet recorded.
 #[derive(Debug, Clone)]
 pub struct CrsOutcome {
-    /// The row written to `crs_records`.
+    /// The row to write to `crs_records`.
     pub record: CrsRecord,
     /// The CRS.
     pub crs: Crs,
@@ -38,7 +38,7 @@ pub struct CrsOutcome {
 
 /// Where a record belongs: the repository, its GitHub identity, the logged-in user.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Owner {
+pub struct Owner {
     pub repo_path: Option<String>,
     pub github_host: Option<String>,
     pub repo_full_name: Option<String>,
@@ -46,7 +46,8 @@ pub(crate) struct Owner {
 }
 
 impl Owner {
-    pub(crate) fn of(config: &Config, store: &Store, root: &Path) -> Result<Owner, Error> {
+    /// The owner of records made in the repository at `root`.
+    pub fn of(config: &Config, store: &Store, root: &Path) -> Result<Owner, Error> {
         let host = crate::github::host_of(&config.github.url);
         let origin = crate::github::push::origin(root, &host).ok().flatten();
         Ok(Owner {
@@ -64,13 +65,11 @@ pub(crate) fn tokens_i64(n: u64) -> i64 {
 }
 
 /// Generates a CRS for `prompt` from the repository in `config.repo` (or a snapshot of it
-/// already taken), records it in
-/// `crs_records` (and its usage in the daily roll-up, stage `crs`), and returns it. Nothing
-/// is written when any step fails.
+/// already taken) and returns it with the record to keep for `owner`; it writes nothing.
 pub async fn generate(
     client: &Client,
     config: &Config,
-    store: &mut Store,
+    owner: &Owner,
     clock: &Clock,
     prompt: &str,
     snapshot: Option<&context::Snapshot>,
@@ -84,7 +83,7 @@ pub async fn generate(
         );
     }
     let started = Instant::now();
-    let owner = Owner::of(config, store, &root)?;
+    let owner = owner.clone();
     let context = context::gather_with(&root, snapshot, prompt, config.context_max_tokens)?;
     let req = StructuredRequest {
         model: config.model.name.clone(),
@@ -126,7 +125,6 @@ pub async fn generate(
         created_at: now.clone(),
         updated_at: now,
     };
-    store.save_crs(&record, &out.usage, "crs")?;
     Ok(CrsOutcome { record, crs, context, usage: out.usage })
 }
 

@@ -40,6 +40,6 @@ mod generate;
 mod render;
 pub mod schema;
 
-pub use generate::{generate, load, CrsOutcome};
-pub(crate) use generate::{tokens_i64, Owner};
+pub(crate) use generate::tokens_i64;
+pub use generate::{generate, load, CrsOutcome, Owner};
 pub use render::to_markdown;

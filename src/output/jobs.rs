@@ -42,6 +42,9 @@ impl EventPrinter {
     /// Prints one event.
     pub fn print(&mut self, event: &Event) -> Result<(), Error> {
         if self.out.json {
+            if event.is_transient() {
+                return Ok(());
+            }
             return self.out.jsonl(event);
         }
         if let Event::Job(rec) = event {
@@ -103,7 +106,7 @@ impl Drop for EventPrinter {
 /// One human line for an event, or `None` for events only scripts care about.
 pub fn describe(event: &Event) -> Option<String> {
     Some(match event {
-        Event::StageStarted { .. } | Event::Finished { .. } => return None,
+        Event::StageStarted { .. } | Event::Finished { .. } | Event::ModelProgress { .. } => return None,
         Event::CrsReady { crs_id, summary, criteria, .. } => {
             let noun = if *criteria == 1 { "criterion" } else { "criteria" };
             format!("CRS {}: {summary} ({criteria} acceptance {noun})", short_id(crs_id))
@@ -114,10 +117,13 @@ pub fn describe(event: &Event) -> Option<String> {
             if *steps == 1 { "" } else { "s" },
             confidence * 100.0
         ),
-        Event::ApprovalNeeded { plan_id } => format!("plan {} waits for approval", short_id(plan_id)),
-        Event::PlanApproved { plan_id } => format!("plan {} approved", short_id(plan_id)),
-        Event::StoppedForReview { plan_id, resume_with } => {
-            format!("stopped after plan {}: review it, then run `{resume_with}`", short_id(plan_id))
+        Event::ApprovalNeeded { plan_id, .. } => {
+            format!("{} waits for approval", plan_name(plan_id.as_deref()))
+        }
+        Event::PlanApproved { plan_id } => format!("{} approved", plan_name(plan_id.as_deref())),
+        Event::StoppedForReview { plan_id } => {
+            let id = short_id(plan_id);
+            format!("stopped after plan {id}: review it, then run `vibe run --plan {id} --yes`")
         }
         Event::JobCreated { job_id, .. } => format!("job {} created", short_id(job_id)),
         Event::Job(rec) => return describe_job(&rec.event),
@@ -169,6 +175,11 @@ pub fn describe_job(event: &JobEvent) -> Option<String> {
         JobEvent::PullRequest { url, .. } => format!("  pull request: {url}"),
         JobEvent::PullRequestSkipped { reason, how } => format!("  no pull request: {reason}\n  {how}"),
     })
+}
+
+/// `plan 1a2b3c4d`, or `the plan` for one that is not recorded (read from a file).
+fn plan_name(id: Option<&str>) -> String {
+    id.map_or_else(|| "the plan".to_string(), |id| format!("plan {}", short_id(id)))
 }
 
 fn first_line(text: &str) -> &str {

@@ -1,6 +1,6 @@
 //! Making a plan for a CRS: gather context for the CRS, ask the model for a plan that passes
-//! the schema and the sanity checks (shown to the model in repair turns when it does not),
-//! record it with its usage in one transaction. A reference to a criterion by the id the
+//! the schema and the sanity checks (shown to the model in repair turns when it does not);
+//! the caller ([`crate::pipeline`]) records it. A reference to a criterion by the id the
 //! model first gave it (`s2`) is rewritten to vibe's (`AC2`) when it names one criterion.
 
 use std::time::Instant;
@@ -12,7 +12,7 @@ use crate::crs::schema::CriterionIds;
 use crate::crs::{tokens_i64, Crs, Owner};
 use crate::error::Error;
 use crate::llm::{Client, Message, Progress, StructuredRequest, Usage};
-use crate::store::{CrsRecord, PlanRecord, Store};
+use crate::store::{CrsRecord, PlanRecord};
 
 use super::{schema, Plan};
 
@@ -29,10 +29,10 @@ and test commands as seen in the context. complexity is low, medium or high; con
 needs_network is true only when executing the plan needs the network (for example to download \
 dependencies).";
 
-/// A generated and recorded plan.
+/// A generated plan, not yet recorded.
 #[derive(Debug, Clone)]
 pub struct PlanOutcome {
-    /// The row written to `plan_records` (status `draft`).
+    /// The row to write to `plan_records` (status `draft`).
     pub record: PlanRecord,
     /// The plan.
     pub plan: Plan,
@@ -43,13 +43,12 @@ pub struct PlanOutcome {
 }
 
 /// Generates a plan for the recorded CRS `crs_record` (from a snapshot of the repository when
-/// one was taken for the CRS), records it in `plan_records` (linked
-/// to the CRS and the logged-in user; usage added to the roll-up as stage `plan`) and
-/// returns it. Nothing is written when any step fails.
+/// one was taken for the CRS) and returns it with its record (linked to the CRS and
+/// `owner`); it writes nothing.
 pub async fn generate(
     client: &Client,
     config: &Config,
-    store: &mut Store,
+    owner: &Owner,
     clock: &Clock,
     crs_record: &CrsRecord,
     snapshot: Option<&context::Snapshot>,
@@ -62,7 +61,7 @@ pub async fn generate(
         .map_err(|e| Error::failure(format!("CRS {} cannot be read: {e}", crs_record.id)))?;
     let ids = CriterionIds::with_originals(&crs, &stored);
     let started = Instant::now();
-    let owner = Owner::of(config, store, &root)?;
+    let owner = owner.clone();
     let query = format!(
         "{}\n{}\n{}\n{}",
         crs_record.prompt,
@@ -117,7 +116,6 @@ pub async fn generate(
         created_at: now.clone(),
         updated_at: now,
     };
-    store.save_plan(&record, &out.usage, "plan")?;
     Ok(PlanOutcome { record, plan, context, usage: out.usage })
 }
 

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::common::openai::{OpenAiServer, Reply, DEFAULT_USAGE};
 use crate::common::{git, TestEnv};
 
-fn crs_doc() -> Value {
+pub(crate) fn crs_doc() -> Value {
     json!({
         "summary": "Add a --verbose flag that prints debug lines",
         "goals": ["Users can ask for more output"],
@@ -22,7 +22,7 @@ fn crs_doc() -> Value {
     })
 }
 
-fn plan_doc() -> Value {
+pub(crate) fn plan_doc() -> Value {
     json!({
         "summary": "Parse the flag, gate debug output, test both ways",
         "steps": [
@@ -43,7 +43,7 @@ fn plan_doc() -> Value {
 }
 
 /// An environment aimed at a fresh loopback server, standing in a small Rust repository.
-fn setup() -> (TestEnv, OpenAiServer) {
+pub(crate) fn setup() -> (TestEnv, OpenAiServer) {
     let server = OpenAiServer::start();
     let mut env = TestEnv::new();
     let repo = env.git_repo("app");

@@ -7,6 +7,7 @@ mod trust;
 mod context;
 mod crs_plan;
 mod llm;
+mod review;
 
 // jobs, sandbox, agent
 mod agent;
