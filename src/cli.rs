@@ -288,7 +288,7 @@ pub struct RunArgs {
     pub plan: Option<String>,
     /// Where the job runs (default: sandbox.backend, normally local).
     #[arg(long, value_enum, value_name = "BACKEND")]
-    pub sandbox: Option<SandboxArg>,
+    pub sandbox: Option<crate::config::Backend>,
     /// Include uncommitted changes of the working tree in the job.
     #[arg(long)]
     pub allow_dirty: bool,
@@ -308,28 +308,6 @@ pub struct RunArgs {
     /// Return the job id at once and run the job in the background.
     #[arg(long)]
     pub detach: bool,
-}
-
-/// Sandbox backends selectable on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SandboxArg {
-    /// The local OS sandbox (bubblewrap).
-    Local,
-    /// E2B cloud sandboxes.
-    E2b,
-    /// No isolation at all: the agent's commands run as you (unsafe).
-    None,
-}
-
-impl SandboxArg {
-    /// The configuration value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SandboxArg::Local => "local",
-            SandboxArg::E2b => "e2b",
-            SandboxArg::None => "none",
-        }
-    }
 }
 
 /// `vibe jobs …`

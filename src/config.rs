@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind};
 use crate::trust::{Decision, Fingerprint, TrustError, TrustStore};
@@ -316,7 +316,7 @@ pub static KEYS: &[Key] = &[
         "sandbox.backend",
         &["VIBE_SANDBOX"],
         Some("local"),
-        Kind::OneOf(&["local", "e2b", "none"]),
+        Kind::OneOf(Backend::NAMES),
         Guard::Sandbox,
         "where jobs run: local OS sandbox, E2B, or none (unsafe)",
     ),
@@ -638,16 +638,41 @@ pub struct GithubSettings {
     pub scopes: String,
 }
 
-/// Sandbox backend choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Sandbox backend choice. Its name is parsed and printed here only ([`Backend::as_str`],
+/// [`Backend::parse`]): configuration, flags, job specs and records all use these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     /// The local OS sandbox (bubblewrap).
     Local,
     /// E2B cloud sandboxes.
     E2b,
-    /// No isolation at all (explicit opt-out).
+    /// No isolation at all: the agent's commands run as you (unsafe).
     None,
+}
+
+impl Backend {
+    /// Every backend, in the order help lists them.
+    pub const ALL: [Backend; 3] = [Backend::Local, Backend::E2b, Backend::None];
+
+    /// The names, in the order of [`Backend::ALL`].
+    pub const NAMES: &'static [&'static str] = &["local", "e2b", "none"];
+
+    /// The name in configuration, flags and records.
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The backend a name stands for.
+    pub fn parse(name: &str) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Sandbox and agent limits.
@@ -868,11 +893,7 @@ impl Config {
             };
             (!v.raw.is_empty()).then(|| (Secret::new(v.raw.clone()), origin))
         });
-        let backend = match text("sandbox.backend").as_str() {
-            "e2b" => Backend::E2b,
-            "none" => Backend::None,
-            _ => Backend::Local,
-        };
+        let backend = Backend::parse(&text("sandbox.backend")).unwrap_or(Backend::Local);
 
         Ok(Config {
             home,

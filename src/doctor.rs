@@ -349,10 +349,9 @@ async fn toolchain_checks(config: &Config) -> Vec<Check> {
         dir: config.home.join("doctor").join(crate::store::new_id()),
         policy,
         host_env: std::env::vars().collect(),
-        prepared: None,
-        pool: None,
+        label: "doctor".into(),
     };
-    let sandbox = match crate::sandbox::create(Backend::Local, spec).await {
+    let sandbox = match crate::sandbox::Sandboxes::default().create(Backend::Local, spec).await {
         Ok((sandbox, _)) => sandbox,
         Err(e) => {
             return vec![Check::warn(

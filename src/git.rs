@@ -279,6 +279,57 @@ pub fn diffstat(patch: &str) -> GitResult<Vec<(String, u64, u64)>> {
     Ok(out)
 }
 
+/// One file as a patch leaves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchedFile {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// The contents after the patch; `None` when the patch deletes the file.
+    pub contents: Option<Vec<u8>>,
+}
+
+/// The files `patch` changes, with their contents once it is applied to `base_commit`, so a
+/// new copy of the base can be brought to the same state file by file. Symbolic links are
+/// left out. Nothing but blobs is written to the repository's object database.
+pub fn patched_files(repo: &Repository, base_commit: &str, patch: &str) -> GitResult<Vec<PatchedFile>> {
+    if patch.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let base = repo.find_commit(Oid::from_str(base_commit)?)?;
+    let base_tree = base.tree()?;
+    let diff = Diff::from_buffer(patch.as_bytes())
+        .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
+    let mut index = repo
+        .apply_to_tree(&base_tree, &diff, None)
+        .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
+    let tree = repo.find_tree(index.write_tree_to(repo)?)?;
+    let mut out = Vec::new();
+    let text = |p: &Path| p.to_string_lossy().replace('\\', "/");
+    for delta in diff.deltas() {
+        let old = delta.old_file().path();
+        let new = delta.new_file().path();
+        if delta.status() == git2::Delta::Deleted {
+            if let Some(old) = old {
+                out.push(PatchedFile { path: text(old), contents: None });
+            }
+            continue;
+        }
+        if let (Some(old), Some(new)) = (old, new) {
+            if old != new {
+                out.push(PatchedFile { path: text(old), contents: None });
+            }
+        }
+        let Some(new) = new else { continue };
+        let entry = tree.get_path(new)?;
+        if entry.filemode() == 0o120000 {
+            continue;
+        }
+        let blob = repo.find_blob(entry.id())?;
+        out.push(PatchedFile { path: text(new), contents: Some(blob.content().to_vec()) });
+    }
+    Ok(out)
+}
+
 /// Checks that a patch applies to the base commit without writing anything.
 pub fn check_patch(repo: &Repository, base_commit: &str, patch: &str) -> GitResult<()> {
     let base = repo.find_commit(Oid::from_str(base_commit)?)?;
@@ -402,6 +453,30 @@ mod tests {
         assert_eq!(files, "D\tREADME.md\nM\tsrc/lib.rs\nA\tsrc/new.rs\n");
         let lib = git(&path, &["show", &format!("{name}:src/lib.rs")]);
         assert!(lib.contains("pub fn two()"));
+    }
+
+    #[test]
+    fn patched_files_are_the_contents_after_the_patch_and_the_deletions() {
+        let (_d, path) = repo();
+        let patch = patch_from_clone(&path, edit);
+        let r = open(&path).unwrap();
+        let (base, _) = resolve_base(&r, None).unwrap();
+        let mut files = patched_files(&r, &base, &patch).unwrap();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let shown: Vec<(&str, Option<String>)> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.contents.as_ref().map(|c| String::from_utf8_lossy(c).into_owned())))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("README.md", None),
+                ("src/lib.rs", Some("pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n".into())),
+                ("src/new.rs", Some("// new\n".into())),
+            ]
+        );
+        assert!(patched_files(&r, &base, "").unwrap().is_empty());
+        assert!(matches!(patched_files(&r, &base, "not a patch"), Err(GitError::PatchDoesNotApply(_))));
     }
 
     #[test]

@@ -269,7 +269,7 @@ pub async fn run(
         plan_id: change.plan_id.clone(),
         network: change.plan.needs_network && config.sandbox.network,
         plan: change.plan,
-        sandbox: backend_name(req.sandbox).to_string(),
+        sandbox: req.sandbox.as_str().to_string(),
         allow_dirty: req.allow_dirty,
         no_pr: req.no_pr,
         draft: req.draft,
@@ -504,15 +504,6 @@ pub fn check_backend(backend: Backend) -> Result<(), Error> {
         Backend::E2b => Err(Error::usage("the e2b sandbox backend is not available in this build")
             .with_hint("use the local sandbox: --sandbox local (the default)")),
         Backend::Local | Backend::None => Ok(()),
-    }
-}
-
-/// The configuration value of a backend.
-pub fn backend_name(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Local => "local",
-        Backend::E2b => "e2b",
-        Backend::None => "none",
     }
 }
 

@@ -37,7 +37,10 @@ pub(crate) fn load(ctx: &Ctx, store: &mut Store, id: &str) -> Result<JobRecord, 
     let id = store
         .resolve_id(Table::Jobs, id)
         .map_err(|e| Error::from(e).with_hint("list jobs with `vibe jobs list`"))?;
-    Ok(jobs::refresh(store, &ctx.clock, &id)?)
+    let job = jobs::refresh(store, &ctx.clock, &id)?;
+    // A job whose process died leaves its sandbox: destroyed here, its work kept.
+    jobs::release_orphan(&ctx.config, &job);
+    Ok(job)
 }
 
 fn list(ctx: &Ctx, limit: u32, status: Option<&str>) -> Result<(), Error> {
@@ -51,7 +54,8 @@ fn list(ctx: &Ctx, limit: u32, status: Option<&str>) -> Result<(), Error> {
     let mut store = ctx.store()?;
     // Notice interrupted jobs before showing them.
     for job in store.active_jobs()? {
-        jobs::refresh(&mut store, &ctx.clock, &job.id)?;
+        let job = jobs::refresh(&mut store, &ctx.clock, &job.id)?;
+        jobs::release_orphan(&ctx.config, &job);
     }
     let rows = store.recent_jobs(limit, status)?;
     if ctx.out.json {

@@ -23,12 +23,7 @@ use super::Ctx;
 /// `vibe run`.
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
     let repo = ctx.config.require_repo()?.to_path_buf();
-    let backend = match args.sandbox {
-        Some(crate::cli::SandboxArg::Local) => Backend::Local,
-        Some(crate::cli::SandboxArg::E2b) => Backend::E2b,
-        Some(crate::cli::SandboxArg::None) => Backend::None,
-        None => ctx.config.sandbox.backend,
-    };
+    let backend = args.sandbox.unwrap_or(ctx.config.sandbox.backend);
     pipeline::check_backend(backend)?;
     if backend == Backend::None {
         ctx.out

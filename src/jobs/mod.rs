@@ -222,19 +222,26 @@ impl Artifacts {
         self.dir.join("checks.json")
     }
 
-    /// `prepared/`: the sandbox copy made ahead of the job while its plan was written.
+    /// `sandbox/`: where the job's sandbox keeps its state on this machine (for the local
+    /// backend, the copy itself).
+    pub fn sandbox_dir(&self) -> PathBuf {
+        self.dir.join("sandbox")
+    }
+
+    /// Where a local copy made ahead of the job, while its plan was written, waits for it.
     pub fn prepared(&self) -> PathBuf {
-        self.dir.join("prepared")
+        crate::sandbox::local::prepared_dir(&self.sandbox_dir())
+    }
+
+    /// `sandbox.json`: the handle of the job's live sandbox, from its creation until it is
+    /// destroyed; whichever process finds the job ended destroys what it names.
+    pub fn handle(&self) -> PathBuf {
+        self.dir.join("sandbox.json")
     }
 
     /// `job.log`: stdout and stderr of a detached run.
     pub fn log(&self) -> PathBuf {
         self.dir.join("job.log")
-    }
-
-    /// The sandbox copy of attempt `n`.
-    pub fn sandbox(&self, attempt: u32) -> PathBuf {
-        self.dir.join(format!("sandbox-{attempt}"))
     }
 
     /// Writes a JSON artifact atomically (temp file + rename).
@@ -387,8 +394,61 @@ pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, 
 fn reap(store: &Store, id: &str) {
     // The copy lives beside the database: `<home>/jobs/<id>/sandbox`.
     if let Some(home) = store.path().parent() {
-        liveness::kill_leftovers(&Artifacts::new(&home.join("jobs"), id).dir.join("sandbox"));
+        liveness::kill_leftovers(&Artifacts::new(&home.join("jobs"), id).sandbox_dir());
     }
+}
+
+/// Destroys the sandbox a job's `sandbox.json` names, if any, and forgets it. With
+/// `save_work`, the sandbox's changes are first kept as `diff.patch` (a job interrupted while
+/// its agent worked resumes from them). A sandbox already gone is fine.
+pub async fn release_sandbox(sandboxes: &crate::sandbox::Sandboxes, art: &Artifacts, save_work: bool) {
+    let Ok(handle) = art.read_json::<crate::sandbox::SandboxHandle>(&art.handle()) else {
+        let _ = std::fs::remove_file(art.handle());
+        return;
+    };
+    if let Ok(sb) = sandboxes.reopen(&handle).await {
+        if save_work {
+            if let Ok(diff) = sb.diff().await {
+                if !diff.is_empty() {
+                    let _ = art.write(&art.patch(), diff.patch.as_bytes());
+                }
+            }
+        }
+        if sb.destroy().await.is_err() {
+            // Kept, so the next look at the job tries again.
+            return;
+        }
+    }
+    let _ = std::fs::remove_file(art.handle());
+}
+
+/// After a job was found ended while its process is gone (interrupted, or cancelled from
+/// another terminal): destroys the sandbox it left, keeping the agent's work so far when the
+/// agent was working. Blocking; runs on a thread of its own.
+pub fn release_orphan(config: &crate::config::Config, job: &JobRecord) {
+    let art = Artifacts::new(&config.jobs_dir(), &job.id);
+    if !art.handle().exists() || !Status::parse(&job.status).is_some_and(Status::is_final) {
+        return;
+    }
+    if job.pid.is_some_and(|p| p != i64::from(std::process::id()) && liveness::pid_alive(p)) {
+        // Its runner still ends it.
+        return;
+    }
+    let running = Status::parse(&job.status) == Some(Status::Interrupted)
+        && Store::open(&config.db_path())
+            .ok()
+            .and_then(|s| completed_stages(&s, &job.id).ok())
+            .is_some_and(|done| done.contains(&Status::Provisioning) && !done.contains(&Status::Running));
+    let sandboxes = crate::sandbox::Sandboxes::new(config);
+    let _ = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(release_sandbox(&sandboxes, &art, running));
+                Some(())
+            })
+            .join()
+    });
 }
 
 /// The stages a job has completed, from its log.

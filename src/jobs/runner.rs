@@ -4,7 +4,8 @@
 //! the whole process tree.
 //!
 //! Stages and their saved results:
-//! - provisioning: the sandbox copy in `sandbox-<attempt>/` (reopened on resume);
+//! - provisioning: the sandbox, named by `sandbox.json` while it lives (a resumed attempt
+//!   makes a new one and brings it to the work saved in `diff.patch`);
 //! - running: the coding agent; `agent.json` and `diff.patch`;
 //! - testing: the plan's checks in the sandbox; `checks.json`;
 //! - committing: the commit on `vibe/<short-id>-<slug>`, then `done` with the result — or
@@ -160,8 +161,8 @@ async fn run_stages(
             return Err(cancelled(&mut work, journal, &cancel).await);
         }
         if let Err(e) = result {
-            // Keep the copy: a resumed attempt continues in it.
-            work.cleanup(true).await;
+            // A resumed attempt continues in a new sandbox from the work saved here.
+            work.cleanup(stage == Status::Running).await;
             return Err(e);
         }
         if stage != Status::Committing {
@@ -172,7 +173,7 @@ async fn run_stages(
             break;
         }
     }
-    work.discard().await;
+    work.cleanup(false).await;
     let result = work.result();
     let result_json = serde_json::to_string(&result).ok();
     let passed = result.passed;

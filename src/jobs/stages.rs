@@ -6,7 +6,7 @@ use tokio::sync::watch;
 
 use crate::config::{Backend, Config};
 use crate::event::JobEvent;
-use crate::sandbox::{self, CommandRequest, Policy, Sandbox, SandboxSpec};
+use crate::sandbox::{CommandRequest, Policy, Sandbox, SandboxSpec, Sandboxes};
 
 use super::{
     Artifacts, CheckResult, CriterionResult, FileStat, JobError, JobResult, JobSpec, Journal, Status,
@@ -29,6 +29,7 @@ pub struct Work {
     config: Config,
     spec: JobSpec,
     art: Artifacts,
+    sandboxes: Sandboxes,
     sandbox: Option<Box<dyn Sandbox>>,
     result: JobResult,
     client: Option<std::sync::Arc<crate::llm::Client>>,
@@ -64,19 +65,20 @@ impl Work {
         art: Artifacts,
         client: Option<std::sync::Arc<crate::llm::Client>>,
     ) -> Self {
-        Self { config, spec, art, sandbox: None, result: JobResult::default(), client }
+        let sandboxes = Sandboxes::new(&config);
+        Self { config, spec, art, sandboxes, sandbox: None, result: JobResult::default(), client }
     }
 
     /// Runs one stage.
     pub async fn run(&mut self, stage: Status, mut cx: StageCx<'_>) -> Result<(), JobError> {
         match stage {
-            Status::Provisioning => self.provision(&mut cx, true).await,
+            Status::Provisioning => self.provision(&mut cx).await,
             Status::Running => {
-                self.provision(&mut cx, false).await?;
+                self.provision(&mut cx).await?;
                 self.agent(&mut cx).await
             }
             Status::Testing => {
-                self.provision(&mut cx, false).await?;
+                self.provision(&mut cx).await?;
                 self.checks(&mut cx).await
             }
             Status::Committing => self.commit(&mut cx).await,
@@ -84,33 +86,21 @@ impl Work {
         }
     }
 
-    /// Kills what still runs in the sandbox; deletes the copy unless `keep` (a failed job
-    /// may be resumed and continues in the same copy).
-    pub async fn cleanup(&mut self, keep: bool) {
-        let sandbox = self.sandbox.take();
-        if keep {
-            return;
-        }
-        if let Some(sb) = sandbox {
+    /// Ends the sandbox, whatever ended the job: with `save_work` (a stage that failed while
+    /// the agent worked) its changes so far are kept first as `diff.patch`, so a resumed job
+    /// continues from them in a new sandbox. Then the sandbox is destroyed and forgotten.
+    pub async fn cleanup(&mut self, save_work: bool) {
+        if let Some(sb) = self.sandbox.take() {
+            if save_work {
+                if let Ok(diff) = sb.diff().await {
+                    if !diff.is_empty() {
+                        let _ = self.art.write(&self.art.patch(), diff.patch.as_bytes());
+                    }
+                }
+            }
             let _ = sb.destroy().await;
         }
-        // A copy an earlier attempt left behind, or one prepared and never used.
-        for dir in [self.sandbox_dir(), self.art.prepared()] {
-            let _ = sandbox::local::discard(&dir);
-        }
-    }
-
-    /// After a finished job: nothing runs in the copy any more (every command waits for its
-    /// whole tree), so the copy is moved aside at once and deleted by a background `rm`, off
-    /// the job's critical path.
-    pub async fn discard(&mut self) {
-        let Some(sb) = self.sandbox.take() else {
-            self.cleanup(false).await;
-            return;
-        };
-        drop(sb);
-        let per_repo = usize::try_from(self.config.sandbox.reuse_copies).unwrap_or(usize::MAX);
-        sandbox::local::retire(&self.sandbox_dir(), self.config.sandbox_pool_dir().as_deref(), per_repo);
+        super::release_sandbox(&self.sandboxes, &self.art, false).await;
     }
 
     /// The result so far.
@@ -163,32 +153,21 @@ impl Work {
         self.commit_to_branch(cx, &patch)
     }
 
-    fn sandbox_dir(&self) -> std::path::PathBuf {
-        self.art.dir.join("sandbox")
-    }
-
     fn backend(&self) -> Result<Backend, JobError> {
-        match self.spec.sandbox.as_str() {
-            "local" => Ok(Backend::Local),
-            "none" => Ok(Backend::None),
-            "e2b" => Ok(Backend::E2b),
-            other => Err(JobError::Stage(format!("unknown sandbox backend `{other}`"))),
-        }
+        Backend::parse(&self.spec.sandbox)
+            .ok_or_else(|| JobError::Stage(format!("unknown sandbox backend `{}`", self.spec.sandbox)))
     }
 
-    /// Makes the sandbox (`fresh`: from scratch, discarding a half-made copy) or reopens the
-    /// one an earlier stage or attempt made.
-    async fn provision(&mut self, cx: &mut StageCx<'_>, fresh: bool) -> Result<(), JobError> {
+    /// Makes the job's sandbox for this attempt: a new one from the base commit, brought to
+    /// the work saved so far (`diff.patch`) when an earlier attempt left some. A sandbox an
+    /// earlier attempt left behind is destroyed first.
+    async fn provision(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
         if self.sandbox.is_some() {
             return Ok(());
         }
-        let dir = self.sandbox_dir();
         let backend = self.backend()?;
-        if !fresh && dir.exists() {
-            let reopened = sandbox::local::LocalSandbox::open(dir.clone()).await.map_err(stage_err)?;
-            self.sandbox = Some(Box::new(reopened));
-            return Ok(());
-        }
+        super::release_sandbox(&self.sandboxes, &self.art, false).await;
+        let dir = self.art.sandbox_dir();
         if dir.exists() {
             std::fs::remove_dir_all(&dir)
                 .map_err(|e| JobError::Artifact { path: dir.clone(), message: e.to_string() })?;
@@ -212,19 +191,44 @@ impl Work {
             host_env: std::env::vars_os()
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
-            // The copy `vibe run` made while the model wrote the plan, if any.
-            prepared: Some(self.art.prepared()).filter(|p| p.exists()),
-            pool: self.config.sandbox_pool_dir(),
+            label: cx.journal.job_id().to_string(),
         };
-        let (sb, warnings) = sandbox::create(backend, spec).await.map_err(stage_err)?;
+        let (sb, warnings) = self.sandboxes.create(backend, spec).await.map_err(stage_err)?;
+        // Recorded at once: whichever process finds the job ended destroys the sandbox.
+        let recorded = self.art.write_json(&self.art.handle(), &sb.handle());
+        self.sandbox = Some(sb);
+        recorded?;
         for w in warnings {
             cx.journal.emit(JobEvent::Warning { message: w.message })?;
         }
+        self.restore_saved_work().await?;
+        let sb = self.sandbox()?;
         cx.journal.emit(JobEvent::SandboxReady {
             backend: sb.backend().to_string(),
             base_commit: sb.base_commit().to_string(),
         })?;
-        self.sandbox = Some(sb);
+        Ok(())
+    }
+
+    /// Brings a new sandbox to the work an earlier attempt saved (`diff.patch`), file by file.
+    async fn restore_saved_work(&mut self) -> Result<(), JobError> {
+        let patch = std::fs::read_to_string(self.art.patch()).unwrap_or_default();
+        if patch.trim().is_empty() {
+            return Ok(());
+        }
+        let repo = crate::git::open(&self.spec.repo)?;
+        let files = crate::git::patched_files(&repo, &self.spec.base_commit, &patch)?;
+        let sb = self.sandbox()?;
+        for file in files {
+            match &file.contents {
+                Some(bytes) => sb.write(&file.path, bytes).await,
+                None => match sb.remove(&file.path).await {
+                    Err(crate::sandbox::SandboxError::NotFound(_)) => Ok(()),
+                    other => other,
+                },
+            }
+            .map_err(stage_err)?;
+        }
         Ok(())
     }
 

@@ -113,7 +113,7 @@ pub fn environment_note(config: &crate::config::Config, repo: &std::path::Path) 
     }
 }
 
-/// How to build a sandbox.
+/// How to build a sandbox: the same for every backend.
 #[derive(Debug, Clone)]
 pub struct SandboxSpec {
     /// The user's repository (its work tree root). Only read, never written.
@@ -123,22 +123,27 @@ pub struct SandboxSpec {
     /// Copy uncommitted changes (tracked and untracked, not ignored) into the sandbox
     /// instead of refusing a dirty tree.
     pub allow_dirty: bool,
-    /// Directory that will hold the copy and its metadata (created; must not exist or be
-    /// empty). Keep it with the job so a resumed job finds its files again.
+    /// Directory on this machine for the sandbox's own state (created; must not exist or be
+    /// empty): the local backend keeps its copy there, a cloud backend its archive. Keep it
+    /// with the job.
     pub dir: PathBuf,
     /// What the sandbox may do.
     pub policy: Policy,
     /// The environment vibe runs in (`std::env::vars()`); only the allow-listed variables
     /// (see [`local::ENV_ALLOW_LIST`]) are kept, so tokens and keys never enter.
     pub host_env: BTreeMap<String, String>,
-    /// A copy made ahead of time by [`local::prepare`] (e.g. while the model wrote the plan).
-    /// The local backend takes it over when it was made from the same repository, commit and
-    /// dirty-tree choice, and removes it otherwise.
-    pub prepared: Option<PathBuf>,
-    /// Where finished copies wait for the next job of their repository (see
-    /// [`local::retire`]); a copy from there is cleaned and reused instead of writing a new
-    /// one.
-    pub pool: Option<PathBuf>,
+    /// What the sandbox is for (a job id), for a cloud backend's metadata: no secret.
+    pub label: String,
+}
+
+/// Names a sandbox so another process can find it again: the local copy's directory, or a
+/// cloud sandbox's id. Plain data, saved with the job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxHandle {
+    /// The backend that made it.
+    pub backend: Backend,
+    /// The local copy's directory, or the cloud sandbox's id.
+    pub id: String,
 }
 
 /// One command to run.
@@ -302,8 +307,11 @@ impl Diff {
 ///
 /// Object safe (`Box<dyn Sandbox>`), so the backend is chosen at run time.
 pub trait Sandbox: Send + Sync {
-    /// The backend's name (`local`, `none`, …), for events and records.
-    fn backend(&self) -> &'static str;
+    /// The backend, for events and records.
+    fn backend(&self) -> Backend;
+
+    /// What finds this sandbox again from another process ([`Sandboxes::reopen`]).
+    fn handle(&self) -> SandboxHandle;
 
     /// The commit the copy started from (full hex id).
     fn base_commit(&self) -> &str;
@@ -352,7 +360,8 @@ pub trait Sandbox: Send + Sync {
     /// and deleted files.
     fn diff(&self) -> BoxFuture<'_, Result<Diff, SandboxError>>;
 
-    /// Kills whatever still runs and deletes the copy. Idempotent.
+    /// Kills whatever still runs and deletes the sandbox (for a cloud one: kills it, which
+    /// ends its billing). Idempotent; a sandbox already gone is not an error.
     fn destroy(&self) -> BoxFuture<'_, Result<(), SandboxError>>;
 }
 
@@ -365,32 +374,62 @@ pub struct Warning {
     pub message: String,
 }
 
-/// Creates a sandbox with the configured backend. Returns warnings to show (e.g. for the
-/// unisolated `none` backend). Refuses when the backend cannot isolate.
-pub async fn create(
-    backend: Backend,
-    spec: SandboxSpec,
-) -> Result<(Box<dyn Sandbox>, Vec<Warning>), SandboxError> {
-    match backend {
-        Backend::Local => {
-            Ok((Box::new(local::LocalSandbox::create(spec, local::Isolation::Bubblewrap).await?), Vec::new()))
-        }
-        Backend::None => {
-            let sandbox = local::LocalSandbox::create(spec, local::Isolation::None).await?;
-            Ok((Box::new(sandbox), vec![local::no_isolation_warning()]))
-        }
-        Backend::E2b => Err(SandboxError::Invalid(
-            "the e2b sandbox backend is not available in this version of vibe; use the local one \
-             (`--sandbox local`, or `vibe config set sandbox.backend local`)"
-                .into(),
-        )),
-    }
+/// Makes and finds sandboxes of every backend; built once from the configuration and handed
+/// down. What a backend needs beyond [`SandboxSpec`] (the local pool of finished copies, the
+/// cloud account) lives here.
+#[derive(Debug, Clone, Default)]
+pub struct Sandboxes {
+    local: local::Options,
 }
 
-/// Reopens a sandbox created earlier in `dir` (to resume a job), with the backend it was
-/// created with.
-pub async fn reopen(dir: PathBuf) -> Result<Box<dyn Sandbox>, SandboxError> {
-    Ok(Box::new(local::LocalSandbox::open(dir).await?))
+impl Sandboxes {
+    /// The backends as configured.
+    pub fn new(config: &crate::config::Config) -> Self {
+        let per_repo = usize::try_from(config.sandbox.reuse_copies).unwrap_or(usize::MAX);
+        Self { local: local::Options { pool: config.sandbox_pool_dir(), per_repo } }
+    }
+
+    /// Finished local copies wait in `pool` (at most `per_repo` per repository) for the next
+    /// job of their repository.
+    pub fn with_pool(mut self, pool: PathBuf, per_repo: usize) -> Self {
+        self.local = local::Options { pool: Some(pool), per_repo };
+        self
+    }
+
+    /// Creates a sandbox with `backend`. Returns warnings to show (e.g. for the unisolated
+    /// `none` backend). Refuses when the backend cannot isolate.
+    pub async fn create(
+        &self,
+        backend: Backend,
+        spec: SandboxSpec,
+    ) -> Result<(Box<dyn Sandbox>, Vec<Warning>), SandboxError> {
+        match backend {
+            Backend::Local => Ok((
+                Box::new(local::LocalSandbox::create(spec, &self.local, local::Isolation::Bubblewrap).await?),
+                Vec::new(),
+            )),
+            Backend::None => {
+                let sandbox = local::LocalSandbox::create(spec, &self.local, local::Isolation::None).await?;
+                Ok((Box::new(sandbox), vec![local::no_isolation_warning()]))
+            }
+            Backend::E2b => Err(SandboxError::Invalid(
+                "the e2b sandbox backend is not available in this version of vibe; use the local one \
+                 (`--sandbox local`, or `vibe config set sandbox.backend local`)"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Finds a sandbox made earlier, by any process, with the backend that made it.
+    /// [`SandboxError::Gone`] when it no longer exists.
+    pub async fn reopen(&self, handle: &SandboxHandle) -> Result<Box<dyn Sandbox>, SandboxError> {
+        match handle.backend {
+            Backend::Local | Backend::None => {
+                Ok(Box::new(local::LocalSandbox::open(PathBuf::from(&handle.id), &self.local).await?))
+            }
+            Backend::E2b => Err(SandboxError::Gone(handle.id.clone())),
+        }
+    }
 }
 
 /// Errors of the sandbox layer.
@@ -417,6 +456,9 @@ pub enum SandboxError {
     /// The sandbox was destroyed.
     #[error("the sandbox was already destroyed")]
     Destroyed,
+    /// The sandbox no longer exists (destroyed by another process, expired or killed).
+    #[error("the sandbox {0} no longer exists")]
+    Gone(String),
     /// A file-system or process error.
     #[error("{context}: {source}")]
     Io {
@@ -471,7 +513,7 @@ impl From<SandboxError> for Error {
                 Error::failure(message)
             }
             SandboxError::Git(_) => Error::failure(message).with_hint("check that the repository is readable with `git status`"),
-            SandboxError::Destroyed => Error::failure(message),
+            SandboxError::Destroyed | SandboxError::Gone(_) => Error::failure(message),
             SandboxError::Io { .. } => Error::failure(message),
         }
     }

@@ -85,7 +85,7 @@ async fn sandbox_for(env: &TestEnv, name: &str) -> Box<dyn Sandbox> {
     crate::common::git(&repo, &["add", "."]);
     crate::common::git(&repo, &["commit", "-q", "-m", "check"]);
     spec.policy.command_timeout = Duration::from_secs(60);
-    sandbox::create(Backend::Local, spec).await.unwrap().0
+    sandbox::Sandboxes::default().create(Backend::Local, spec).await.unwrap().0
 }
 
 /// Runs the agent to its end, collecting events; `cancel_when` cancels on a matching event.

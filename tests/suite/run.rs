@@ -515,6 +515,10 @@ fn a_job_killed_mid_command_is_interrupted_and_resumes_to_done_without_losing_ev
     assert_eq!(shown["job"]["status"], "interrupted", "{shown}");
     wait_until("the sandboxed sleep is gone", || processes_with(sleeper).is_empty());
     assert_eq!(statuses(&shown), ["provisioning", "running", "interrupted"]);
+    // Its sandbox is destroyed too, the agent's work so far kept with the job.
+    let art = w.env.vibe_home().join("jobs").join(&job_id);
+    assert!(!art.join("sandbox").exists() && !art.join("sandbox.json").exists());
+    assert!(std::fs::read_to_string(art.join("diff.patch")).unwrap().contains("+hello"));
     let before_resume = shown["events"].as_array().unwrap().len();
 
     let out = w.env.vibe().args(["jobs", "resume", &job_id[..8], "--json"]).output().unwrap();
@@ -961,4 +965,40 @@ fn a_secret_printed_by_an_acceptance_check_is_kept_out_of_the_job_record() {
             file.display()
         );
     }
+}
+
+#[test]
+fn a_failed_stage_destroys_its_sandbox_and_a_resume_continues_in_a_new_one_from_the_saved_work() {
+    let w = world();
+    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    // The model fails for good on the second turn: the running stage fails.
+    w.server.push_error(400, "invalid_request_error", None, "bad request");
+    let plan = w.plan.to_str().unwrap().to_string();
+    let out = w.env.vibe().args(["run", "--plan", &plan, "--yes", "--no-pr", "--json"]).output().unwrap();
+    assert!(!out.status.success());
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "failed", "{}", String::from_utf8_lossy(&out.stdout));
+    let art = w.env.vibe_home().join("jobs").join(&job.id);
+    // Nothing of the sandbox is left; the agent's work so far is saved with the job.
+    assert!(!art.join("sandbox").exists() && !art.join("sandbox.json").exists());
+    assert!(std::fs::read_to_string(art.join("diff.patch")).unwrap().contains("+hello"));
+
+    // The resumed attempt gets a new sandbox holding that work, and the conversation goes on.
+    w.server.push_tool_call("run_command", json!({"command": CHECK}));
+    finish(&w.server);
+    let out = w.env.vibe().args(["jobs", "resume", &job.id[..8], "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = job_json(&w.env, &job.id);
+    assert_eq!(shown["job"]["status"], "done", "{shown}");
+    let branch = shown["job"]["branch_name"].as_str().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    // The plan's check ran in the new sandbox and found the restored file.
+    let checked = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "command" && e["command"] == CHECK && e["exit_code"] == 0);
+    assert!(checked, "{shown}");
+    assert!(!art.join("sandbox").exists() && !art.join("sandbox.json").exists());
 }

@@ -47,8 +47,7 @@ pub fn fixture(env: &TestEnv, name: &str) -> (PathBuf, SandboxSpec) {
         dir: env.root().join(format!("{name}-sandbox")),
         policy: Policy { command_timeout: Duration::from_secs(60), ..Policy::default() },
         host_env: hostile_host_env(),
-        prepared: None,
-        pool: None,
+        label: "test".into(),
     };
     (repo, spec)
 }
@@ -71,7 +70,7 @@ async fn run(sb: &dyn Sandbox, script: &str) -> CommandOutcome {
 }
 
 async fn local(spec: SandboxSpec) -> Box<dyn Sandbox> {
-    let (sb, warnings) = sandbox::create(Backend::Local, spec).await.unwrap();
+    let (sb, warnings) = sandbox::Sandboxes::default().create(Backend::Local, spec).await.unwrap();
     assert!(warnings.is_empty());
     sb
 }
@@ -246,12 +245,11 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
     let env = TestEnv::new();
     let (repo, mut spec) = fixture(&env, "ahead");
     let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
-    let prepared = env.root().join("prepared");
+    let prepared = sandbox::local::prepared_dir(&spec.dir);
     sandbox::local::prepare(&repo, &head, false, &prepared, None).unwrap();
     // Mark the prepared copy to tell it from a fresh one.
     std::fs::write(prepared.join("work/marker"), "prepared\n").unwrap();
     spec.base = Some(head.clone());
-    spec.prepared = Some(prepared.clone());
     let sb = local(spec.clone()).await;
     assert!(!prepared.exists(), "the prepared copy was moved into the sandbox");
     assert_eq!(sb.read("marker").await.unwrap(), b"prepared\n");
@@ -306,7 +304,6 @@ async fn a_finished_copy_is_reused_clean_for_the_next_job_whatever_its_commands_
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-q", "-m", "docs"]);
     let pool = env.root().join("pool");
-    spec.pool = Some(pool.clone());
     let first_dir = spec.dir.clone();
 
     let sb = local(spec.clone()).await;
@@ -334,7 +331,8 @@ async fn a_finished_copy_is_reused_clean_for_the_next_job_whatever_its_commands_
     std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    50\n}\n").unwrap();
     git(&repo, &["commit", "-qam", "next"]);
     spec.dir = env.root().join("pooled-second");
-    let sb = local(spec.clone()).await;
+    let (sb, _) =
+        sandbox::Sandboxes::default().with_pool(pool.clone(), 1).create(Backend::Local, spec.clone()).await.unwrap();
     let work = spec.dir.join("work");
     assert_eq!(
         std::fs::metadata(work.join(".gitignore")).unwrap().ino(),
@@ -370,7 +368,7 @@ async fn a_dirty_tree_is_refused_unless_allowed_and_then_included() {
     std::fs::remove_file(repo.join("old.txt")).unwrap();
     let before = repo_state(&repo);
 
-    let err = sandbox::create(Backend::Local, spec.clone()).await.err().unwrap();
+    let err = sandbox::Sandboxes::default().create(Backend::Local, spec.clone()).await.err().unwrap();
     assert!(matches!(err, SandboxError::DirtyTree { .. }), "{err}");
     let user_error = vibe::error::Error::from(err);
     assert!(user_error.message.contains("uncommitted changes"), "{}", user_error.message);
@@ -709,27 +707,38 @@ async fn large_output_is_capped_with_head_and_tail() {
 }
 
 #[tokio::test]
-async fn a_sandbox_reopens_from_its_directory_with_its_changes() {
+async fn a_sandbox_reopens_from_its_handle_with_its_changes_until_destroyed() {
     let env = TestEnv::new();
     let (_repo, spec) = fixture(&env, "reopen");
     let dir = spec.dir.clone();
     let sb = local(spec).await;
     sb.write("notes.md", b"step 1 done\n").await.unwrap();
     let base = sb.base_commit().to_string();
+    let handle = sb.handle();
+    assert_eq!(handle.backend, Backend::Local);
+    // The handle is plain data another process reads back.
+    let handle: sandbox::SandboxHandle =
+        serde_json::from_str(&serde_json::to_string(&handle).unwrap()).unwrap();
     drop(sb);
-    let sb = sandbox::reopen(dir).await.unwrap();
+    let sandboxes = sandbox::Sandboxes::default();
+    let sb = sandboxes.reopen(&handle).await.unwrap();
     assert_eq!(sb.base_commit(), base);
     assert_eq!(sb.read("notes.md").await.unwrap(), b"step 1 done\n");
     let out = run(sb.as_ref(), "env").await;
     assert!(!out.stdout.contains("sandboxleak"));
+    sb.destroy().await.unwrap();
+    assert!(!dir.exists());
+    let err = sandboxes.reopen(&handle).await.err().unwrap();
+    assert!(matches!(err, SandboxError::Gone(_)), "{err}");
 }
 
 #[tokio::test]
 async fn the_none_backend_runs_unisolated_with_a_warning() {
     let env = TestEnv::new();
     let (repo, spec) = fixture(&env, "none");
-    let (sb, warnings) = sandbox::create(Backend::None, spec).await.unwrap();
-    assert_eq!(sb.backend(), "none");
+    let (sb, warnings) = sandbox::Sandboxes::default().create(Backend::None, spec).await.unwrap();
+    assert_eq!(sb.backend(), Backend::None);
+    assert_eq!(sb.handle().backend, Backend::None);
     assert!(warnings[0].message.contains("without a sandbox"), "{warnings:?}");
     let out = run(sb.as_ref(), "echo changed > README.md; env").await;
     assert!(out.success());

@@ -236,8 +236,7 @@ fn spec(env: &TestEnv, repo: &Path, home: &Path, path: String) -> SandboxSpec {
         dir: env.root().join("sandbox"),
         policy: Policy { command_timeout: Duration::from_secs(60), ..Policy::default() },
         host_env,
-        prepared: None,
-        pool: None,
+        label: "test".into(),
     }
 }
 
@@ -268,7 +267,7 @@ async fn toolchains_and_layers_are_read_only_and_the_homes_secrets_stay_out() {
         home.join(".ssh").display(),
         home.join(".cargo/bin").display()
     );
-    let (sb, _) = sandbox::create(Backend::Local, spec(&env, &repo, &home, path)).await.unwrap();
+    let (sb, _) = sandbox::Sandboxes::default().create(Backend::Local, spec(&env, &repo, &home, path)).await.unwrap();
     let h = home.display();
     let run = |script: String| {
         let sb = &sb;
@@ -382,7 +381,7 @@ async fn registries_mode_lets_allowed_hosts_through_the_proxy_and_refuses_the_re
     let home = env.root().join("home");
     let mut with_registries = spec(&env, &repo, &home, "/usr/bin:/bin".into());
     with_registries.policy.registries = Some(vec![format!("127.0.0.1:{port}")]);
-    let (sb, _) = sandbox::create(Backend::Local, with_registries).await.unwrap();
+    let (sb, _) = sandbox::Sandboxes::default().create(Backend::Local, with_registries).await.unwrap();
     let script = format!(
         r#"import http.client, os, socket
 def through_proxy(host, port):
@@ -418,7 +417,7 @@ print("proxy:", os.environ.get("HTTPS_PROXY"))
     drop(sb);
     let mut offline = spec(&env, &repo, &home, "/usr/bin:/bin".into());
     offline.dir = env.root().join("sandbox-off");
-    let (sb, _) = sandbox::create(Backend::Local, offline).await.unwrap();
+    let (sb, _) = sandbox::Sandboxes::default().create(Backend::Local, offline).await.unwrap();
     let out = sb
         .run(CommandRequest::shell("echo ${HTTPS_PROXY:-none}; echo $CARGO_NET_OFFLINE"), None, None)
         .await

@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 
 use super::capture::CappedBuf;
 use super::{
-    copy, paths, BoxFuture, CommandOutcome, CommandRequest, Diff, Entry, EntryKind, Listing, OutputChunk,
-    OutputSink, Policy, Sandbox, SandboxError, SandboxSpec, SearchHit, SearchResult, Stream, Warning,
+    copy, paths, Backend, BoxFuture, CommandOutcome, CommandRequest, Diff, Entry, EntryKind, Listing,
+    OutputChunk, OutputSink, Policy, Sandbox, SandboxError, SandboxHandle, SandboxSpec, SearchHit,
+    SearchResult, Stream, Warning,
 };
 use pool::{adopt, make_copy};
 use probe::{check_isolation, Bwrap};
@@ -58,6 +59,25 @@ const PREPARED_FILE: &str = "prepared.json";
 const MAX_READ_BYTES: u64 = 32 * 1024 * 1024;
 /// Files larger than this are skipped by search.
 const MAX_SEARCH_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What the local backend needs beyond the spec.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Where finished copies wait for the next job of their repository; a copy from there is
+    /// cleaned and reused instead of writing a new one.
+    pub pool: Option<PathBuf>,
+    /// At most this many pooled copies per repository.
+    pub per_repo: usize,
+}
+
+/// Where a copy made ahead of time by [`prepare`] (e.g. while the model wrote the plan) waits
+/// for the sandbox that will live in `dir`: the sandbox takes it over when it was made from
+/// the same repository, commit and dirty-tree choice, and removes it otherwise.
+pub fn prepared_dir(dir: &Path) -> PathBuf {
+    let mut name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".prepared");
+    dir.with_file_name(name)
+}
 
 /// How commands are isolated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,12 +112,13 @@ pub struct LocalSandbox {
     home: PathBuf,
     meta: Meta,
     bwrap: Option<Bwrap>,
+    options: Options,
     destroyed: AtomicBool,
 }
 
 impl LocalSandbox {
     /// Makes the copy in `spec.dir` and checks the isolation works.
-    pub async fn create(spec: SandboxSpec, isolation: Isolation) -> Result<Self, SandboxError> {
+    pub async fn create(spec: SandboxSpec, options: &Options, isolation: Isolation) -> Result<Self, SandboxError> {
         let bwrap = check_isolation(isolation)?;
         if spec.dir.exists()
             && std::fs::read_dir(&spec.dir)
@@ -116,8 +137,8 @@ impl LocalSandbox {
             spec.base.clone(),
             spec.allow_dirty,
             spec.dir.clone(),
-            spec.prepared.clone(),
-            spec.pool.clone(),
+            Some(prepared_dir(&spec.dir)).filter(|p| p.exists()),
+            options.pool.clone(),
         );
         let info = tokio::task::spawn_blocking(move || {
             if let Some(info) = prepared.and_then(|p| adopt(&p, &repo, base.as_deref(), allow_dirty, &dir)) {
@@ -160,11 +181,22 @@ impl LocalSandbox {
             .map_err(|e| SandboxError::io("writing the sandbox metadata", e))?;
         let home = spec.dir.join("home");
         std::fs::create_dir_all(&home).map_err(|e| SandboxError::io("creating the private home", e))?;
-        Ok(Self { work, home, dir: spec.dir, meta, bwrap, destroyed: AtomicBool::new(false) })
+        Ok(Self {
+            work,
+            home,
+            dir: spec.dir,
+            meta,
+            bwrap,
+            options: options.clone(),
+            destroyed: AtomicBool::new(false),
+        })
     }
 
     /// Reopens a sandbox made by [`LocalSandbox::create`] in `dir`.
-    pub async fn open(dir: PathBuf) -> Result<Self, SandboxError> {
+    pub async fn open(dir: PathBuf, options: &Options) -> Result<Self, SandboxError> {
+        if !dir.join(META_FILE).is_file() {
+            return Err(SandboxError::Gone(dir.display().to_string()));
+        }
         let text = std::fs::read_to_string(dir.join(META_FILE))
             .map_err(|e| SandboxError::io(format!("reading {}", dir.join(META_FILE).display()), e))?;
         let meta: Meta = serde_json::from_str(&text)
@@ -172,7 +204,15 @@ impl LocalSandbox {
         let bwrap = check_isolation(meta.isolation)?;
         let home = dir.join("home");
         std::fs::create_dir_all(&home).map_err(|e| SandboxError::io("creating the private home", e))?;
-        Ok(Self { work: dir.join("work"), home, dir, meta, bwrap, destroyed: AtomicBool::new(false) })
+        Ok(Self {
+            work: dir.join("work"),
+            home,
+            dir,
+            meta,
+            bwrap,
+            options: options.clone(),
+            destroyed: AtomicBool::new(false),
+        })
     }
 
     /// The copy on the host (for the caller's own reading; tools go through the trait).
@@ -200,11 +240,15 @@ impl LocalSandbox {
 }
 
 impl Sandbox for LocalSandbox {
-    fn backend(&self) -> &'static str {
+    fn backend(&self) -> Backend {
         match self.meta.isolation {
-            Isolation::Bubblewrap => "local",
-            Isolation::None => "none",
+            Isolation::Bubblewrap => Backend::Local,
+            Isolation::None => Backend::None,
         }
+    }
+
+    fn handle(&self) -> SandboxHandle {
+        SandboxHandle { backend: self.backend(), id: self.dir.display().to_string() }
     }
 
     fn base_commit(&self) -> &str {
@@ -274,7 +318,25 @@ impl Sandbox for LocalSandbox {
             if self.destroyed.swap(true, Ordering::SeqCst) {
                 return Ok(());
             }
-            discard(&self.dir).map_err(|e| SandboxError::io(format!("removing {}", self.dir.display()), e))
+            // Whatever a command left running (every command waits for its tree, so normally
+            // nothing), then the copy: to the pool for the next job, the rest removed in the
+            // background.
+            let dir = self.dir.clone();
+            let options = self.options.clone();
+            tokio::task::spawn_blocking(move || {
+                crate::jobs::liveness::kill_leftovers(&dir);
+                let _ = discard(&prepared_dir(&dir));
+                match options.pool.as_deref() {
+                    Some(pool) => {
+                        retire(&dir, Some(pool), options.per_repo);
+                        Ok(())
+                    }
+                    // Whatever a command did to the copy's permissions.
+                    None => discard(&dir).map_err(|e| SandboxError::io(format!("removing {}", dir.display()), e)),
+                }
+            })
+            .await
+            .map_err(|e| SandboxError::Invalid(format!("removing the sandbox: {e}")))?
         })
     }
 }
