@@ -471,7 +471,10 @@ mod tests {
             shown,
             [
                 ("README.md", None),
-                ("src/lib.rs", Some("pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n".into())),
+                (
+                    "src/lib.rs",
+                    Some("pub fn one() -> u32 {\n    1\n}\n\npub fn two() -> u32 {\n    2\n}\n".into())
+                ),
                 ("src/new.rs", Some("// new\n".into())),
             ]
         );

@@ -331,8 +331,11 @@ async fn a_finished_copy_is_reused_clean_for_the_next_job_whatever_its_commands_
     std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    50\n}\n").unwrap();
     git(&repo, &["commit", "-qam", "next"]);
     spec.dir = env.root().join("pooled-second");
-    let (sb, _) =
-        sandbox::Sandboxes::default().with_pool(pool.clone(), 1).create(Backend::Local, spec.clone()).await.unwrap();
+    let (sb, _) = sandbox::Sandboxes::default()
+        .with_pool(pool.clone(), 1)
+        .create(Backend::Local, spec.clone())
+        .await
+        .unwrap();
     let work = spec.dir.join("work");
     assert_eq!(
         std::fs::metadata(work.join(".gitignore")).unwrap().ino(),

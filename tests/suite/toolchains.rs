@@ -267,7 +267,8 @@ async fn toolchains_and_layers_are_read_only_and_the_homes_secrets_stay_out() {
         home.join(".ssh").display(),
         home.join(".cargo/bin").display()
     );
-    let (sb, _) = sandbox::Sandboxes::default().create(Backend::Local, spec(&env, &repo, &home, path)).await.unwrap();
+    let (sb, _) =
+        sandbox::Sandboxes::default().create(Backend::Local, spec(&env, &repo, &home, path)).await.unwrap();
     let h = home.display();
     let run = |script: String| {
         let sb = &sb;

@@ -118,7 +118,11 @@ pub struct LocalSandbox {
 
 impl LocalSandbox {
     /// Makes the copy in `spec.dir` and checks the isolation works.
-    pub async fn create(spec: SandboxSpec, options: &Options, isolation: Isolation) -> Result<Self, SandboxError> {
+    pub async fn create(
+        spec: SandboxSpec,
+        options: &Options,
+        isolation: Isolation,
+    ) -> Result<Self, SandboxError> {
         let bwrap = check_isolation(isolation)?;
         if spec.dir.exists()
             && std::fs::read_dir(&spec.dir)
@@ -332,7 +336,9 @@ impl Sandbox for LocalSandbox {
                         Ok(())
                     }
                     // Whatever a command did to the copy's permissions.
-                    None => discard(&dir).map_err(|e| SandboxError::io(format!("removing {}", dir.display()), e)),
+                    None => {
+                        discard(&dir).map_err(|e| SandboxError::io(format!("removing {}", dir.display()), e))
+                    }
                 }
             })
             .await
