@@ -57,6 +57,33 @@ pub enum Event {
         crs_id: Option<String>,
         crs: Box<crate::crs::Crs>,
         plan: Box<crate::plan::Plan>,
+        /// What [`Op::Approve`] names to approve this content.
+        content_hash: String,
+    },
+    /// A new version of the plan under review (revised by the model or edited by the user).
+    PlanVersion {
+        plan_id: String,
+        parent_id: Option<String>,
+        how: crate::store::ReviewKind,
+        plan: Box<crate::plan::Plan>,
+        content_hash: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tokens: Option<u64>,
+    },
+    /// A review entry was recorded on a version (a comment, a lock, an answer).
+    ReviewNoted {
+        plan_id: String,
+        kind: crate::store::ReviewKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+    },
+    /// An edited plan failed the plan's checks: the problems, and the edit handed back.
+    EditRefused { problems: Vec<String>, plan: Box<crate::plan::Plan> },
+    /// A review operation failed; the plan under review is unchanged.
+    ReviewFailed {
+        message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hint: Option<String>,
     },
     /// The plan was approved (by the user or by `--yes`).
     PlanApproved { plan_id: Option<String> },
@@ -71,13 +98,24 @@ pub enum Event {
 }
 
 /// What a frontend can tell the pipeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
-    /// Run the plan under review.
-    Approve,
+    /// Run this version of the plan: the one recorded as `plan_id` (or the one under review
+    /// when it is not recorded), if its content still has this hash.
+    Approve { plan_id: Option<String>, content_hash: String },
     /// Do not run it.
     Reject { reason: Option<String> },
+    /// Comment on a step or a criterion of the version under review.
+    Comment { target: crate::review::Target, text: String },
+    /// Lock or unlock a step.
+    Lock { step: usize, locked: bool },
+    /// Answer an open question of the CRS.
+    Answer { question: usize, text: String },
+    /// Replace the version under review with an edited plan.
+    Replace { plan: Box<crate::plan::Plan> },
+    /// Ask the model for a new version with this feedback.
+    Revise { feedback: String },
     /// Stop the running job.
     Cancel,
 }

@@ -13,6 +13,7 @@
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 //! - [`event`]: typed events the pipeline emits and ops it accepts.
 //! - [`pipeline`]: prompt → CRS → plan → review → job orchestration.
+//! - [`review`]: approve, reject, comment, lock, answer, edit and revise a plan version.
 //! - [`jobs`]: the job state machine, its event log, the runner, resume.
 //! - [`git`]: the user's repository: base commit, clean check, branch + commit of a result.
 //! - [`redact`]: secret-bearing files and the redactor every model-bound text passes through.
@@ -23,6 +24,7 @@ pub mod crs;
 pub mod llm;
 pub mod plan;
 pub mod redact;
+pub mod review;
 
 // Jobs: event, pipeline, jobs, sandbox, agent, git.
 pub mod agent;

@@ -19,6 +19,7 @@ use crate::event::{Event, Op, Stage};
 use crate::jobs::{self, Artifacts, JobSpec, Status};
 use crate::llm::{Client, StreamProgress, Usage};
 use crate::plan::{Plan, PlanOutcome};
+use crate::review;
 use crate::store::{CrsRecord, JobRecord, Store, Table};
 
 /// Where the pipeline starts.
@@ -225,12 +226,20 @@ pub async fn run(
     drop(snapshot);
 
     // Review.
-    let store = &mut services.store;
-    // Ids from a plan file written on another machine mean nothing here.
-    change.plan_id = change.plan_id.filter(|id| store.plan(id).is_ok());
+    let store = &services.store;
+    // Ids from a plan file written on another machine mean nothing here, nor does the id of a
+    // recorded plan whose content the file changed.
+    change.plan_id = change.plan_id.filter(|id| {
+        store.plan(id).ok().and_then(|r| crate::plan::from_record(&r).ok()).is_some_and(|p| p == change.plan)
+    });
     change.crs_id = change.crs_id.filter(|id| store.crs(id).is_ok());
     match req.review {
-        Review::Approved => {}
+        Review::Approved => {
+            if let Some(id) = change.plan_id.as_deref() {
+                let hash = crate::plan::content_hash(&change.plan);
+                review::approve(&mut services.store, &clock, id, &hash)?;
+            }
+        }
         Review::Stop => {
             let plan_id = change.plan_id.clone().ok_or_else(|| {
                 Error::usage("the plan must be approved before it runs").with_hint("pass --yes to run it")
@@ -245,17 +254,21 @@ pub async fn run(
                 crs_id: change.crs_id.clone(),
                 crs: Box::new(change.crs.clone()),
                 plan: Box::new(change.plan.clone()),
+                content_hash: crate::plan::content_hash(&change.plan),
             });
-            if !matches!(ops.recv().await, Some(Op::Approve)) {
-                if let Some(id) = change.plan_id.as_deref() {
-                    store.set_plan_status(id, "rejected", &clock.now_ts())?;
-                }
+            if !serve_review(config, clock, services, &mut change, &events, &mut ops).await? {
                 return Ok(Outcome::Rejected { plan_id: change.plan_id.clone() });
             }
         }
     }
+    let store = &mut services.store;
+    // The job runs exactly the approved version.
     if let Some(id) = change.plan_id.as_deref() {
-        store.set_plan_status(id, "approved", &clock.now_ts())?;
+        if !review::is_approved(store, id, &change.plan)? {
+            return Err(
+                review::ReviewError::NotApproved { id: crate::output::short_id(id).to_string() }.into()
+            );
+        }
     }
     let _ = events.send(Event::PlanApproved { plan_id: change.plan_id.clone() });
 
@@ -304,6 +317,191 @@ pub async fn run(
     };
     let _ = events.send(Event::Finished { job_id: Some(job.id.clone()), status: Status::parse(&job.status) });
     Ok(Outcome::Finished { job: Box::new(job) })
+}
+
+/// Answers review ops on `change` until it is approved (true) or rejected (false). Each
+/// operation is recorded before the next; a new version replaces `change`'s plan.
+async fn serve_review(
+    config: &Config,
+    clock: Clock,
+    services: &mut Services,
+    change: &mut PlannedChange,
+    events: &UnboundedSender<Event>,
+    ops: &mut UnboundedReceiver<Op>,
+) -> Result<bool, Error> {
+    let failed = |e: Error| {
+        let _ = events.send(Event::ReviewFailed { message: e.message, hint: e.hint });
+    };
+    let unrecorded = || {
+        Error::usage("the plan is not recorded, so it cannot be changed here")
+            .with_hint("make it with `vibe plan \"…\"` to review it fully")
+    };
+    while let Some(op) = ops.recv().await {
+        let store = &mut services.store;
+        let current = change.plan_id.clone();
+        match op {
+            Op::Approve { plan_id, content_hash } => match plan_id.or(current) {
+                Some(id) => match review::approve(store, &clock, &id, &content_hash)
+                    .and_then(|()| review::Version::load(store, &id))
+                {
+                    Ok(v) => {
+                        change.plan = v.plan;
+                        change.plan_id = Some(id);
+                        return Ok(true);
+                    }
+                    Err(e) => failed(e.into()),
+                },
+                None if crate::plan::content_hash(&change.plan) == content_hash => return Ok(true),
+                None => failed(review::ReviewError::Changed { id: "under review".into() }.into()),
+            },
+            Op::Reject { reason } => {
+                if let Some(id) = current.as_deref() {
+                    review::reject(store, &clock, id, reason.as_deref())?;
+                }
+                return Ok(false);
+            }
+            Op::Cancel => {}
+            Op::Comment { .. }
+            | Op::Lock { .. }
+            | Op::Answer { .. }
+            | Op::Replace { .. }
+            | Op::Revise { .. }
+                if current.is_none() =>
+            {
+                failed(unrecorded())
+            }
+            Op::Comment { target, text } => {
+                let id = current.unwrap_or_default();
+                noted(
+                    events,
+                    &id,
+                    crate::store::ReviewKind::Comment,
+                    Some(target.label()),
+                    review::comment(store, &clock, &id, &target, &text),
+                );
+            }
+            Op::Answer { question, text } => {
+                let id = current.unwrap_or_default();
+                let target = review::Target::Question(question).label();
+                noted(
+                    events,
+                    &id,
+                    crate::store::ReviewKind::Answer,
+                    Some(target),
+                    review::answer(store, &clock, &id, question, &text),
+                );
+            }
+            Op::Lock { step, locked } => {
+                let id = current.unwrap_or_default();
+                let kind =
+                    if locked { crate::store::ReviewKind::Lock } else { crate::store::ReviewKind::Unlock };
+                noted(
+                    events,
+                    &id,
+                    kind,
+                    Some(review::Target::Step(step).label()),
+                    review::lock(store, &clock, &id, step, locked),
+                );
+            }
+            Op::Replace { plan } => {
+                let id = current.unwrap_or_default();
+                match review::replace(config, store, &clock, &id, *plan) {
+                    Ok(rec) => {
+                        let v = review::Version::load(store, &rec.id)?;
+                        new_version(
+                            events,
+                            change,
+                            v.plan,
+                            rec.id,
+                            Some(id),
+                            crate::store::ReviewKind::Edit,
+                            None,
+                        );
+                    }
+                    Err(review::ReviewError::Invalid { problems, plan }) => {
+                        let _ = events.send(Event::EditRefused { problems, plan });
+                    }
+                    Err(e) => failed(e.into()),
+                }
+            }
+            Op::Revise { feedback } => {
+                let id = current.unwrap_or_default();
+                let client = match services.client(config) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        failed(e);
+                        continue;
+                    }
+                };
+                let _ = events.send(Event::StageStarted { stage: Stage::Plan });
+                let progress = progress_to(events, Stage::Plan);
+                let made = review::revise(
+                    config,
+                    &clock,
+                    &mut services.store,
+                    &client,
+                    &id,
+                    &feedback,
+                    Some(&progress),
+                )
+                .await;
+                match made {
+                    Ok(out) => {
+                        let tokens = Some(out.usage.total());
+                        new_version(
+                            events,
+                            change,
+                            out.plan,
+                            out.record.id,
+                            Some(id),
+                            crate::store::ReviewKind::Revise,
+                            tokens,
+                        );
+                    }
+                    Err(e) => failed(e),
+                }
+            }
+        }
+    }
+    // The frontend is gone without a word: nothing runs.
+    Ok(false)
+}
+
+fn noted(
+    events: &UnboundedSender<Event>,
+    plan_id: &str,
+    kind: crate::store::ReviewKind,
+    target: Option<String>,
+    done: Result<(), review::ReviewError>,
+) {
+    let _ = events.send(match done {
+        Ok(()) => Event::ReviewNoted { plan_id: plan_id.to_string(), kind, target },
+        Err(e) => {
+            let e = Error::from(e);
+            Event::ReviewFailed { message: e.message, hint: e.hint }
+        }
+    });
+}
+
+fn new_version(
+    events: &UnboundedSender<Event>,
+    change: &mut PlannedChange,
+    plan: Plan,
+    plan_id: String,
+    parent_id: Option<String>,
+    how: crate::store::ReviewKind,
+    tokens: Option<u64>,
+) {
+    let _ = events.send(Event::PlanVersion {
+        plan_id: plan_id.clone(),
+        parent_id,
+        how,
+        content_hash: crate::plan::content_hash(&plan),
+        plan: Box::new(plan.clone()),
+        tokens,
+    });
+    change.plan = plan;
+    change.plan_id = Some(plan_id);
 }
 
 /// `vibe crs` and `vibe plan`: write the CRS (and the plan), record them, stop.
@@ -381,8 +579,8 @@ async fn write(
     };
     let _ = events.send(Event::StageStarted { stage: Stage::Plan });
     let progress = progress_to(events, Stage::Plan);
-    let plan = crate::plan::generate(&client, config, &owner, &clock, &crs_record, snapshot, Some(&progress))
-        .await?;
+    let basis = crate::plan::Basis { crs_record: &crs_record, snapshot, revision: None };
+    let plan = crate::plan::generate(&client, config, &owner, &clock, basis, Some(&progress)).await?;
     services.store.save_plan(&plan.record, &plan.usage, "plan")?;
     let _ = events.send(Event::PlanReady {
         plan_id: plan.record.id.clone(),

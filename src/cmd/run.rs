@@ -71,10 +71,14 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
                     ev = ev_rx.recv() => {
                         let Some(ev) = ev else { break };
                         printer.print(&ev)?;
-                        if let Event::ApprovalNeeded { .. } = ev {
+                        if let Event::ApprovalNeeded { plan_id, content_hash, .. } = ev {
                             printer.finish();
                             let yes = ask("Run this plan? [y/N] ")?;
-                            let _ = op_tx.send(if yes { Op::Approve } else { Op::Reject { reason: None } });
+                            let _ = op_tx.send(if yes {
+                                Op::Approve { plan_id, content_hash }
+                            } else {
+                                Op::Reject { reason: None }
+                            });
                         }
                     }
                     _ = tokio::signal::ctrl_c() => {

@@ -125,6 +125,27 @@ pub fn describe(event: &Event) -> Option<String> {
             let id = short_id(plan_id);
             format!("stopped after plan {id}: review it, then run `vibe run --plan {id} --yes`")
         }
+        Event::PlanVersion { plan_id, how, plan, .. } => format!(
+            "plan {} {}: {} ({} step{})",
+            short_id(plan_id),
+            if *how == crate::store::ReviewKind::Edit { "edited" } else { "revised" },
+            plan.summary,
+            plan.steps.len(),
+            if plan.steps.len() == 1 { "" } else { "s" }
+        ),
+        Event::ReviewNoted { plan_id, kind, target } => format!(
+            "plan {}: {}{}",
+            short_id(plan_id),
+            kind.as_str(),
+            target.as_deref().map(|t| format!(" {t}")).unwrap_or_default()
+        ),
+        Event::EditRefused { problems, .. } => {
+            format!("the edited plan was not kept: {}", problems.join("; "))
+        }
+        Event::ReviewFailed { message, hint } => match hint {
+            Some(h) => format!("{message}\n  {h}"),
+            None => message.clone(),
+        },
         Event::JobCreated { job_id, .. } => format!("job {} created", short_id(job_id)),
         Event::Job(rec) => return describe_job(&rec.event),
     })

@@ -42,6 +42,73 @@ pub struct PlanOutcome {
     pub usage: Usage,
 }
 
+/// What a revision starts from: the version revised and what the reviewer said about it.
+#[derive(Debug, Clone)]
+pub struct Revision<'a> {
+    /// The version revised (the new one's parent).
+    pub parent: &'a PlanRecord,
+    /// Its plan.
+    pub plan: &'a Plan,
+    /// What to change, in the reviewer's words.
+    pub feedback: &'a str,
+    /// Comments on steps and criteria, and answers to open questions, one line each
+    /// (`S2: …`, `AC1: …`, `Q1 (question): answer`).
+    pub notes: Vec<String>,
+    /// 0-based indexes of the steps to keep word for word.
+    pub locked: Vec<usize>,
+}
+
+impl Revision<'_> {
+    fn prompt(&self) -> Result<String, Error> {
+        let prev = serde_json::to_string_pretty(self.plan).map_err(|e| Error::failure(e.to_string()))?;
+        let mut text = format!(
+            "\n\nThis is a revision. The previous version of the plan:\n```json\n{prev}\n```\n\nThe reviewer asks:\n{}",
+            self.feedback.trim()
+        );
+        if !self.notes.is_empty() {
+            text.push_str("\n\nThe reviewer's notes (steps are S1, S2, … of the previous version; questions are the CRS's open questions):");
+            for n in &self.notes {
+                text.push_str(&format!("\n- {n}"));
+            }
+        }
+        if !self.locked.is_empty() {
+            let names: Vec<String> = self.locked.iter().map(|i| format!("S{}", i + 1)).collect();
+            text.push_str(&format!(
+                "\n\nLocked steps, to keep exactly as they are (every field, word for word), in the same order among themselves: {}.",
+                names.join(", ")
+            ));
+        }
+        Ok(text)
+    }
+
+    /// Problems with `plan` as a revision: a locked step not kept word for word.
+    fn check(&self, plan: &Plan) -> Vec<String> {
+        self.locked
+            .iter()
+            .filter_map(|&i| self.plan.steps.get(i).map(|s| (i, s)))
+            .filter(|(_, s)| !plan.steps.contains(s))
+            .map(|(i, s)| {
+                format!(
+                    "$.steps: locked step S{} \"{}\" must be kept word for word, every field unchanged",
+                    i + 1,
+                    s.title
+                )
+            })
+            .collect()
+    }
+}
+
+/// What a plan is written from.
+#[derive(Debug, Clone, Copy)]
+pub struct Basis<'a> {
+    /// The recorded CRS the plan implements.
+    pub crs_record: &'a CrsRecord,
+    /// A walk of the repository already taken (for the CRS), if any.
+    pub snapshot: Option<&'a context::Snapshot>,
+    /// The version revised, for a revision.
+    pub revision: Option<&'a Revision<'a>>,
+}
+
 /// Generates a plan for the recorded CRS `crs_record` (from a snapshot of the repository when
 /// one was taken for the CRS) and returns it with its record (linked to the CRS and
 /// `owner`); it writes nothing.
@@ -50,10 +117,10 @@ pub async fn generate(
     config: &Config,
     owner: &Owner,
     clock: &Clock,
-    crs_record: &CrsRecord,
-    snapshot: Option<&context::Snapshot>,
+    basis: Basis<'_>,
     progress: Progress<'_>,
 ) -> Result<PlanOutcome, Error> {
+    let Basis { crs_record, snapshot, revision } = basis;
     let root = config.require_repo()?.to_path_buf();
     let stored: serde_json::Value = serde_json::from_str(&crs_record.crs_json)
         .map_err(|e| Error::failure(format!("CRS {} cannot be read: {e}", crs_record.id)))?;
@@ -76,10 +143,11 @@ pub async fn generate(
         messages: vec![
             Message::system(SYSTEM),
             Message::user(format!(
-                "CRS:\n```json\n{crs_json}\n```\n\nOriginal request:\n{}\n\n{}\n\nSandbox: {}",
+                "CRS:\n```json\n{crs_json}\n```\n\nOriginal request:\n{}\n\n{}\n\nSandbox: {}{}",
                 crs_record.prompt,
                 context.text,
-                crate::sandbox::environment_note(config, &root)
+                crate::sandbox::environment_note(config, &root),
+                revision.map(Revision::prompt).transpose()?.unwrap_or_default()
             )),
         ],
         name: "plan".into(),
@@ -88,7 +156,11 @@ pub async fn generate(
         temperature: Some(0.2),
         stream: true,
     };
-    let check = |p: &Plan| schema::check_with(p, &crs, &ids, &root);
+    let check = |p: &Plan| {
+        let mut problems = schema::check_with(p, &crs, &ids, &root);
+        problems.extend(revision.map(|r| r.check(p)).unwrap_or_default());
+        problems
+    };
     let out = client.structured_checked::<Plan>(&req, &check, progress).await?;
     let mut plan = out.value;
     schema::resolve_criteria(&mut plan, &ids);
@@ -98,7 +170,7 @@ pub async fn generate(
         user_id: owner.user_id.or_else(|| crs_record.user_id.clone()),
         github_host: owner.github_host,
         repo_full_name: owner.repo_full_name,
-        parent_id: None,
+        parent_id: revision.map(|r| r.parent.id.clone()),
         status: "draft".into(),
         task_summary: Some(plan.summary.clone()),
         complexity: Some(plan.complexity.as_str().to_string()),

@@ -92,5 +92,12 @@ mod generate;
 mod render;
 pub mod schema;
 
-pub use generate::{from_record, generate, PlanOutcome};
+pub use generate::{from_record, generate, Basis, PlanOutcome, Revision};
+
+/// The SHA-256 (hex) of a plan's JSON document: what an approval is bound to.
+pub fn content_hash(plan: &Plan) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_string(plan).unwrap_or_default();
+    Sha256::digest(json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
 pub use render::to_markdown;

@@ -5,7 +5,7 @@ use super::{CrsRecord, PlanRecord, Store, StoreResult};
 use crate::llm::Usage;
 
 impl Store {
-    fn with_usage(
+    pub(super) fn with_usage(
         &mut self,
         created_at: &str,
         usage: &Usage,

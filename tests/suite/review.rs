@@ -8,7 +8,9 @@ use vibe::clock::Clock;
 use vibe::config::{Config, Inputs};
 use vibe::event::{Event, Op};
 use vibe::pipeline::{self, Outcome, Request, Review, Services, Start, Stop};
-use vibe::store::Store;
+use vibe::plan::Plan;
+use vibe::review::Target;
+use vibe::store::{ReviewKind, Store};
 
 use super::crs_plan::{crs_doc, plan_doc, setup};
 use crate::common::openai::Reply;
@@ -21,6 +23,18 @@ fn config(env: &TestEnv) -> Config {
 
 /// Runs the pipeline, answering the review with `answer`; returns the outcome and every event.
 fn drive(env: &TestEnv, req: Request, answer: Option<Op>) -> (Outcome, Vec<Event>) {
+    drive_with(env, req, move |ev| match (ev, &answer) {
+        (Event::ApprovalNeeded { .. }, Some(op)) => vec![op.clone()],
+        _ => Vec::new(),
+    })
+}
+
+/// Runs the pipeline; `front` answers each event with ops.
+fn drive_with(
+    env: &TestEnv,
+    req: Request,
+    mut front: impl FnMut(&Event) -> Vec<Op>,
+) -> (Outcome, Vec<Event>) {
     let config = config(env);
     let clock = Clock::from_env(&env.env);
     let mut services = Services::new(Store::open(&config.db_path()).unwrap(), None);
@@ -32,8 +46,8 @@ fn drive(env: &TestEnv, req: Request, answer: Option<Op>) -> (Outcome, Vec<Event
         let front = async {
             let mut seen = Vec::new();
             while let Some(ev) = ev_rx.recv().await {
-                if let (Event::ApprovalNeeded { .. }, Some(op)) = (&ev, &answer) {
-                    op_tx.send(op.clone()).unwrap();
+                for op in front(&ev) {
+                    op_tx.send(op).unwrap();
                 }
                 seen.push(ev);
             }
@@ -106,4 +120,164 @@ fn stop_points_record_what_was_written_and_report_model_progress() {
     assert_eq!((rec.status.as_str(), rec.crs_id.as_deref()), ("draft", Some(made.record.id.as_str())));
     assert!(!events.iter().any(|e| matches!(e, Event::CrsReady { .. })));
     assert_eq!(server.chat_requests().len(), 2);
+}
+
+fn kinds(store: &Store, plan_id: &str) -> Vec<(ReviewKind, Option<String>, Option<String>)> {
+    store.reviews(plan_id).unwrap().into_iter().map(|r| (r.kind, r.target, r.body)).collect()
+}
+
+fn revised_doc() -> Value {
+    let mut doc = plan_doc();
+    doc["steps"].as_array_mut().unwrap().push(serde_json::json!({
+        "title": "Document the flag", "intent": "Say what --verbose does.",
+        "files": [{"path": "README.md", "action": "create"}], "commands": []
+    }));
+    doc
+}
+
+#[test]
+fn revise_with_feedback_keeps_notes_and_locked_steps_and_the_job_runs_the_approved_version() {
+    let (env, server) = setup();
+    let mut broke_lock = revised_doc();
+    broke_lock["steps"][0]["title"] = "Parse --verbose and -v".into();
+    server
+        .push(Reply::json(&crs_doc()))
+        .push(Reply::json(&plan_doc()))
+        .push(Reply::json(&broke_lock))
+        .push(Reply::json(&revised_doc()));
+    let mut req = run_request(&env, Start::Prompt("add a --verbose flag".into()));
+    req.run_job = false;
+    let mut first: Option<(String, String)> = None;
+    let (outcome, events) = drive_with(&env, req, |ev| match ev {
+        Event::ApprovalNeeded { plan_id, content_hash, .. } => {
+            first = Some((plan_id.clone().unwrap(), content_hash.clone()));
+            vec![
+                Op::Lock { step: 0, locked: true },
+                Op::Comment { target: Target::Step(1), text: "use a table test".into() },
+                Op::Answer { question: 0, text: "no alias".into() },
+                Op::Comment { target: Target::Step(7), text: "nowhere".into() },
+                Op::Revise { feedback: "add a README step".into() },
+            ]
+        }
+        Event::PlanVersion { plan_id, content_hash, .. } => {
+            let (old_id, old_hash) = first.clone().unwrap();
+            vec![
+                // The superseded version cannot be approved any more.
+                Op::Approve { plan_id: Some(old_id), content_hash: old_hash },
+                // Nor can the new one with content other than what was shown.
+                Op::Approve { plan_id: Some(plan_id.clone()), content_hash: "0".repeat(64) },
+                Op::Approve { plan_id: Some(plan_id.clone()), content_hash: content_hash.clone() },
+            ]
+        }
+        _ => Vec::new(),
+    });
+    let Outcome::Created { job_id } = outcome else { panic!("{outcome:?}") };
+    let (v1, _) = first.unwrap();
+    let failures: Vec<&String> = events
+        .iter()
+        .filter_map(|e| if let Event::ReviewFailed { message, .. } = e { Some(message) } else { None })
+        .collect();
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    assert!(failures[0].contains("no S8"), "{failures:?}");
+    assert!(failures[1].contains("superseded"), "{failures:?}");
+    assert!(failures[2].contains("not the version that was shown"), "{failures:?}");
+
+    // What the model was told for the revision, and the repair that kept the locked step.
+    let reqs = server.chat_requests();
+    assert_eq!(reqs.len(), 4);
+    let asked = reqs[2].all_text();
+    for needle in [
+        "The reviewer asks:\nadd a README step",
+        "- S2: use a table test",
+        "- Q1 (Should -v be an alias?): no alias",
+        "Locked steps, to keep exactly as they are (every field, word for word), in the same order among themselves: S1.",
+        "Parse --verbose",
+    ] {
+        assert!(asked.contains(needle), "{needle} not in {asked}");
+    }
+    let repair = reqs[3].all_text();
+    assert!(repair.contains("locked step S1") && repair.contains("must be kept word for word"), "{repair}");
+
+    let store = Store::open(&env.db_path()).unwrap();
+    let job = store.job(&job_id).unwrap();
+    let v2 = job.plan_id.clone().unwrap();
+    let versions: Vec<(String, Option<String>, String)> =
+        store.plan_versions(&v1).unwrap().into_iter().map(|p| (p.id, p.parent_id, p.status)).collect();
+    assert_eq!(
+        versions,
+        vec![(v1.clone(), None, "superseded".into()), (v2.clone(), Some(v1.clone()), "approved".into())]
+    );
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        kinds(&store, &v1),
+        vec![
+            (ReviewKind::Lock, s("S1"), None),
+            (ReviewKind::Comment, s("S2"), s("use a table test")),
+            (ReviewKind::Answer, s("Q1"), s("no alias")),
+            (ReviewKind::Feedback, None, s("add a README step")),
+        ]
+    );
+    let on_v2 = kinds(&store, &v2);
+    assert_eq!(on_v2[0], (ReviewKind::Revise, None, s("add a README step")));
+    assert_eq!(on_v2[1], (ReviewKind::Lock, s("S1"), None));
+    assert_eq!(on_v2[2].0, ReviewKind::Approve);
+    let plan: Plan = serde_json::from_str(store.plan(&v2).unwrap().plan_json.as_deref().unwrap()).unwrap();
+    assert_eq!(plan.steps.len(), 3);
+    assert!(vibe::review::is_approved(&store, &v2, &plan).unwrap());
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.vibe_home().join("jobs").join(&job_id).join("spec.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(spec["plan"]["steps"][2]["title"], "Document the flag", "the job runs the approved version");
+}
+
+#[test]
+fn an_edit_is_checked_and_handed_back_and_a_failed_revision_keeps_the_feedback() {
+    let (env, server) = setup();
+    server.push(Reply::json(&crs_doc())).push(Reply::json(&plan_doc()));
+    server.push_error(400, "invalid_request_error", None, "context too long");
+    let req = run_request(&env, Start::Prompt("add a --verbose flag".into()));
+    let mut plan_id = None;
+    let (outcome, events) = drive_with(&env, req, |ev| match ev {
+        Event::ApprovalNeeded { plan, plan_id: id, .. } => {
+            plan_id = id.clone();
+            let mut empty: Plan = (**plan).clone();
+            empty.steps.clear();
+            vec![Op::Replace { plan: Box::new(empty) }]
+        }
+        Event::EditRefused { plan, .. } => {
+            let mut fixed: Plan = (**plan).clone();
+            let base: Plan = serde_json::from_value(plan_doc()).unwrap();
+            fixed.steps = base.steps;
+            fixed.steps[1].title = "Test both ways".into();
+            vec![Op::Replace { plan: Box::new(fixed) }]
+        }
+        Event::PlanVersion { .. } => vec![Op::Revise { feedback: "smaller steps".into() }],
+        Event::ReviewFailed { .. } => vec![Op::Reject { reason: Some("model is down".into()) }],
+        _ => Vec::new(),
+    });
+    let Outcome::Rejected { plan_id: Some(v2) } = outcome else { panic!("{outcome:?}") };
+    let refused = events.iter().find_map(|e| match e {
+        Event::EditRefused { problems, plan } => Some((problems.clone(), plan.steps.len())),
+        _ => None,
+    });
+    let (problems, steps) = refused.expect("the empty plan was refused");
+    assert_eq!(steps, 0, "the edit comes back as written");
+    assert!(problems.iter().any(|p| p.contains("no steps")), "{problems:?}");
+
+    let store = Store::open(&env.db_path()).unwrap();
+    let v1 = plan_id.unwrap();
+    let rec = store.plan(&v2).unwrap();
+    assert_eq!((rec.parent_id.as_deref(), rec.status.as_str()), (Some(v1.as_str()), "rejected"));
+    assert_eq!(store.plan(&v1).unwrap().status, "superseded");
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        kinds(&store, &v2),
+        vec![
+            (ReviewKind::Edit, None, None),
+            (ReviewKind::Feedback, None, s("smaller steps")),
+            (ReviewKind::Reject, None, s("model is down")),
+        ]
+    );
+    assert_eq!(store.plan_versions(&v1).unwrap().len(), 2, "the failed revision made no version");
 }
