@@ -12,6 +12,7 @@ use assert_cmd::Command;
 pub mod gh_http;
 pub mod github;
 pub mod openai;
+pub mod pg;
 
 /// The clock every test runs at, so output is reproducible.
 pub const NOW: &str = "2026-03-14T15:09:26.000Z";

@@ -30,6 +30,7 @@ fn ci_runs_exactly_the_readmes_test_command_with_formatting_and_lints() {
         assert!(command.contains(part), "the test command runs `{part}`: {command}");
     }
     assert!(script.contains("need+=(python3)"), ".ci/run installs python3");
+    assert!(script.contains("need+=(postgresql)"), ".ci/run installs PostgreSQL for the mirror's tests");
 }
 
 /// The sandbox's keyring test needs python3 and returns early without it; CI installs it,

@@ -30,3 +30,4 @@ mod history;
 mod hostile;
 mod readme;
 mod store;
+mod sync;
