@@ -21,15 +21,21 @@ pub use records::*;
 mod jobs;
 pub use jobs::*;
 mod reviews;
+mod sync;
 pub use reviews::*;
+pub use sync::*;
 
 /// The schema this build writes. A database with a higher `user_version` was written by a
 /// newer vibe and is refused rather than silently downgraded.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations in order; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] =
-    &[include_str!("schema_v1.sql"), include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema_v1.sql"),
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
+];
 
 /// An error from the store.
 #[derive(Debug, thiserror::Error)]
