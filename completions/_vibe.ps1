@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The user''s CRSs, plans, jobs and pull requests, newest first')
             [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Aggregated tracking data from the local database')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team''s Supabase mirror; only new and changed rows go, and running it twice changes nothing')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (vibe.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -928,6 +929,23 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
         'vibe;admin;help;help' {
             break
         }
+        'vibe;sync' {
+            [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'Repository to work in (default: the git repository around the current directory)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this configuration file instead of the user configuration file')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be sent, send nothing')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document (or JSON Lines events for long-running commands)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (repeat for more)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only errors on stderr')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation; never prompt')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation; never prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'vibe;completions' {
             [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'Repository to work in (default: the git repository around the current directory)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this configuration file instead of the user configuration file')
@@ -977,6 +995,7 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'The user''s CRSs, plans, jobs and pull requests, newest first')
             [CompletionResult]::new('admin', 'admin', [CompletionResultType]::ParameterValue, 'Aggregated tracking data from the local database')
+            [CompletionResult]::new('sync', 'sync', [CompletionResultType]::ParameterValue, 'Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team''s Supabase mirror; only new and changed rows go, and running it twice changes nothing')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions to stdout')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (vibe.1 and one per subcommand) into a directory')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -1125,6 +1144,9 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             break
         }
         'vibe;help;admin;prs' {
+            break
+        }
+        'vibe;help;sync' {
             break
         }
         'vibe;help;completions' {

@@ -64,6 +64,9 @@ _vibe() {
             vibe,run)
                 cmd="vibe__subcmd__run"
                 ;;
+            vibe,sync)
+                cmd="vibe__subcmd__sync"
+                ;;
             vibe,trust)
                 cmd="vibe__subcmd__trust"
                 ;;
@@ -207,6 +210,9 @@ _vibe() {
                 ;;
             vibe__subcmd__help,run)
                 cmd="vibe__subcmd__help__subcmd__run"
+                ;;
+            vibe__subcmd__help,sync)
+                cmd="vibe__subcmd__help__subcmd__sync"
                 ;;
             vibe__subcmd__help,trust)
                 cmd="vibe__subcmd__help__subcmd__trust"
@@ -392,7 +398,7 @@ _vibe() {
 
     case "${cmd}" in
         vibe)
-            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version crs plan context run jobs login logout whoami pr gh doctor config trust history admin completions man help"
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1172,7 +1178,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__help)
-            opts="crs plan context run jobs login logout whoami pr gh doctor config trust history admin completions man help"
+            opts="crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1746,6 +1752,20 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__sync)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2600,6 +2620,28 @@ _vibe() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__sync)
+            opts="-v -q -y -h -V --dry-run --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --repo)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

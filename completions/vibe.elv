@@ -46,6 +46,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand trust 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
             cand admin 'Aggregated tracking data from the local database'
+            cand sync 'Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team''s Supabase mirror; only new and changed rows go, and running it twice changes nothing'
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -847,6 +848,22 @@ set edit:completion:arg-completer[vibe] = {|@words|
         }
         &'vibe;admin;help;help'= {
         }
+        &'vibe;sync'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --dry-run 'List what would be sent, send nothing'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'vibe;completions'= {
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
             cand --config 'Use this configuration file instead of the user configuration file'
@@ -894,6 +911,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand trust 'Trust this repository''s own .vibe.toml and .env, list trusted repositories, or revoke'
             cand history 'The user''s CRSs, plans, jobs and pull requests, newest first'
             cand admin 'Aggregated tracking data from the local database'
+            cand sync 'Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team''s Supabase mirror; only new and changed rows go, and running it twice changes nothing'
             cand completions 'Print shell completions to stdout'
             cand man 'Write man pages (vibe.1 and one per subcommand) into a directory'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -1002,6 +1020,8 @@ set edit:completion:arg-completer[vibe] = {|@words|
         &'vibe;help;admin;plans'= {
         }
         &'vibe;help;admin;prs'= {
+        }
+        &'vibe;help;sync'= {
         }
         &'vibe;help;completions'= {
         }

@@ -145,6 +145,11 @@ pub enum Command {
     #[command(subcommand)]
     Admin(AdminCommand),
 
+    /// Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team's
+    /// Supabase mirror; only new and changed rows go, and running it twice changes nothing.
+    #[command(after_help = "Examples:\n  vibe sync\n  vibe sync --dry-run\n  vibe sync --json")]
+    Sync(SyncArgs),
+
     /// Print shell completions to stdout.
     #[command(
         after_help = "Examples:\n  vibe completions bash > ~/.local/share/bash-completion/completions/vibe\n  \
@@ -218,6 +223,14 @@ pub struct ListFilter {
     /// Only rows with this status (e.g. done, failed, open, merged, draft).
     #[arg(long)]
     pub status: Option<String>,
+}
+
+/// `vibe sync`
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// List what would be sent, send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `vibe history`

@@ -10,6 +10,7 @@
 //! - [`untrusted`]: URLs shown without credentials; server text and waits bounded.
 //! - [`doctor`]: health checks behind `vibe doctor`.
 //! - [`store`]: the SQLite history (migrations, typed queries).
+//! - [`sync`]: the team mirror: pushes tracking rows to Supabase.
 //! - [`output`]: human and JSON renderers; the only place besides `cmd` that prints.
 //! - [`event`]: typed events the pipeline emits and ops it accepts.
 //! - [`pipeline`]: prompt → CRS → plan → review → job orchestration.
@@ -46,6 +47,7 @@ pub mod doctor;
 pub mod error;
 pub mod output;
 pub mod store;
+pub mod sync;
 #[cfg(test)]
 mod test_rng;
 pub mod trust;

@@ -30,6 +30,7 @@ mod completions;
 mod config;
 mod doctor;
 mod history;
+mod sync;
 mod trust;
 
 /// What every command gets: the settings, the clock and the printer.
@@ -116,6 +117,7 @@ pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
         Command::Trust(args) => trust::run(&ctx, &args),
         Command::History(args) => history::run(&ctx, &args),
         Command::Admin(c) => admin::run(&ctx, c),
+        Command::Sync(args) => sync::run(&ctx, &args),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }

@@ -13,6 +13,7 @@ pub mod gh_http;
 pub mod github;
 pub mod openai;
 pub mod pg;
+pub mod postgrest;
 
 /// The clock every test runs at, so output is reproducible.
 pub const NOW: &str = "2026-03-14T15:09:26.000Z";

@@ -2,25 +2,9 @@
 //! cluster per test), its row rules for the secret key, a signed-in member and the
 //! publishable key alone, and the admin-only team metrics.
 
-use std::path::Path;
-
 use crate::common::pg::PgCluster;
 
-fn migration() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("supabase/migrations");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect::<Vec<_>>().join("\n")
-}
-
-/// A database prepared like a Supabase project, with vibe's migration applied.
-pub fn mirror_db(pg: &PgCluster, name: &str) -> postgres::Client {
-    pg.create_db(name);
-    let mut db = pg.connect(name);
-    db.batch_execute(include_str!("../common/supabase_bootstrap.sql")).unwrap();
-    db.batch_execute(&migration()).unwrap();
-    db
-}
+use crate::common::postgrest::mirror_db;
 
 const MEMBER_A: &str = "a0000000-0000-4000-8000-00000000000a";
 const MEMBER_B: &str = "b0000000-0000-4000-8000-00000000000b";
@@ -80,7 +64,7 @@ fn the_migration_applies_twice_and_its_row_rules_keep_members_to_their_own_rows(
     let pg = PgCluster::start();
     let mut db = mirror_db(&pg, "mirror");
     // Idempotent: a second run changes nothing and fails on nothing.
-    db.batch_execute(&migration()).unwrap();
+    db.batch_execute(&crate::common::postgrest::migration()).unwrap();
     seed_two_members(&mut db);
 
     // The server keeps the time: created_at stays, updated_at moves on every write.
@@ -148,4 +132,185 @@ fn the_migration_applies_twice_and_its_row_rules_keep_members_to_their_own_rows(
         let refused = as_role(&mut db, role, Some(MEMBER_A), "select public.vibe_team_metrics('2026-01-01')");
         assert_eq!(refused, Err("42501".to_string()), "{role} may not read team metrics");
     }
+}
+
+// ── vibe sync ──
+
+use crate::common::postgrest::{Supabase, PUBLISHABLE_KEY, SECRET_KEY};
+use crate::common::records::{crs, id, job, plan, pr, user};
+use crate::common::TestEnv;
+use vibe::store::{CrsRecord, JobRecord, PlanRecord, PrRecord, Store};
+
+const TOKEN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// Two users with a CRS, plans, jobs and a pull request each (valid UUIDs throughout).
+fn seed(env: &TestEnv) {
+    let mut s = Store::open(&env.db_path()).unwrap();
+    for (u, login, n) in [("a1", "ada", 1), ("b1", "bob", 2)] {
+        s.upsert_user(&user(u, login, n, "2026-03-01T10:00:00.000Z")).unwrap();
+        let uid = Some(id(u));
+        s.insert_crs(&CrsRecord {
+            user_id: uid.clone(),
+            ..crs(&format!("{u}c"), "a prompt", "2026-03-01T10:01:00.000Z")
+        })
+        .unwrap();
+        for (k, at) in [("1", "2026-03-01T10:02:00.000Z"), ("2", "2026-03-02T10:02:00.000Z")] {
+            let p = format!("{u}d{k}");
+            s.insert_plan(&PlanRecord { user_id: uid.clone(), ..plan(&p, "approved", "a change", at) })
+                .unwrap();
+            s.insert_job(&JobRecord {
+                user_id: uid.clone(),
+                plan_id: Some(id(&p)),
+                error_message: Some(format!("push failed: remote said bad credentials {TOKEN}")),
+                ..job(&format!("{u}e{k}"), "failed", Some(1000 * n), at)
+            })
+            .unwrap();
+        }
+        s.upsert_pr(&PrRecord {
+            user_id: uid.clone(),
+            job_id: Some(id(&format!("{u}e1"))),
+            ..pr(&format!("{u}f"), n, "open", "a change", "2026-03-02T11:00:00.000Z")
+        })
+        .unwrap();
+    }
+}
+
+fn env_for(sb: &Supabase, key: &str) -> TestEnv {
+    let mut env = TestEnv::new();
+    env.set("SUPABASE_URL", sb.url.clone()).set("SUPABASE_KEY", key).set("VIBE_SYNC_BATCH", "2");
+    seed(&env);
+    env
+}
+
+const TABLES: &[&str] = &["users", "crs_records", "plan_records", "job_records", "pr_records"];
+
+fn remote(sb: &Supabase) -> Vec<serde_json::Value> {
+    TABLES.iter().flat_map(|t| sb.rows(t)).collect()
+}
+
+#[test]
+fn sync_sends_every_row_once_parents_first_in_batches_and_twice_changes_nothing() {
+    let sb = Supabase::start();
+    let env = env_for(&sb, SECRET_KEY);
+
+    let dry = env.ok(&["sync", "--dry-run", "--json"]);
+    let dry: serde_json::Value = serde_json::from_str(&dry).unwrap();
+    assert_eq!(dry["tables"][2]["ids"].as_array().unwrap().len(), 4, "{dry}");
+    assert!(sb.requests().is_empty(), "a dry run sends nothing");
+
+    let out = env.ok(&["sync", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let counts: Vec<(String, u64)> = doc["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["table"].as_str().unwrap().to_string(), t["rows"].as_u64().unwrap()))
+        .collect();
+    let expected: Vec<(String, u64)> =
+        [("users", 2), ("crs_records", 2), ("plan_records", 4), ("job_records", 4), ("pr_records", 2)]
+            .iter()
+            .map(|(t, n)| (t.to_string(), *n))
+            .collect();
+    assert_eq!(counts, expected);
+
+    // Bulk upserts of at most two rows, merge on id, parents' tables before children's.
+    let reqs = sb.requests();
+    assert_eq!(reqs.len(), 1 + 1 + 2 + 2 + 1);
+    let order: Vec<&str> = reqs.iter().map(|r| r.path().trim_start_matches("/rest/v1/")).collect();
+    assert_eq!(
+        order,
+        ["users", "crs_records", "plan_records", "plan_records", "job_records", "job_records", "pr_records"]
+    );
+    for r in &reqs {
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.query_get("on_conflict").as_deref(), Some("id"));
+        assert_eq!(r.header("prefer"), Some("resolution=merge-duplicates,return=minimal"));
+        assert_eq!(r.header("apikey"), Some(SECRET_KEY));
+        let body = r.json();
+        assert!(body.as_array().unwrap().len() <= 2);
+        assert!(body[0].get("updated_at").is_none(), "the server keeps updated_at");
+        assert!(body[0].get("repo_path").is_none() && body[0].get("prompt").is_none());
+    }
+
+    // The mirror holds the rows; a second sync sends nothing and changes nothing.
+    let first = remote(&sb);
+    assert_eq!(first.len(), 14);
+    let ada = &sb.rows("users")[0];
+    assert_eq!(ada["login"], "ada");
+    let again = env.ok(&["sync"]);
+    assert!(again.contains("is up to date"), "{again}");
+    assert_eq!(sb.requests().len(), reqs.len());
+    assert_eq!(remote(&sb), first);
+
+    // A change goes with the next sync, alone.
+    let mut s = Store::open(&env.db_path()).unwrap();
+    let mut j = s.job(&id("a1e1")).unwrap();
+    j.status = "done".into();
+    j.error_message = None;
+    j.updated_at = "2026-03-03T00:00:00.000Z".into();
+    s.update_job(&j).unwrap();
+    env.ok(&["sync"]);
+    assert_eq!(sb.requests().len(), reqs.len() + 1);
+    let jobs = sb.rows("job_records");
+    assert_eq!(jobs.iter().filter(|r| r["status"] == "done").count(), 1);
+
+    // No secret in any remote row, nor the key anywhere in the rows.
+    let all = serde_json::to_string(&remote(&sb)).unwrap();
+    assert!(!all.contains(TOKEN) && !all.contains(SECRET_KEY), "{all}");
+    assert!(all.contains("bad credentials"), "the message itself stays, redacted");
+}
+
+#[test]
+fn a_sync_cut_short_marks_nothing_it_did_not_confirm_and_the_next_one_completes_it() {
+    let sb = Supabase::start();
+    let env = env_for(&sb, SECRET_KEY);
+    // Users and CRSs go through; every attempt at the first plan batch meets a failing server.
+    sb.fail_requests(2..5);
+    let (_, stderr) = env.fails(&["sync"], 1);
+    assert!(stderr.contains("did not answer") && stderr.contains("nothing was marked as synced"), "{stderr}");
+    assert_eq!(sb.requests().len(), 5, "three attempts, then it stops");
+    assert_eq!(sb.rows("users").len(), 2);
+    assert_eq!(sb.rows("plan_records").len(), 0);
+    env.ok(&["sync"]);
+    // Every local row is in the mirror with the same values.
+    let s = Store::open(&env.db_path()).unwrap();
+    let jobs = sb.rows("job_records");
+    assert_eq!(jobs.len(), 4);
+    for r in &jobs {
+        let local = s.job(r["id"].as_str().unwrap()).unwrap();
+        assert_eq!(r["status"], local.status);
+        assert_eq!(r["plan_id"].as_str(), local.plan_id.as_deref());
+        assert_eq!(r["execution_time_ms"].as_i64(), local.execution_time_ms);
+    }
+    assert_eq!(remote(&sb).len(), 14);
+}
+
+#[test]
+fn sync_says_clearly_what_is_wrong() {
+    // Not configured.
+    let env = TestEnv::new();
+    let (_, err) = env.fails(&["sync"], 4);
+    assert!(err.contains("tracking stays local") && err.contains("SUPABASE_URL and SUPABASE_KEY"), "{err}");
+
+    let sb = Supabase::start();
+    // The publishable key alone: refused before any row is sent.
+    let env = env_for(&sb, PUBLISHABLE_KEY);
+    let (_, err) = env.fails(&["sync"], 4);
+    assert!(err.contains("publishable key"), "{err}");
+    assert!(sb.requests().is_empty());
+
+    // A wrong key: 401.
+    let env = env_for(&sb, "sb_secret_not_this_one");
+    let (_, err) = env.fails(&["sync", "-vvv"], 4);
+    assert!(err.contains("refused the key (401)") && err.contains("Invalid API key"), "{err}");
+    assert!(!err.contains("sb_secret_not_this_one"), "the key is never logged: {err}");
+
+    // The schema missing: 404 names the migration.
+    sb.sql().batch_execute("drop table public.pr_records").unwrap();
+    let env = env_for(&sb, SECRET_KEY);
+    let (_, err) = env.fails(&["sync", "-vvv"], 1);
+    assert!(err.contains("(404)") && err.contains("supabase/migrations"), "{err}");
+    assert!(!err.contains(SECRET_KEY));
+    // What the server confirmed before stays confirmed.
+    assert_eq!(sb.rows("job_records").len(), 4);
 }
