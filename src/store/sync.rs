@@ -184,15 +184,26 @@ impl Store {
         after: &SyncCursor,
         limit: usize,
     ) -> StoreResult<Vec<PendingRow>> {
+        self.rows_where(table, after, "?4 is null", &None::<String>, limit)
+    }
+
+    fn rows_where(
+        &self,
+        table: &MirrorTable,
+        after: &SyncCursor,
+        extra: &str,
+        arg: &dyn rusqlite::ToSql,
+        limit: usize,
+    ) -> StoreResult<Vec<PendingRow>> {
         let sql = format!(
             "select updated_at, {key} as k, {cols} from {name} \
-             where (updated_at, {key}) > (?1, ?2) order by updated_at, k limit ?3",
+             where (updated_at, {key}) > (?1, ?2) and {extra} order by updated_at, k limit ?3",
             key = table.key,
             cols = table.columns.join(", "),
             name = table.name,
         );
         let mut stmt = self.conn().prepare(&sql)?;
-        let rows = stmt.query_map(params![after.updated_at, after.id, limit as i64], |r| {
+        let rows = stmt.query_map(params![after.updated_at, after.id, limit as i64, arg], |r| {
             let mut row = Map::new();
             for (i, col) in table.columns.iter().enumerate() {
                 let v = match r.get_ref(i + 2)? {
@@ -211,6 +222,21 @@ impl Store {
             Ok(PendingRow { cursor: SyncCursor { updated_at: r.get(0)?, id: r.get(1)? }, row })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The rows of `table` with these ids that come after `after` (pending rows), any order.
+    pub fn pending_by_id(
+        &self,
+        table: &MirrorTable,
+        after: &SyncCursor,
+        ids: &[String],
+    ) -> StoreResult<Vec<PendingRow>> {
+        let mut out = Vec::new();
+        for id in ids {
+            let mut rows = self.rows_where(table, after, &format!("{} = ?4", table.key), id, 1)?;
+            out.append(&mut rows);
+        }
+        Ok(out)
     }
 
     /// How many rows of `table` come after the mirror's cursor.

@@ -269,6 +269,7 @@ pub async fn push(
             let rows = store.rows_after(table, &from, batch)?;
             let Some(last) = rows.last() else { break };
             let to = last.cursor.clone();
+            let rows = with_pending_parents(store, table, &from, rows)?;
             let payload: Vec<_> = rows.into_iter().map(|r| clean(r.row)).collect();
             mirror.upsert(table.name, &payload).await?;
             // Only now, confirmed: move the cursor (unless a writer rewound it meanwhile).
@@ -280,6 +281,37 @@ pub async fn push(
         reports.push(report);
     }
     Ok(reports)
+}
+
+/// A plan's earlier version (`parent_id`) may be pending behind the batch (changed later than
+/// its child): it goes in the same request, first, so no child reaches the mirror before its
+/// parent. It is sent again when the cursor reaches it, merging into itself.
+fn with_pending_parents(
+    store: &Store,
+    table: &MirrorTable,
+    from: &SyncCursor,
+    mut rows: Vec<crate::store::PendingRow>,
+) -> Result<Vec<crate::store::PendingRow>, SyncError> {
+    if !table.columns.contains(&"parent_id") {
+        return Ok(rows);
+    }
+    let id_of = |r: &crate::store::PendingRow| r.row.get("id").and_then(Value::as_str).map(str::to_string);
+    loop {
+        let have: std::collections::HashSet<String> = rows.iter().filter_map(id_of).collect();
+        let missing: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.row.get("parent_id").and_then(Value::as_str).map(str::to_string))
+            .filter(|p| !have.contains(p))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut parents = store.pending_by_id(table, from, &missing)?;
+        if parents.is_empty() {
+            return Ok(rows);
+        }
+        parents.append(&mut rows);
+        rows = parents;
+    }
 }
 
 /// Redacts free text that may quote a secret (an error message) before it leaves.

@@ -314,3 +314,41 @@ fn sync_says_clearly_what_is_wrong() {
     // What the server confirmed before stays confirmed.
     assert_eq!(sb.rows("job_records").len(), 4);
 }
+
+#[test]
+fn an_earlier_plan_version_changed_after_its_revision_still_reaches_the_mirror_first() {
+    let sb = Supabase::start();
+    let mut env = TestEnv::new();
+    env.set("SUPABASE_URL", sb.url.clone()).set("SUPABASE_KEY", SECRET_KEY).set("VIBE_SYNC_BATCH", "1");
+    let mut s = Store::open(&env.db_path()).unwrap();
+    // v1, then v2 and v3 revising it; v1 and v2 are marked superseded after v3 was made.
+    s.insert_plan(&plan("d1", "draft", "v1", "2026-03-01T10:00:00.000Z")).unwrap();
+    s.insert_plan(&PlanRecord {
+        parent_id: Some(id("d1")),
+        ..plan("d2", "draft", "v2", "2026-03-01T10:01:00.000Z")
+    })
+    .unwrap();
+    s.insert_plan(&PlanRecord {
+        parent_id: Some(id("d2")),
+        ..plan("d3", "approved", "v3", "2026-03-01T10:02:00.000Z")
+    })
+    .unwrap();
+    for p in ["d1", "d2"] {
+        s.set_plan_status(&id(p), "superseded", "2026-03-01T10:05:00.000Z").unwrap();
+    }
+    env.ok(&["sync"]);
+    let reqs = sb.requests();
+    // The first request (v3, oldest pending after the rewrite) carries its ancestors first.
+    let first: Vec<String> = reqs[0]
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["task_summary"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(first, ["v1", "v2", "v3"]);
+    assert_eq!(sb.rows("plan_records").len(), 3);
+    let statuses: Vec<String> =
+        sb.rows("plan_records").iter().map(|r| r["status"].as_str().unwrap().to_string()).collect();
+    assert_eq!(statuses, ["superseded", "superseded", "approved"]);
+}
