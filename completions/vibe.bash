@@ -2636,7 +2636,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__sync)
-            opts="-v -q -y -h -V --dry-run --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --dry-run --full --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -852,6 +852,7 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
             cand --config 'Use this configuration file instead of the user configuration file'
             cand --dry-run 'List what would be sent, send nothing'
+            cand --full 'Send every row again, not only new and changed ones (after the mirror was reset)'
             cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
             cand -v 'More log output on stderr (repeat for more)'
             cand --verbose 'More log output on stderr (repeat for more)'

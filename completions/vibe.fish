@@ -499,6 +499,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcomm
 complete -c vibe -n "__fish_vibe_using_subcommand sync" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand sync" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand sync" -l dry-run -d 'List what would be sent, send nothing'
+complete -c vibe -n "__fish_vibe_using_subcommand sync" -l full -d 'Send every row again, not only new and changed ones (after the mirror was reset)'
 complete -c vibe -n "__fish_vibe_using_subcommand sync" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand sync" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c vibe -n "__fish_vibe_using_subcommand sync" -s q -l quiet -d 'Only errors on stderr'

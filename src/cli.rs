@@ -147,7 +147,9 @@ pub enum Command {
 
     /// Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team's
     /// Supabase mirror; only new and changed rows go, and running it twice changes nothing.
-    #[command(after_help = "Examples:\n  vibe sync\n  vibe sync --dry-run\n  vibe sync --json")]
+    #[command(
+        after_help = "Examples:\n  vibe sync\n  vibe sync --dry-run\n  vibe sync --json\n  vibe sync --full"
+    )]
     Sync(SyncArgs),
 
     /// Print shell completions to stdout.
@@ -231,6 +233,10 @@ pub struct SyncArgs {
     /// List what would be sent, send nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Send every row again, not only new and changed ones (after the mirror was reset).
+    #[arg(long)]
+    pub full: bool,
 }
 
 /// `vibe history`

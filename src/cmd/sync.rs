@@ -29,7 +29,8 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<(), Error> {
     }));
     let now = ctx.clock.now_ts();
     let rt = ctx.runtime()?;
-    let reports = rt.block_on(crate::sync::push(&mut store, &mirror, batch, args.dry_run, &now, &bar));
+    let reports =
+        rt.block_on(crate::sync::push(&mut store, &mirror, batch, args.dry_run, args.full, &now, &bar));
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }

@@ -239,6 +239,12 @@ impl Store {
         Ok(out)
     }
 
+    /// Forgets how far the mirror at `target` has got, so every row goes again.
+    pub fn reset_sync_cursors(&mut self, target: &str) -> StoreResult<()> {
+        self.conn().execute("delete from sync_cursors where target = ?1", [target])?;
+        Ok(())
+    }
+
     /// How many rows of `table` come after the mirror's cursor.
     pub fn pending_count(&self, target: &str, table: &MirrorTable) -> StoreResult<i64> {
         let c = self.sync_cursor(target, table.name)?;

@@ -67,6 +67,9 @@ impl From<SyncError> for crate::error::Error {
             SyncError::Unreachable { .. } => Error::failure(msg).with_hint(
                 "check SUPABASE_URL and that the project is running; nothing was marked as synced",
             ),
+            SyncError::Rejected { ref code, .. } if code == "23503" => Error::failure(msg).with_hint(
+                "a row it points to is missing in the mirror (was the mirror reset?): run `vibe sync --full`",
+            ),
             SyncError::Rejected { .. } => Error::failure(msg),
             SyncError::Store(e) => e.into(),
         }
@@ -233,12 +236,14 @@ pub fn tables() -> impl Iterator<Item = &'static MirrorTable> {
     MIRROR_TABLES.iter().filter(|t| t.name != "usage_daily")
 }
 
-/// Pushes every row after the cursors, table by table, `batch` rows per request.
+/// Pushes every row after the cursors (every row with `full`), table by table, `batch` rows
+/// per request.
 pub async fn push(
     store: &mut Store,
     mirror: &Mirror,
     batch: usize,
     dry_run: bool,
+    full: bool,
     now: &str,
     progress: &dyn Progress,
 ) -> Result<Vec<TableReport>, SyncError> {
@@ -246,13 +251,17 @@ pub async fn push(
         return Err(SyncError::PublishableKey);
     }
     let target = mirror.target().to_string();
+    if full && !dry_run {
+        store.reset_sync_cursors(&target)?;
+    }
     let mut reports = Vec::new();
     for table in tables() {
         let mut report = TableReport { table: table.name, ..TableReport::default() };
         let pending = store.pending_count(&target, table)?;
         progress.table(table.name, pending.max(0) as u64);
         if dry_run {
-            let mut after = store.sync_cursor(&target, table.name)?;
+            let mut after =
+                if full { SyncCursor::default() } else { store.sync_cursor(&target, table.name)? };
             loop {
                 let rows = store.rows_after(table, &after, batch)?;
                 let Some(last) = rows.last() else { break };

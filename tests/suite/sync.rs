@@ -352,3 +352,26 @@ fn an_earlier_plan_version_changed_after_its_revision_still_reaches_the_mirror_f
         sb.rows("plan_records").iter().map(|r| r["status"].as_str().unwrap().to_string()).collect();
     assert_eq!(statuses, ["superseded", "superseded", "approved"]);
 }
+
+#[test]
+fn a_reset_mirror_is_named_as_such_and_sync_full_fills_it_again() {
+    let sb = Supabase::start();
+    let env = env_for(&sb, SECRET_KEY);
+    env.ok(&["sync"]);
+    let before = remote(&sb);
+    // The mirror is emptied; a job changes locally and goes alone, without its plan.
+    sb.sql()
+        .batch_execute("truncate users, crs_records, plan_records, job_records, pr_records, usage_records")
+        .unwrap();
+    let mut s = Store::open(&env.db_path()).unwrap();
+    let mut j = s.job(&id("a1e1")).unwrap();
+    j.updated_at = "2026-03-04T00:00:00.000Z".into();
+    s.update_job(&j).unwrap();
+    let (_, err) = env.fails(&["sync"], 1);
+    assert!(err.contains("23503") && err.contains("vibe sync --full"), "{err}");
+    env.ok(&["sync", "--full"]);
+    let after = remote(&sb);
+    assert_eq!(after.len(), before.len());
+    let ids = |rows: &[serde_json::Value]| rows.iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&after), ids(&before));
+}
