@@ -295,6 +295,12 @@ _vibe() {
             vibe__subcmd__help__subcmd__pr,status)
                 cmd="vibe__subcmd__help__subcmd__pr__subcmd__status"
                 ;;
+            vibe__subcmd__help__subcmd__sync,login)
+                cmd="vibe__subcmd__help__subcmd__sync__subcmd__login"
+                ;;
+            vibe__subcmd__help__subcmd__sync,logout)
+                cmd="vibe__subcmd__help__subcmd__sync__subcmd__logout"
+                ;;
             vibe__subcmd__jobs,__run-job)
                 cmd="vibe__subcmd__jobs__subcmd____run__subcmd__job"
                 ;;
@@ -390,6 +396,24 @@ _vibe() {
                 ;;
             vibe__subcmd__pr__subcmd__help,status)
                 cmd="vibe__subcmd__pr__subcmd__help__subcmd__status"
+                ;;
+            vibe__subcmd__sync,help)
+                cmd="vibe__subcmd__sync__subcmd__help"
+                ;;
+            vibe__subcmd__sync,login)
+                cmd="vibe__subcmd__sync__subcmd__login"
+                ;;
+            vibe__subcmd__sync,logout)
+                cmd="vibe__subcmd__sync__subcmd__logout"
+                ;;
+            vibe__subcmd__sync__subcmd__help,help)
+                cmd="vibe__subcmd__sync__subcmd__help__subcmd__help"
+                ;;
+            vibe__subcmd__sync__subcmd__help,login)
+                cmd="vibe__subcmd__sync__subcmd__help__subcmd__login"
+                ;;
+            vibe__subcmd__sync__subcmd__help,logout)
+                cmd="vibe__subcmd__sync__subcmd__help__subcmd__logout"
                 ;;
             *)
                 ;;
@@ -1766,8 +1790,36 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__help__subcmd__sync)
-            opts=""
+            opts="login logout"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__sync__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__help__subcmd__sync__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2636,8 +2688,112 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__sync)
-            opts="-v -q -y -h -V --dry-run --full --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --dry-run --full --json --repo --verbose --quiet --config --yes --help --version login logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__sync__subcmd__help)
+            opts="login logout help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__sync__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__sync__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__sync__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__sync__subcmd__login)
+            opts="-v -q -y -h -V --email --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --repo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vibe__subcmd__sync__subcmd__logout)
+            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -864,6 +864,51 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand login 'Sign in to the team mirror as a member with an e-mailed one-time code (for a publishable SUPABASE_KEY); the session goes to the OS keyring'
+            cand logout 'Sign out of the team mirror and forget the session'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;sync;login'= {
+            cand --email 'The e-mail address to sign in with (asked for when not given)'
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;sync;logout'= {
+            cand --repo 'Repository to work in (default: the git repository around the current directory)'
+            cand --config 'Use this configuration file instead of the user configuration file'
+            cand --json 'Print one JSON document (or JSON Lines events for long-running commands)'
+            cand -v 'More log output on stderr (repeat for more)'
+            cand --verbose 'More log output on stderr (repeat for more)'
+            cand -q 'Only errors on stderr'
+            cand --quiet 'Only errors on stderr'
+            cand -y 'Answer yes to every confirmation; never prompt'
+            cand --yes 'Answer yes to every confirmation; never prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'vibe;sync;help'= {
+            cand login 'Sign in to the team mirror as a member with an e-mailed one-time code (for a publishable SUPABASE_KEY); the session goes to the OS keyring'
+            cand logout 'Sign out of the team mirror and forget the session'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'vibe;sync;help;login'= {
+        }
+        &'vibe;sync;help;logout'= {
+        }
+        &'vibe;sync;help;help'= {
         }
         &'vibe;completions'= {
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
@@ -1023,6 +1068,12 @@ set edit:completion:arg-completer[vibe] = {|@words|
         &'vibe;help;admin;prs'= {
         }
         &'vibe;help;sync'= {
+            cand login 'Sign in to the team mirror as a member with an e-mailed one-time code (for a publishable SUPABASE_KEY); the session goes to the OS keyring'
+            cand logout 'Sign out of the team mirror and forget the session'
+        }
+        &'vibe;help;sync;login'= {
+        }
+        &'vibe;help;sync;logout'= {
         }
         &'vibe;help;completions'= {
         }

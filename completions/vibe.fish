@@ -496,16 +496,39 @@ complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcomm
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "plans" -d 'All plan records'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "prs" -d 'All pull-request records'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -l dry-run -d 'List what would be sent, send nothing'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -l full -d 'Send every row again, not only new and changed ones (after the mirror was reset)'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -s v -l verbose -d 'More log output on stderr (repeat for more)'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -s q -l quiet -d 'Only errors on stderr'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -s h -l help -d 'Print help'
-complete -c vibe -n "__fish_vibe_using_subcommand sync" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -l dry-run -d 'List what would be sent, send nothing'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -l full -d 'Send every row again, not only new and changed ones (after the mirror was reset)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -f -a "login" -d 'Sign in to the team mirror as a member with an e-mailed one-time code (for a publishable SUPABASE_KEY); the session goes to the OS keyring'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -f -a "logout" -d 'Sign out of the team mirror and forget the session'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and not __fish_seen_subcommand_from login logout help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -l email -d 'The e-mail address to sign in with (asked for when not given)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'More log output on stderr (repeat for more)'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Only errors on stderr'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -s y -l yes -d 'Answer yes to every confirmation; never prompt'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in to the team mirror as a member with an e-mailed one-time code (for a publishable SUPABASE_KEY); the session goes to the OS keyring'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Sign out of the team mirror and forget the session'
+complete -c vibe -n "__fish_vibe_using_subcommand sync; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vibe -n "__fish_vibe_using_subcommand completions" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand completions" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand completions" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
@@ -567,3 +590,5 @@ complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcomma
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "jobs" -d 'All job records'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "plans" -d 'All plan records'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from admin" -f -a "prs" -d 'All pull-request records'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from sync" -f -a "login" -d 'Sign in to the team mirror as a member with an e-mailed one-time code (for a publishable SUPABASE_KEY); the session goes to the OS keyring'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and __fish_seen_subcommand_from sync" -f -a "logout" -d 'Sign out of the team mirror and forget the session'

@@ -229,7 +229,11 @@ pub struct ListFilter {
 
 /// `vibe sync`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct SyncArgs {
+    #[command(subcommand)]
+    pub command: Option<SyncCommand>,
+
     /// List what would be sent, send nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -237,6 +241,26 @@ pub struct SyncArgs {
     /// Send every row again, not only new and changed ones (after the mirror was reset).
     #[arg(long)]
     pub full: bool,
+}
+
+/// `vibe sync login|logout`
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Sign in to the team mirror as a member with an e-mailed one-time code (for a
+    /// publishable SUPABASE_KEY); the session goes to the OS keyring.
+    #[command(after_help = "Examples:\n  vibe sync login\n  vibe sync login --email ada@example.com")]
+    Login(SyncLoginArgs),
+    /// Sign out of the team mirror and forget the session.
+    #[command(after_help = "Examples:\n  vibe sync logout")]
+    Logout,
+}
+
+/// `vibe sync login`
+#[derive(Debug, Args)]
+pub struct SyncLoginArgs {
+    /// The e-mail address to sign in with (asked for when not given).
+    #[arg(long)]
+    pub email: Option<String>,
 }
 
 /// `vibe history`

@@ -429,7 +429,7 @@ async fn supabase_check(config: &Config, http: &reqwest::Client) -> Check {
                 .send()
                 .await;
             match resp {
-                Ok(r) if r.status().is_success() => Check::ok("supabase", format!("{url} (reachable)")),
+                Ok(r) if r.status().is_success() => member_check(config, raw, key, &url),
                 Ok(r) if r.status().as_u16() == 401 || r.status().as_u16() == 403 => Check::fail(
                     "supabase",
                     format!("{url} refused the key ({})", r.status()),
@@ -445,6 +445,24 @@ async fn supabase_check(config: &Config, http: &reqwest::Client) -> Check {
                 ),
             }
         }
+    }
+}
+
+/// Who the mirror signs in as: the secret key itself, or a member's stored session.
+fn member_check(config: &Config, raw: &str, key: &crate::config::Secret, url: &str) -> Check {
+    use crate::sync::{auth, KeyKind};
+    if KeyKind::of(key.expose()) == KeyKind::Secret {
+        return Check::ok("supabase", format!("{url} (reachable, with the project's secret key)"));
+    }
+    let store = auth::session_store(config, raw);
+    match auth::stored_session(&store) {
+        Ok(Some(s)) => Check::ok("supabase", format!("{url} (reachable), signed in as {}", s.email)),
+        Ok(None) => Check::warn(
+            "supabase",
+            format!("{url} (reachable); SUPABASE_KEY is a publishable key and nobody is signed in"),
+            "run `vibe sync login` to sync as a team member",
+        ),
+        Err(e) => Check::warn("supabase", format!("{url} (reachable); {e}"), "run `vibe sync login`"),
     }
 }
 

@@ -4,13 +4,95 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::SyncArgs;
+use crate::cli::{SyncArgs, SyncCommand, SyncLoginArgs};
 use crate::error::Error;
-use crate::sync::{Mirror, Progress, TableReport, DEFAULT_BATCH};
+use crate::sync::auth::{self, Auth};
+use crate::sync::{KeyKind, Mirror, Progress, SyncError, TableReport, DEFAULT_BATCH};
 
-/// Runs `vibe sync`.
+/// Runs `vibe sync` and its subcommands.
 pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<(), Error> {
+    match &args.command {
+        Some(SyncCommand::Login(a)) => login(ctx, a),
+        Some(SyncCommand::Logout) => logout(ctx),
+        None => push(ctx, args),
+    }
+}
+
+/// The configured mirror, reached as the signed-in member when the key is a publishable one.
+pub async fn mirror(config: &crate::config::Config) -> Result<Mirror, SyncError> {
+    let mirror = Mirror::from_config(config)?;
+    if mirror.key_kind() != KeyKind::Publishable {
+        return Ok(mirror);
+    }
+    let store = auth::session_store(config, mirror.target());
+    let auth = Auth::new(mirror.target(), mirror.key())?;
+    match auth::current_session(&store, &auth).await? {
+        Some(session) => Ok(mirror.with_session(session)),
+        None => Err(SyncError::NeedsLogin),
+    }
+}
+
+fn login(ctx: &Ctx, args: &SyncLoginArgs) -> Result<(), Error> {
     let mirror = Mirror::from_config(&ctx.config)?;
+    if mirror.key_kind() != KeyKind::Publishable {
+        return Err(Error::usage("SUPABASE_KEY is the project's secret key, which needs no sign-in")
+            .with_hint("members sign in with the publishable key (sb_publishable_…) as SUPABASE_KEY"));
+    }
+    let email = match &args.email {
+        Some(e) => e.trim().to_string(),
+        None => ask(ctx, "E-mail address: ")?,
+    };
+    if !email.contains('@') || email.contains(char::is_whitespace) {
+        return Err(Error::usage(format!("{email:?} is not an e-mail address")));
+    }
+    let auth = Auth::new(mirror.target(), mirror.key())?;
+    let rt = ctx.runtime()?;
+    rt.block_on(auth.send_code(&email))?;
+    ctx.out.note(format!("A sign-in code was sent to {email}."));
+    let code = ask(ctx, "Code from the e-mail: ")?;
+    let session = rt.block_on(auth.verify(&email, code.trim()))?;
+    auth::save_session(&auth::session_store(&ctx.config, mirror.target()), &session)?;
+    if ctx.out.json {
+        return ctx.out.json(&serde_json::json!({
+            "target": mirror.target(), "email": session.email, "auth_user_id": session.user_id
+        }));
+    }
+    ctx.out.line(format!("Signed in to {} as {}.", mirror.target(), session.email))
+}
+
+fn logout(ctx: &Ctx) -> Result<(), Error> {
+    let mirror = Mirror::from_config(&ctx.config)?;
+    let store = auth::session_store(&ctx.config, mirror.target());
+    let Some(session) = auth::stored_session(&store)? else {
+        return ctx.out.line(format!("Nobody is signed in to {}.", mirror.target()));
+    };
+    let auth = Auth::new(mirror.target(), mirror.key())?;
+    // The local session goes whatever the server says: an expired one is already over there.
+    let ended = ctx.runtime()?.block_on(auth.logout(&session));
+    store.delete().map_err(|e| SyncError::Keyring(e.to_string()))?;
+    if let Err(e) = ended {
+        ctx.out.note(format!("(the server did not confirm the sign-out: {e})"));
+    }
+    ctx.out.line(format!("Signed out of {} ({}).", mirror.target(), session.email))
+}
+
+/// One line from standard input, after a prompt on standard error.
+fn ask(ctx: &Ctx, prompt: &str) -> Result<String, Error> {
+    use std::io::Write as _;
+    if !ctx.out.json {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    if std::io::stdin().read_line(&mut line)? == 0 || line.trim().is_empty() {
+        return Err(Error::usage(format!("no answer to {:?} on standard input", prompt.trim_end())));
+    }
+    Ok(line.trim().to_string())
+}
+
+fn push(ctx: &Ctx, args: &SyncArgs) -> Result<(), Error> {
+    let rt = ctx.runtime()?;
+    let mirror = rt.block_on(mirror(&ctx.config))?;
     let batch = ctx
         .config
         .env
@@ -28,7 +110,6 @@ pub fn run(ctx: &Ctx, args: &SyncArgs) -> Result<(), Error> {
         b
     }));
     let now = ctx.clock.now_ts();
-    let rt = ctx.runtime()?;
     let reports =
         rt.block_on(crate::sync::push(&mut store, &mirror, batch, args.dry_run, args.full, &now, &bar));
     if let Some(b) = &bar.0 {

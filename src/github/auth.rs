@@ -100,6 +100,19 @@ impl TokenStore {
         Self { backend, host: host_of(&config.github.url) }
     }
 
+    /// The entry `account` of another keyring service than GitHub's (the mirror's session),
+    /// in the backend the configuration selects.
+    pub fn named(config: &Config, service: &'static str, account: &str) -> Self {
+        let mut store = Self::from_config(config);
+        store.host = format!("{service} {account}");
+        if let Backend::Os(_) = store.backend {
+            store.backend = Backend::Os(
+                keyring::Entry::new(service, account).map(std::sync::Arc::new).map_err(|e| e.to_string()),
+            );
+        }
+        store
+    }
+
     fn os_entry(host: &str) -> Backend {
         Backend::Os(keyring::Entry::new(SERVICE, host).map(std::sync::Arc::new).map_err(|e| e.to_string()))
     }

@@ -317,6 +317,15 @@ impl Store {
         Ok(self.conn().query_row(&sql, params![u.github_host, u.github_id], UserRecord::from_row)?)
     }
 
+    /// Links every local user not yet linked to an Auth user to the mirror's signed-in member
+    /// `auth_user_id` (the row rules admit a member's rows through it); how many were linked.
+    pub fn link_auth_user(&mut self, auth_user_id: &str, now: &str) -> StoreResult<usize> {
+        Ok(self.conn().execute(
+            "update users set auth_user_id = ?1, updated_at = ?2 where auth_user_id is null and deleted_at is null",
+            params![auth_user_id, now],
+        )?)
+    }
+
     /// A user by id.
     pub fn user(&self, id: &str) -> StoreResult<UserRecord> {
         let sql = format!("select {USER_COLS} from users where id = ?1");

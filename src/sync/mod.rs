@@ -13,6 +13,8 @@ use serde_json::Value;
 use crate::config::Secret;
 use crate::store::{MirrorTable, Store, StoreError, SyncCursor, MIRROR_TABLES};
 
+pub mod auth;
+
 /// Rows per request unless `VIBE_SYNC_BATCH` says otherwise (the Data API caps at 1000).
 pub const DEFAULT_BATCH: usize = 500;
 
@@ -25,9 +27,18 @@ pub enum SyncError {
     /// SUPABASE_URL or SUPABASE_KEY is missing.
     #[error("the team mirror is not configured: tracking stays local")]
     NotConfigured,
-    /// A publishable (anon) key cannot write: the tables refuse it.
-    #[error("SUPABASE_KEY is a publishable key, which may not write the mirror on its own")]
-    PublishableKey,
+    /// A publishable (anon) key cannot write on its own: a member must sign in.
+    #[error("SUPABASE_KEY is a publishable key and no team member is signed in")]
+    NeedsLogin,
+    /// The stored session could not be refreshed (revoked, or unused for too long).
+    #[error("the mirror session of {email} has expired")]
+    SessionExpired { email: String },
+    /// Supabase Auth refused a sign-in step.
+    #[error("Supabase Auth refused ({status} {code}): {message}")]
+    Auth { status: u16, code: String, message: String },
+    /// The keyring holding the session.
+    #[error("{0}")]
+    Keyring(String),
     /// 401 without a row-rule code: the key is wrong.
     #[error("Supabase refused the key (401): {message}")]
     Unauthorized { message: String },
@@ -56,8 +67,19 @@ impl From<SyncError> for crate::error::Error {
             SyncError::NotConfigured => {
                 Error::new(ErrorKind::NeedsConfig, msg).with_hint("set SUPABASE_URL and SUPABASE_KEY")
             }
-            SyncError::PublishableKey => Error::new(ErrorKind::NeedsConfig, msg)
-                .with_hint("set SUPABASE_KEY to the project's secret key (sb_secret_…) to sync"),
+            SyncError::NeedsLogin => Error::new(ErrorKind::NeedsLogin, msg).with_hint(
+                "run `vibe sync login` to sign in with your e-mail, or set the project's secret key",
+            ),
+            SyncError::SessionExpired { .. } => {
+                Error::new(ErrorKind::NeedsLogin, msg).with_hint("run `vibe sync login` again")
+            }
+            SyncError::Auth { ref code, .. } if code == "otp_expired" => Error::failure(msg)
+                .with_hint("the code was wrong or too old: run `vibe sync login` for a new one"),
+            SyncError::Auth { ref code, .. } if code.starts_with("over_") => Error::failure(msg)
+                .with_hint("Supabase limits how often codes are sent: wait, then try again"),
+            SyncError::Auth { .. } => Error::failure(msg),
+            SyncError::Keyring(_) => Error::failure(msg)
+                .with_hint("set VIBE_KEYRING=file to keep the session in VIBE_HOME instead"),
             SyncError::Unauthorized { .. } => Error::new(ErrorKind::NeedsConfig, msg)
                 .with_hint("check SUPABASE_KEY: it must be a key of the project at SUPABASE_URL"),
             SyncError::Forbidden { .. } => Error::failure(msg)
@@ -82,6 +104,8 @@ pub struct Mirror {
     http: reqwest::Client,
     url: String,
     key: Secret,
+    /// A signed-in member's session: requests carry its access token.
+    session: Option<auth::Session>,
 }
 
 /// The kind of an API key, from its form.
@@ -128,7 +152,23 @@ impl Mirror {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|e| SyncError::Unreachable { message: e.to_string() })?;
-        Ok(Mirror { http, url: url.trim_end_matches('/').to_string(), key: key.clone() })
+        Ok(Mirror { http, url: url.trim_end_matches('/').to_string(), key: key.clone(), session: None })
+    }
+
+    /// The same mirror, reached as the signed-in member of `session`.
+    pub fn with_session(mut self, session: auth::Session) -> Mirror {
+        self.session = Some(session);
+        self
+    }
+
+    /// The signed-in member, if any.
+    pub fn session(&self) -> Option<&auth::Session> {
+        self.session.as_ref()
+    }
+
+    /// The API key (for Auth calls of the same project).
+    pub fn key(&self) -> &Secret {
+        &self.key
     }
 
     /// The project URL, which names this mirror's cursors.
@@ -157,7 +197,9 @@ impl Mirror {
                 .header("Content-Type", "application/json")
                 .header("Prefer", "resolution=merge-duplicates,return=minimal")
                 .body(body.clone());
-            if self.key.expose().starts_with("eyJ") {
+            if let Some(s) = &self.session {
+                req = req.bearer_auth(&s.access_token);
+            } else if self.key.expose().starts_with("eyJ") {
                 req = req.bearer_auth(self.key.expose());
             }
             let resp = match req.send().await {
@@ -247,10 +289,14 @@ pub async fn push(
     now: &str,
     progress: &dyn Progress,
 ) -> Result<Vec<TableReport>, SyncError> {
-    if mirror.key_kind() == KeyKind::Publishable {
-        return Err(SyncError::PublishableKey);
+    if mirror.key_kind() == KeyKind::Publishable && mirror.session.is_none() {
+        return Err(SyncError::NeedsLogin);
     }
     let target = mirror.target().to_string();
+    if let (Some(s), false) = (&mirror.session, dry_run) {
+        // The row rules admit a member's rows through their users row's Auth id.
+        store.link_auth_user(&s.user_id, now)?;
+    }
     if full && !dry_run {
         store.reset_sync_cursors(&target)?;
     }

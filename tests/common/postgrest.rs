@@ -1,7 +1,10 @@
-//! A loopback Supabase Data API (PostgREST's wire protocol) over a real PostgreSQL database,
-//! for the calls vibe makes: bulk upserts `POST /rest/v1/{table}` with `on_conflict` and
-//! `Prefer: resolution=merge-duplicates`. Each request runs in its own transaction as the
-//! key's role with its JWT claims, so grants, row rules, constraints and SQLSTATEs are
+//! A loopback Supabase project for the calls vibe makes, over a real PostgreSQL database:
+//! the Data API (PostgREST's wire protocol: bulk upserts `POST /rest/v1/{table}` with
+//! `on_conflict` and `Prefer: resolution=merge-duplicates`), and Auth's e-mail one-time-code
+//! sign-in (`/auth/v1/otp`, `verify`, `token?grant_type=refresh_token`, `user`, `logout`),
+//! whose "e-mailed" codes the test reads with [`Supabase::code_for`]. Each Data API request
+//! runs in its own transaction as the key's role (or, with a member's bearer token,
+//! `authenticated`) with its JWT claims, so grants, row rules, constraints and SQLSTATEs are
 //! PostgreSQL's own. Every request is recorded; scripted faults answer 503 first.
 
 use std::sync::{Arc, Mutex};
@@ -35,6 +38,17 @@ pub const PUBLISHABLE_KEY: &str = "sb_publishable_TESTtestTESTtest02";
 struct State {
     requests: Vec<Request>,
     fail: std::ops::Range<usize>,
+    /// The last code "e-mailed" to each address.
+    codes: std::collections::HashMap<String, String>,
+    /// Auth users by e-mail: their id.
+    members: std::collections::HashMap<String, String>,
+    /// Live access tokens: (user id, e-mail, expires at).
+    access: std::collections::HashMap<String, (String, String, i64)>,
+    /// Unspent refresh tokens: (user id, e-mail).
+    refresh: std::collections::HashMap<String, (String, String)>,
+    /// Lifetime of new access tokens, in seconds (3600 unless a test says otherwise).
+    ttl: Option<i64>,
+    issued: u64,
 }
 
 /// The server, its database and its record of requests.
@@ -79,6 +93,21 @@ impl Supabase {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// The last sign-in code sent to `email`.
+    pub fn code_for(&self, email: &str) -> Option<String> {
+        self.state.lock().unwrap().codes.get(email).cloned()
+    }
+
+    /// New access tokens live `secs` seconds.
+    pub fn set_session_ttl(&self, secs: i64) {
+        self.state.lock().unwrap().ttl = Some(secs);
+    }
+
+    /// The Auth user id of `email`, once it signed in.
+    pub fn member_id(&self, email: &str) -> Option<String> {
+        self.state.lock().unwrap().members.get(email).cloned()
+    }
+
     /// Requests number `range` (0-based, counting every request) get 503, as a gateway in
     /// trouble answers.
     pub fn fail_requests(&self, range: std::ops::Range<usize>) {
@@ -99,7 +128,32 @@ fn handle(conninfo: &str, state: &Mutex<State>, req: Request) -> Response {
             return Response::text(503, "upstream connect error");
         }
     }
+    if let Some(op) = req.path().strip_prefix("/auth/v1/") {
+        return auth(state, op.to_string(), &req);
+    }
+    let mut sub = None;
     let role = match req.header("apikey") {
+        Some(PUBLISHABLE_KEY)
+            if req.header("authorization").is_some_and(|a| a != format!("Bearer {PUBLISHABLE_KEY}")) =>
+        {
+            let token = req.header("authorization").unwrap_or("").trim_start_matches("Bearer ").to_string();
+            let st = state.lock().unwrap();
+            match st.access.get(&token) {
+                Some((id, _, exp)) if *exp > now() => {
+                    sub = Some(id.clone());
+                    "authenticated"
+                }
+                Some(_) => {
+                    return Response::json(401, &json!({"code": "PGRST303", "message": "JWT expired"}))
+                }
+                None => {
+                    return Response::json(
+                        401,
+                        &json!({"code": "PGRST301", "message": "No suitable key or wrong key type"}),
+                    )
+                }
+            }
+        }
         None => {
             return Response::json(
                 401,
@@ -119,7 +173,9 @@ fn handle(conninfo: &str, state: &Mutex<State>, req: Request) -> Response {
         return Response::json(404, &json!({"message": "no Route matched with those values"}));
     };
     match req.method.as_str() {
-        "POST" => upsert(conninfo, role, &table, &req),
+        // The root describes the API (PostgREST answers with its OpenAPI document).
+        "GET" if table.is_empty() => Response::json(200, &json!({"swagger": "2.0", "paths": {}})),
+        "POST" => upsert(conninfo, role, sub.as_deref(), &table, &req),
         _ => err(405, "PGRST117", "Unsupported HTTP method"),
     }
 }
@@ -128,7 +184,7 @@ fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-fn upsert(conninfo: &str, role: &str, table: &str, req: &Request) -> Response {
+fn upsert(conninfo: &str, role: &str, sub: Option<&str>, table: &str, req: &Request) -> Response {
     let mut db = postgres::Client::connect(conninfo, postgres::NoTls).unwrap();
     let columns: Vec<String> = db
         .query(
@@ -184,7 +240,10 @@ fn upsert(conninfo: &str, role: &str, table: &str, req: &Request) -> Response {
          returning (xmax = 0)",
         t = quote(table)
     );
-    let claims = json!({"role": role}).to_string();
+    let claims = match sub {
+        Some(sub) => json!({"role": role, "sub": sub}).to_string(),
+        None => json!({"role": role}).to_string(),
+    };
     let text = serde_json::to_string(&rows).unwrap();
     let result = (|| -> Result<Vec<bool>, postgres::Error> {
         let mut tx = db.transaction()?;
@@ -212,5 +271,109 @@ fn upsert(conninfo: &str, role: &str, table: &str, req: &Request) -> Response {
                 &json!({"code": code, "details": d.detail(), "hint": d.hint(), "message": d.message()}),
             )
         }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn auth_err(status: u16, code: &str, msg: &str) -> Response {
+    Response::json(status, &json!({"code": status, "error_code": code, "msg": msg}))
+}
+
+/// A JWT-shaped access token (header.claims.signature) with role `authenticated`.
+fn access_token(sub: &str, exp: i64, n: u64) -> String {
+    use base64::Engine as _;
+    let b = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.sig{n:08}",
+        b(json!({"alg": "HS256", "typ": "JWT"})),
+        b(json!({"sub": sub, "role": "authenticated", "exp": exp, "aud": "authenticated"}))
+    )
+}
+
+/// Supabase Auth's one-time-code sign-in, sessions and their refresh.
+fn auth(state: &Mutex<State>, op: String, req: &Request) -> Response {
+    if req.header("apikey") != Some(PUBLISHABLE_KEY) && req.header("apikey") != Some(SECRET_KEY) {
+        return Response::json(401, &json!({"message": "Invalid API key"}));
+    }
+    let mut st = state.lock().unwrap();
+    let body = if req.body.is_empty() { Value::Null } else { req.json() };
+    let field = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let session = |st: &mut State, id: String, email: String| {
+        st.issued += 1;
+        let n = st.issued;
+        let ttl = st.ttl.unwrap_or(3600);
+        let exp = now() + ttl;
+        let access = access_token(&id, exp, n);
+        let refresh = format!("rt{n:08}");
+        st.access.insert(access.clone(), (id.clone(), email.clone(), exp));
+        st.refresh.insert(refresh.clone(), (id.clone(), email.clone()));
+        Response::json(
+            200,
+            &json!({
+                "access_token": access, "token_type": "bearer", "expires_in": ttl, "expires_at": exp,
+                "refresh_token": refresh,
+                "user": {"id": id, "aud": "authenticated", "role": "authenticated", "email": email}
+            }),
+        )
+    };
+    match (req.method.as_str(), op.split('?').next().unwrap_or("")) {
+        ("POST", "otp") => {
+            let email = field("email");
+            if !email.contains('@') {
+                return auth_err(
+                    400,
+                    "validation_failed",
+                    "Unable to validate email address: invalid format",
+                );
+            }
+            let code = format!("{:06}", (st.issued * 7919 + 104_729 + email.len() as u64 * 31) % 1_000_000);
+            st.issued += 1;
+            st.codes.insert(email, code);
+            Response::json(200, &json!({}))
+        }
+        ("POST", "verify") => {
+            let email = field("email");
+            if field("type") != "email" || st.codes.get(&email) != Some(&field("token")) {
+                return auth_err(403, "otp_expired", "Token has expired or is invalid");
+            }
+            st.codes.remove(&email);
+            let n = st.members.len() + 1;
+            let id = st
+                .members
+                .entry(email.clone())
+                .or_insert_with(|| format!("{n:08x}-0000-4000-8000-{n:012x}"))
+                .clone();
+            session(&mut st, id, email)
+        }
+        ("POST", "token") if req.query_get("grant_type").as_deref() == Some("refresh_token") => {
+            match st.refresh.remove(&field("refresh_token")) {
+                Some((id, email)) => session(&mut st, id, email),
+                None => {
+                    auth_err(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found")
+                }
+            }
+        }
+        ("GET", "user") | ("POST", "logout") => {
+            let token = req.header("authorization").unwrap_or("").trim_start_matches("Bearer ").to_string();
+            let Some((id, email, exp)) = st.access.get(&token).cloned() else {
+                return auth_err(403, "bad_jwt", "invalid JWT: unable to parse or verify signature");
+            };
+            if exp <= now() {
+                return auth_err(403, "bad_jwt", "invalid JWT: token is expired");
+            }
+            if req.method == "POST" {
+                st.access.retain(|_, (i, _, _)| *i != id);
+                st.refresh.retain(|_, (i, _)| *i != id);
+                return Response::text(204, "");
+            }
+            Response::json(
+                200,
+                &json!({"id": id, "email": email, "aud": "authenticated", "role": "authenticated"}),
+            )
+        }
+        _ => auth_err(404, "not_found", "no route"),
     }
 }

@@ -145,8 +145,13 @@ const TOKEN: &str = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// Two users with a CRS, plans, jobs and a pull request each (valid UUIDs throughout).
 fn seed(env: &TestEnv) {
+    seed_users(env, &[("a1", "ada", 1), ("b1", "bob", 2)]);
+}
+
+/// `users` (id prefix, login, GitHub id) with a CRS, plans, jobs and a pull request each.
+fn seed_users(env: &TestEnv, users: &[(&str, &str, i64)]) {
     let mut s = Store::open(&env.db_path()).unwrap();
-    for (u, login, n) in [("a1", "ada", 1), ("b1", "bob", 2)] {
+    for &(u, login, n) in users {
         s.upsert_user(&user(u, login, n, "2026-03-01T10:00:00.000Z")).unwrap();
         let uid = Some(id(u));
         s.insert_crs(&CrsRecord {
@@ -295,8 +300,8 @@ fn sync_says_clearly_what_is_wrong() {
     let sb = Supabase::start();
     // The publishable key alone: refused before any row is sent.
     let env = env_for(&sb, PUBLISHABLE_KEY);
-    let (_, err) = env.fails(&["sync"], 4);
-    assert!(err.contains("publishable key"), "{err}");
+    let (_, err) = env.fails(&["sync"], 3);
+    assert!(err.contains("publishable key") && err.contains("vibe sync login"), "{err}");
     assert!(sb.requests().is_empty());
 
     // A wrong key: 401.
@@ -374,4 +379,134 @@ fn a_reset_mirror_is_named_as_such_and_sync_full_fills_it_again() {
     assert_eq!(after.len(), before.len());
     let ids = |rows: &[serde_json::Value]| rows.iter().map(|r| r["id"].clone()).collect::<Vec<_>>();
     assert_eq!(ids(&after), ids(&before));
+}
+
+// ── members: vibe sync login / logout ──
+
+/// Signs `email` in with `vibe sync login`: once vibe has asked for a code, the test reads it
+/// from the server's outbox and types it on vibe's standard input, as a member would.
+fn sign_in(env: &TestEnv, sb: &Supabase, email: &str, typed: Option<&str>) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let sent = || sb.requests().iter().filter(|r| r.path() == "/auth/v1/otp").count();
+    let before = sent();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&env.env)
+        .current_dir(&env.cwd)
+        .args(["sync", "login", "--email", email])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    let code = loop {
+        if sent() > before {
+            break sb.code_for(email).unwrap();
+        }
+        assert!(waited < 3000, "vibe never asked for a code for {email}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    };
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", typed.unwrap_or(&code)).unwrap();
+    drop(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn member_env(sb: &Supabase, users: &[(&str, &str, i64)]) -> TestEnv {
+    let mut env = TestEnv::new();
+    env.set("SUPABASE_URL", sb.url.clone()).set("SUPABASE_KEY", PUBLISHABLE_KEY);
+    seed_users(&env, users);
+    env
+}
+
+#[test]
+fn two_members_sign_in_with_an_emailed_code_and_each_mirrors_only_their_own_rows() {
+    let sb = Supabase::start();
+    let ada = member_env(&sb, &[("a1", "ada", 1)]);
+    let bob = member_env(&sb, &[("b1", "bob", 2)]);
+
+    // Not signed in: refused before anything is sent.
+    let (_, err) = ada.fails(&["sync"], 3);
+    assert!(err.contains("vibe sync login"), "{err}");
+    assert!(sb.requests().is_empty());
+
+    // A wrong code is refused with what to do; nothing is kept.
+    let out = sign_in(&ada, &sb, "ada@example.com", Some("000000"));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("otp_expired") && err.contains("vibe sync login"), "{err}");
+
+    for (env, email) in [(&ada, "ada@example.com"), (&bob, "bob@example.com")] {
+        let out = sign_in(env, &sb, email, None);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("Signed in to {} as {email}", sb.url)));
+    }
+    let (ada_id, bob_id) =
+        (sb.member_id("ada@example.com").unwrap(), sb.member_id("bob@example.com").unwrap());
+
+    // Bob's access token is about to expire: his sync refreshes it first.
+    sb.set_session_ttl(30);
+    let out = sign_in(&bob, &sb, "bob@example.com", None);
+    assert!(out.status.success());
+    sb.set_session_ttl(3600);
+    let before = sb.requests().len();
+    ada.ok(&["sync"]);
+    bob.ok(&["sync"]);
+
+    // Each member's rows went with their own session; Bob's with a refreshed one.
+    let reqs = &sb.requests()[before..];
+    let refreshes: Vec<_> = reqs.iter().filter(|r| r.path().starts_with("/auth/v1/token")).collect();
+    assert_eq!(refreshes.len(), 1, "Bob's expiring session is refreshed once");
+    for r in reqs.iter().filter(|r| r.path().starts_with("/rest/v1/")) {
+        assert_eq!(r.header("apikey"), Some(PUBLISHABLE_KEY));
+        let bearer = r.header("authorization").unwrap();
+        assert!(bearer.starts_with("Bearer ey") && !bearer.contains(PUBLISHABLE_KEY), "{bearer}");
+    }
+
+    // The mirror holds both; each users row carries its member's Auth id.
+    let users = sb.rows("users");
+    let auth_of = |login: &str| {
+        users.iter().find(|u| u["login"] == login).map(|u| u["auth_user_id"].as_str().unwrap().to_string())
+    };
+    assert_eq!(auth_of("ada"), Some(ada_id.clone()));
+    assert_eq!(auth_of("bob"), Some(bob_id.clone()));
+    assert_eq!(remote(&sb).len(), 14);
+
+    // Under the row rules, each member sees only their own rows; the secret key sees both.
+    let mut db = sb.sql();
+    let mine = as_role(&mut db, "authenticated", Some(&ada_id), "select login from users").unwrap();
+    assert_eq!(mine, vec![r#"{"login":"ada"}"#.to_string()]);
+    let jobs = as_role(&mut db, "authenticated", Some(&bob_id), "select id from job_records").unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(as_role(&mut db, "service_role", None, "select id from job_records").unwrap().len(), 4);
+
+    // No session token in a remote row or in the history database.
+    let sessions: Vec<String> =
+        reqs.iter().filter_map(|r| r.header("authorization")).map(|b| b[7..].to_string()).collect();
+    let all = serde_json::to_string(&remote(&sb)).unwrap();
+    let db_bytes = String::from_utf8_lossy(&std::fs::read(ada.db_path()).unwrap()).into_owned()
+        + &String::from_utf8_lossy(&std::fs::read(bob.db_path()).unwrap());
+    for t in &sessions {
+        assert!(!all.contains(t.as_str()) && !db_bytes.contains(t.as_str()));
+    }
+    assert!(!db_bytes.contains("rt0000"), "no refresh token in the history");
+
+    // The doctor says who the mirror signs in as.
+    let doctor = ada.vibe().arg("doctor").output().unwrap();
+    let doctor = String::from_utf8_lossy(&doctor.stdout);
+    assert!(doctor.contains("signed in as ada@example.com"), "{doctor}");
+
+    // Signing out ends the session here and on the server; the next sync asks to sign in.
+    let out = ada.ok(&["sync", "logout"]);
+    assert!(out.contains("Signed out") && out.contains("ada@example.com"), "{out}");
+    assert!(sb.requests().iter().any(|r| r.path() == "/auth/v1/logout"));
+    let (_, err) = ada.fails(&["sync"], 3);
+    assert!(err.contains("vibe sync login"), "{err}");
+    let doctor = ada.vibe().arg("doctor").output().unwrap();
+    let doctor = String::from_utf8_lossy(&doctor.stdout);
+    assert!(doctor.contains("nobody is signed in") && doctor.contains("vibe sync login"), "{doctor}");
+    bob.ok(&["sync"]);
 }
