@@ -770,6 +770,12 @@ impl Config {
         (self.sandbox.reuse_copies > 0).then(|| self.home.join("sandbox-pool"))
     }
 
+    /// Directory of what vibe keeps between runs to avoid doing work again (e.g. the sandbox's
+    /// capability probe); safe to delete.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.home.join("cache")
+    }
+
     /// Directory of log files.
     pub fn logs_dir(&self) -> PathBuf {
         self.home.join("logs")

@@ -386,13 +386,19 @@ impl Sandboxes {
     /// The backends as configured.
     pub fn new(config: &crate::config::Config) -> Self {
         let per_repo = usize::try_from(config.sandbox.reuse_copies).unwrap_or(usize::MAX);
-        Self { local: local::Options { pool: config.sandbox_pool_dir(), per_repo } }
+        Self {
+            local: local::Options {
+                pool: config.sandbox_pool_dir(),
+                per_repo,
+                cache: Some(config.cache_dir()),
+            },
+        }
     }
 
     /// Finished local copies wait in `pool` (at most `per_repo` per repository) for the next
     /// job of their repository.
     pub fn with_pool(mut self, pool: PathBuf, per_repo: usize) -> Self {
-        self.local = local::Options { pool: Some(pool), per_repo };
+        self.local = local::Options { pool: Some(pool), per_repo, cache: self.local.cache };
         self
     }
 

@@ -38,7 +38,7 @@ use probe::{check_isolation, Bwrap};
 pub use bwrap::{bwrap_args, BwrapConfig};
 pub use environment::Environment;
 pub use pool::{discard, discard_in_background, prepare, retire};
-pub use probe::{no_isolation_warning, probe, probe_with, Probe};
+pub use probe::{no_isolation_warning, probe, probe_with, Probe, PROBE_CACHE_FILE};
 
 /// Where the copy appears inside the sandbox.
 pub const SANDBOX_WORK: &str = "/vibe/work";
@@ -68,6 +68,8 @@ pub struct Options {
     pub pool: Option<PathBuf>,
     /// At most this many pooled copies per repository.
     pub per_repo: usize,
+    /// Where the sandbox's capability probe is kept between runs; `None` probes every time.
+    pub cache: Option<PathBuf>,
 }
 
 /// Where a copy made ahead of time by [`prepare`] (e.g. while the model wrote the plan) waits
@@ -123,7 +125,7 @@ impl LocalSandbox {
         options: &Options,
         isolation: Isolation,
     ) -> Result<Self, SandboxError> {
-        let bwrap = check_isolation(isolation)?;
+        let bwrap = check_isolation(isolation, options.cache.as_deref())?;
         if spec.dir.exists()
             && std::fs::read_dir(&spec.dir)
                 .map_err(|e| SandboxError::io("reading the sandbox directory", e))?
@@ -205,7 +207,7 @@ impl LocalSandbox {
             .map_err(|e| SandboxError::io(format!("reading {}", dir.join(META_FILE).display()), e))?;
         let meta: Meta = serde_json::from_str(&text)
             .map_err(|e| SandboxError::Invalid(format!("bad sandbox metadata: {e}")))?;
-        let bwrap = check_isolation(meta.isolation)?;
+        let bwrap = check_isolation(meta.isolation, options.cache.as_deref())?;
         let home = dir.join("home");
         std::fs::create_dir_all(&home).map_err(|e| SandboxError::io("creating the private home", e))?;
         Ok(Self {

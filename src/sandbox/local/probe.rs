@@ -114,13 +114,31 @@ pub(super) struct Bwrap {
     pub(super) tmpfs_size: bool,
 }
 
-pub(super) fn check_isolation(isolation: Isolation) -> Result<Option<Bwrap>, SandboxError> {
-    check_isolation_with(isolation, find_bwrap())
+/// Checks that `isolation` works here. With a `cache` directory, a working bubblewrap's probe
+/// (version, trial run, help text) is kept there and reused until the binary or the kernel
+/// changes; without one, or when the cache does not match, it probes.
+pub(super) fn check_isolation(
+    isolation: Isolation,
+    cache: Option<&Path>,
+) -> Result<Option<Bwrap>, SandboxError> {
+    check_isolation_with(isolation, find_bwrap(), cache, &kernel_release())
+}
+
+/// The file in the cache directory that keeps the probe's result.
+pub const PROBE_CACHE_FILE: &str = "sandbox-probe.json";
+
+/// What the cache keeps: the key it was probed under and what was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+struct CachedProbe {
+    key: String,
+    tmpfs_size: bool,
 }
 
 pub(super) fn check_isolation_with(
     isolation: Isolation,
     found: Option<PathBuf>,
+    cache: Option<&Path>,
+    kernel: &str,
 ) -> Result<Option<Bwrap>, SandboxError> {
     match isolation {
         Isolation::None => Ok(None),
@@ -131,15 +149,65 @@ pub(super) fn check_isolation_with(
                     detail: "`bwrap` was not found on PATH".into(),
                 });
             };
+            let key = cache.and_then(|_| probe_key(&bwrap, kernel));
+            let file = cache.map(|c| c.join(PROBE_CACHE_FILE));
+            if let (Some(key), Some(file)) = (&key, &file) {
+                let cached =
+                    std::fs::read(file).ok().and_then(|b| serde_json::from_slice::<CachedProbe>(&b).ok());
+                if let Some(cached) = cached.filter(|c| &c.key == key) {
+                    return Ok(Some(Bwrap { path: bwrap, tmpfs_size: cached.tmpfs_size }));
+                }
+            }
             let probe = probe_with(&bwrap);
             if !probe.available {
                 return Err(SandboxError::Unavailable { mechanism: probe.mechanism, detail: probe.detail });
             }
             let help = std::process::Command::new(&bwrap).arg("--help").output();
             let tmpfs_size = help.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--size"));
+            if let (Some(key), Some(file)) = (key, &file) {
+                // A cache that cannot be written only means probing again next time.
+                let _ = write_cache(file, &CachedProbe { key, tmpfs_size });
+            }
             Ok(Some(Bwrap { path: bwrap, tmpfs_size }))
         }
     }
+}
+
+/// What identifies a probe's result: the bubblewrap binary (its resolved path, size,
+/// modification time, inode and change time), the kernel release and the user.
+fn probe_key(bwrap: &Path, kernel: &str) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let real = std::fs::canonicalize(bwrap).ok()?;
+    let m = std::fs::metadata(&real).ok()?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    Some(format!(
+        "{}|{}|{}.{}|{}|{}.{}|{kernel}|{uid}",
+        real.display(),
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ino(),
+        m.ctime(),
+        m.ctime_nsec()
+    ))
+}
+
+/// The running kernel's release (`uname -r`).
+pub(super) fn kernel_release() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+/// Writes the cache through a temporary file and a rename, so concurrent vibe processes
+/// never read a half-written file.
+fn write_cache(file: &Path, cached: &CachedProbe) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(&serde_json::to_vec(cached).map_err(std::io::Error::other)?)?;
+    tmp.persist(file).map_err(|e| e.error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -149,12 +217,13 @@ mod tests {
 
     #[test]
     fn without_a_working_bubblewrap_the_local_backend_refuses() {
-        let err = check_isolation_with(Isolation::Bubblewrap, None).unwrap_err();
+        let err = check_isolation_with(Isolation::Bubblewrap, None, None, "6.1").unwrap_err();
         assert!(
             matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("not found")),
             "{err}"
         );
-        let err = check_isolation_with(Isolation::Bubblewrap, Some("/bin/false".into())).unwrap_err();
+        let err =
+            check_isolation_with(Isolation::Bubblewrap, Some("/bin/false".into()), None, "6.1").unwrap_err();
         assert!(
             matches!(&err, SandboxError::Unavailable { detail, .. } if detail.contains("cannot create namespaces"))
         );
@@ -162,6 +231,81 @@ mod tests {
         assert!(user.message.starts_with("no OS sandbox is available"), "{}", user.message);
         assert!(user.hint.unwrap().contains("apt install bubblewrap"));
         // The explicit opt-out needs nothing.
-        assert!(check_isolation_with(Isolation::None, None).unwrap().is_none());
+        assert!(check_isolation_with(Isolation::None, None, None, "6.1").unwrap().is_none());
+    }
+
+    /// A fake bubblewrap that records each run in `count` and succeeds.
+    fn counting_bwrap(dir: &Path, count: &Path, extra: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("bwrap");
+        let script = format!(
+            "#!/bin/sh\n# {extra}\necho \"$1\" >> '{}'\ncase \"$1\" in\n  --version) echo 'bubblewrap 0.9.0' ;;\n  --help) echo '  --size BYTES' ;;\nesac\nexit 0\n",
+            count.display()
+        );
+        // Written under a new name and renamed, so a running copy never sees a half-written file.
+        let tmp = dir.join("bwrap.new");
+        std::fs::write(&tmp, script).unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::rename(&tmp, &path).unwrap();
+        path
+    }
+
+    fn runs(count: &Path) -> usize {
+        std::fs::read_to_string(count).map(|s| s.lines().count()).unwrap_or(0)
+    }
+
+    #[test]
+    fn the_probe_runs_once_and_again_only_when_bubblewrap_or_the_kernel_changes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (bin, cache, count) =
+            (tmp.path().join("bin"), tmp.path().join("cache"), tmp.path().join("count"));
+        std::fs::create_dir_all(&bin).unwrap();
+        let bwrap = counting_bwrap(&bin, &count, "one");
+        let check = |kernel: &str| {
+            check_isolation_with(Isolation::Bubblewrap, Some(bwrap.clone()), Some(&cache), kernel)
+                .unwrap()
+                .unwrap()
+        };
+
+        // The first run probes: version, trial run, help text; the result is kept.
+        let first = check("6.1.0");
+        assert!(first.tmpfs_size);
+        assert_eq!(runs(&count), 3);
+        let kept: CachedProbe =
+            serde_json::from_slice(&std::fs::read(cache.join(PROBE_CACHE_FILE)).unwrap()).unwrap();
+        assert!(kept.key.contains("6.1.0") && kept.tmpfs_size, "{kept:?}");
+        assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1, "no temporary file is left behind");
+
+        // The second does not run bubblewrap at all.
+        let second = check("6.1.0");
+        assert_eq!((second.path, second.tmpfs_size), (first.path.clone(), true));
+        assert_eq!(runs(&count), 3);
+
+        // A new kernel probes again, and so does a changed bubblewrap.
+        check("6.2.0");
+        assert_eq!(runs(&count), 6);
+        check("6.2.0");
+        assert_eq!(runs(&count), 6);
+        counting_bwrap(&bin, &count, "an upgraded bubblewrap");
+        check("6.2.0");
+        assert_eq!(runs(&count), 9);
+
+        // A damaged cache file is probed over.
+        std::fs::write(cache.join(PROBE_CACHE_FILE), "{").unwrap();
+        check("6.2.0");
+        assert_eq!(runs(&count), 12);
+
+        // Without a cache directory it always probes; a failing probe is not kept.
+        check_isolation_with(Isolation::Bubblewrap, Some(bwrap.clone()), None, "6.2.0").unwrap();
+        assert_eq!(runs(&count), 15);
+        let other = tempfile::tempdir().unwrap();
+        assert!(check_isolation_with(
+            Isolation::Bubblewrap,
+            Some("/bin/false".into()),
+            Some(other.path()),
+            "6.2.0"
+        )
+        .is_err());
+        assert!(!other.path().join(PROBE_CACHE_FILE).exists());
     }
 }
