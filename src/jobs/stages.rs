@@ -258,6 +258,24 @@ impl Work {
         let report: AgentReport = self.art.read_json(&self.art.agent())?;
         let mut checks = Vec::new();
         for check in &self.spec.plan.testing_strategy {
+            // A command several checks share runs once; its result serves each criterion.
+            if let Some(done) =
+                checks.iter_mut().find(|c: &&mut CheckResult| c.command.trim() == check.command.trim())
+            {
+                for id in &check.criteria {
+                    if !done.criteria.contains(id) {
+                        done.criteria.push(id.clone());
+                    }
+                }
+                if !check.proves.is_empty() && !done.proves.split("; ").any(|p| p == check.proves) {
+                    done.proves = if done.proves.is_empty() {
+                        check.proves.clone()
+                    } else {
+                        format!("{}; {}", done.proves, check.proves)
+                    };
+                }
+                continue;
+            }
             let sb = self.sandbox()?;
             let out = sb
                 .run(CommandRequest::shell(check.command.clone()), None, Some(cx.cancel.clone()))

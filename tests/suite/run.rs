@@ -377,6 +377,65 @@ fn sloppy_criterion_ids_are_renumbered_and_a_plan_may_use_the_models_own() {
 }
 
 #[test]
+fn a_check_command_several_criteria_share_runs_once_and_serves_each() {
+    let w = world();
+    let mut crs = crs_doc();
+    crs["acceptance_criteria"] = json!([
+        {"id": "AC1", "description": "hello.txt says hello", "verification": CHECK},
+        {"id": "AC2", "description": "hello.txt exists", "verification": CHECK},
+        {"id": "AC3", "description": "notes.txt is kept", "verification": "cat notes.txt"}
+    ]);
+    let mut plan =
+        plan_doc(&[(CHECK, &["AC1"]), ("cat notes.txt", &["AC3"]), (&format!(" {CHECK} "), &["AC2"])]);
+    plan["testing_strategy"][2]["proves"] = json!("the file is there");
+    let path = w.env.root().join("shared-check.json");
+    std::fs::write(&path, serde_json::to_string(&json!({"crs": crs, "plan": plan})).unwrap()).unwrap();
+    w.server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    w.server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [], "note": ""},
+            {"id": "AC2", "holds": true, "evidence": [], "note": ""},
+            {"id": "AC3", "holds": true, "evidence": [], "note": ""}
+        ]}),
+    );
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", path.to_str().unwrap(), "--yes", "--no-pr", "--json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let ran: Vec<&str> =
+        lines.iter().filter(|l| l["kind"] == "command").map(|l| l["command"].as_str().unwrap()).collect();
+    assert_eq!(ran, [CHECK, "cat notes.txt"], "the shared command ran once");
+    let held: Vec<(&str, bool, &str)> = lines
+        .iter()
+        .filter(|l| l["kind"] == "criterion")
+        .map(|l| (l["id"].as_str().unwrap(), l["holds"].as_bool().unwrap(), l["evidence"].as_str().unwrap()))
+        .collect();
+    let exited = format!("`{CHECK}` exited 0");
+    assert_eq!(
+        held,
+        [
+            ("AC1", true, exited.as_str()),
+            ("AC2", true, exited.as_str()),
+            ("AC3", true, "`cat notes.txt` exited 0")
+        ]
+    );
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let result: Value = serde_json::from_str(job.result_json.as_deref().unwrap()).unwrap();
+    let tests = result["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 2, "{tests:?}");
+    assert_eq!(tests[0]["criteria"], json!(["AC1", "AC2"]));
+    assert_eq!(tests[0]["proves"], "it works; the file is there");
+}
+
+#[test]
 fn run_with_base_on_a_kept_branch_continues_from_its_work() {
     let mut w = world();
     let gh = GithubServer::start();
