@@ -18,6 +18,7 @@
 //! - [`jobs`]: the job state machine, its event log, the runner, resume.
 //! - [`git`]: the user's repository: base commit, clean check, branch + commit of a result.
 //! - [`redact`]: secret-bearing files and the redactor every model-bound text passes through.
+//! - [`tui`]: the terminal UI: plan review.
 
 // Model layer: llm, context, crs, plan.
 pub mod context;
@@ -51,4 +52,5 @@ pub mod sync;
 #[cfg(test)]
 mod test_rng;
 pub mod trust;
+pub mod tui;
 pub mod untrusted;
