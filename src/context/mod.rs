@@ -31,6 +31,7 @@ use crate::redact;
 pub mod pack;
 pub mod rank;
 pub mod recent;
+pub mod symbols;
 pub mod walk;
 
 pub use walk::{FileKind, Skipped};
@@ -41,6 +42,8 @@ pub const CONTENT_SCAN_LIMIT: usize = 3000;
 const PACK_CANDIDATES: usize = 200;
 /// Share of the budget a single file may take whole.
 const FILE_SHARE: f64 = 0.4;
+/// Share of a test file's score lent to the file it tests.
+const TEST_SHARE: f64 = 0.3;
 
 /// Files that describe the project, worth a place in any context.
 const MANIFESTS: &[&str] = &[
@@ -211,6 +214,7 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
     let files = &snapshot.files;
     let mut skipped = Skipped { symlinks: snapshot.symlinks, ..Skipped::default() };
     let terms = rank::query_terms(prompt);
+    let names = symbols::prompt_names(prompt);
     let recent = snapshot.git.with_files(files);
 
     let mut kinds: Vec<FileKind> = files.iter().map(|f| f.kind).collect();
@@ -272,10 +276,14 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
     let to_read: Vec<(usize, &str)> =
         cands.iter().take(scan).enumerate().map(|(c, cand)| (c, files[cand.idx].path.as_str())).collect();
     let mut content_docs: Vec<(usize, (rank::Doc, u32))> = Vec::with_capacity(scan);
-    for (c, read) in read_heads(root, &to_read, &terms) {
+    let mut scans: Vec<Option<symbols::FileSymbols>> = vec![None; cands.len()];
+    for (c, read) in read_heads(root, &to_read, &terms, &names) {
         let i = cands[c].idx;
         match read {
-            Ok(doc) => content_docs.push((c, doc)),
+            Ok((doc, syms)) => {
+                content_docs.push((c, doc));
+                scans[c] = Some(syms);
+            }
             Err(kind) => {
                 kinds[i] = kind;
                 match kind {
@@ -297,6 +305,38 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
         }
     }
     let files_scanned = content_docs.len();
+    // Definitions of the names the prompt mentions, then tests lending their score to the code
+    // they test, then tests and prose weighed below source.
+    let cand_paths: Vec<&str> = cands.iter().map(|c| files[c.idx].path.as_str()).collect();
+    for (c, (boost, reasons)) in symbols::boosts(&cand_paths, &scans, &names).into_iter().enumerate() {
+        cands[c].score += boost;
+        cands[c].reasons.extend(reasons);
+    }
+    let mut by_stem: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+    for (c, path) in cand_paths.iter().enumerate() {
+        if !symbols::is_test(path) && !symbols::is_prose(path) {
+            by_stem.entry(symbols::stem(path).to_ascii_lowercase()).or_default().push(c);
+        }
+    }
+    let mut lent: Vec<(usize, f64, String)> = Vec::new();
+    for (c, path) in cand_paths.iter().enumerate() {
+        if cands[c].score <= 0.0 || !symbols::is_test(path) {
+            continue;
+        }
+        let subjects = symbols::tested_stem(path).and_then(|s| by_stem.get(&s));
+        if let Some(subjects) = subjects.filter(|s| s.len() <= 3) {
+            for &to in subjects {
+                lent.push((to, TEST_SHARE * cands[c].score, path.to_string()));
+            }
+        }
+    }
+    for (to, score, from) in lent {
+        cands[to].score += score;
+        cands[to].reasons.push(format!("tested by {from}"));
+    }
+    for (c, path) in cand_paths.iter().enumerate() {
+        cands[c].score *= symbols::kind_weight(path);
+    }
     cands.retain(|c| kinds[c.idx] == FileKind::Text && c.score > 0.0);
     cands.sort_by(by_score);
     cands.truncate(PACK_CANDIDATES);
@@ -377,19 +417,25 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
 
 /// Reads the head of each file on several threads and counts the query terms in it; a file
 /// that turns out binary or generated comes back as its kind. Results are in input order.
+/// The whole file (up to [`walk::MAX_FILE_BYTES`]) is scanned for the prompt's `names`.
 #[allow(clippy::type_complexity)]
 fn read_heads(
     root: &Path,
     to_read: &[(usize, &str)],
     terms: &[String],
-) -> Vec<(usize, Result<(rank::Doc, u32), FileKind>)> {
+    names: &[symbols::Named],
+) -> Vec<(usize, Result<((rank::Doc, u32), symbols::FileSymbols), FileKind>)> {
     let one = |(c, path): &(usize, &str)| {
-        let head = walk::read_head(&root.join(path), walk::HEAD_BYTES)?;
-        let kind = walk::classify_content(&head);
+        let limit = if names.is_empty() { walk::HEAD_BYTES } else { walk::MAX_FILE_BYTES as usize };
+        let bytes = walk::read_head(&root.join(path), limit)?;
+        let kind = walk::classify_content(&bytes);
         if kind != FileKind::Text {
             return Some((*c, Err(kind)));
         }
-        Some((*c, Ok(rank::count_terms(&String::from_utf8_lossy(&head), terms))))
+        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(walk::HEAD_BYTES)]);
+        let doc = rank::count_terms(&head, terms);
+        let syms = symbols::scan(&String::from_utf8_lossy(&bytes), names);
+        Some((*c, Ok((doc, syms))))
     };
     let threads = walk::threads();
     if to_read.len() < 64 || threads == 1 {
@@ -407,4 +453,51 @@ fn read_heads(
 
 fn round(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap_or(root)).ok();
+        std::fs::write(path, text).ok();
+    }
+
+    /// A prompt naming `send_file` brings the file defining it first, ahead of the tests and
+    /// documents that say "send" and "file" far more often.
+    #[test]
+    fn the_file_defining_a_named_function_comes_first() {
+        let dir = tempfile::tempdir().ok();
+        let Some(root) = dir.as_ref().map(|d| d.path()) else { return };
+        write(
+            root,
+            "src/pkg/helpers.py",
+            "import os\n\ndef send_file(path, name=None):\n    return open(path)\n",
+        );
+        write(
+            root,
+            "src/pkg/app.py",
+            "from .helpers import send_file\n\nclass App:\n    def run(self):\n        pass\n",
+        );
+        for i in 0..12 {
+            let many = "send the file; the file is sent; file files send sending\n".repeat(10);
+            write(root, &format!("docs/files_{i}.md"), &format!("# Sending files\n\n{many}"));
+            write(
+                root,
+                &format!("tests/test_file_send_{i}.py"),
+                &format!("def test_send_file_{i}():\n    # {many}\n    send_file('a')\n"),
+            );
+        }
+        let c = gather(root, "send_file ignores the download name when sending a file", 20_000);
+        let c = c.map_err(|e| e.to_string());
+        assert_eq!(
+            c.as_ref().ok().and_then(|c| c.files.first()).map(|f| f.path.as_str()),
+            Some("src/pkg/helpers.py")
+        );
+        let first =
+            c.as_ref().ok().and_then(|c| c.files.first()).map(|f| f.reasons.clone()).unwrap_or_default();
+        assert!(first.iter().any(|r| r == "defines send_file"), "{first:?}");
+    }
 }
