@@ -444,7 +444,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__admin)
-            opts="-v -q -y -h -V --json --repo --verbose --quiet --config --yes --help --version metrics users jobs plans prs help"
+            opts="-v -q -y -h -V --remote --json --repo --verbose --quiet --config --yes --help --version metrics users jobs plans prs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -564,7 +564,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__admin__subcmd__jobs)
-            opts="-v -q -y -h -V --limit --since --of-repo --status --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --limit --since --of-repo --status --remote --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -602,7 +602,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__admin__subcmd__metrics)
-            opts="-v -q -y -h -V --days --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --days --remote --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -628,7 +628,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__admin__subcmd__plans)
-            opts="-v -q -y -h -V --limit --since --of-repo --status --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --limit --since --of-repo --status --remote --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -666,7 +666,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__admin__subcmd__prs)
-            opts="-v -q -y -h -V --limit --since --of-repo --status --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --limit --since --of-repo --status --remote --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -704,7 +704,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__admin__subcmd__users)
-            opts="-v -q -y -h -V --limit --since --of-repo --status --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --limit --since --of-repo --status --remote --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -46,7 +46,7 @@ complete -c vibe -n "__fish_vibe_needs_command" -f -a "doctor" -d 'Check configu
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "config" -d 'Show, locate or change the configuration'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "trust" -d 'Trust this repository\'s own .vibe.toml and .env, list trusted repositories, or revoke'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
-complete -c vibe -n "__fish_vibe_needs_command" -f -a "admin" -d 'Aggregated tracking data from the local database'
+complete -c vibe -n "__fish_vibe_needs_command" -f -a "admin" -d 'Aggregated tracking data from the local database, or with --remote the whole team\'s from the Supabase mirror'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "sync" -d 'Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team\'s Supabase mirror; only new and changed rows go, and running it twice changes nothing'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "completions" -d 'Print shell completions to stdout'
 complete -c vibe -n "__fish_vibe_needs_command" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'
@@ -421,6 +421,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand history" -s h -l help -d 'Prin
 complete -c vibe -n "__fish_vibe_using_subcommand history" -s V -l version -d 'Print version'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -l remote -d 'Read the whole team\'s records from the Supabase mirror (needs SUPABASE_URL and the project\'s secret key in ADMIN_SECRET_KEY)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_subcommand_from metrics users jobs plans prs help" -s q -l quiet -d 'Only errors on stderr'
@@ -436,6 +437,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand admin; and not __fish_seen_sub
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l days -d 'How many days of per-day usage to show' -r
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l remote -d 'Read the whole team\'s records from the Supabase mirror (needs SUPABASE_URL and the project\'s secret key in ADMIN_SECRET_KEY)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from metrics" -s q -l quiet -d 'Only errors on stderr'
@@ -448,6 +450,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcomm
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l remote -d 'Read the whole team\'s records from the Supabase mirror (needs SUPABASE_URL and the project\'s secret key in ADMIN_SECRET_KEY)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from users" -s q -l quiet -d 'Only errors on stderr'
@@ -460,6 +463,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcomm
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l remote -d 'Read the whole team\'s records from the Supabase mirror (needs SUPABASE_URL and the project\'s secret key in ADMIN_SECRET_KEY)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from jobs" -s q -l quiet -d 'Only errors on stderr'
@@ -472,6 +476,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcomm
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l remote -d 'Read the whole team\'s records from the Supabase mirror (needs SUPABASE_URL and the project\'s secret key in ADMIN_SECRET_KEY)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from plans" -s q -l quiet -d 'Only errors on stderr'
@@ -484,6 +489,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcomm
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l status -d 'Only rows with this status (e.g. done, failed, open, merged, draft)' -r
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l remote -d 'Read the whole team\'s records from the Supabase mirror (needs SUPABASE_URL and the project\'s secret key in ADMIN_SECRET_KEY)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -l json -d 'Print one JSON document (or JSON Lines events for long-running commands)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -s v -l verbose -d 'More log output on stderr (repeat for more)'
 complete -c vibe -n "__fish_vibe_using_subcommand admin; and __fish_seen_subcommand_from prs" -s q -l quiet -d 'Only errors on stderr'
@@ -560,7 +566,7 @@ complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subc
 complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "config" -d 'Show, locate or change the configuration'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "trust" -d 'Trust this repository\'s own .vibe.toml and .env, list trusted repositories, or revoke'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "history" -d 'The user\'s CRSs, plans, jobs and pull requests, newest first'
-complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "admin" -d 'Aggregated tracking data from the local database'
+complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "admin" -d 'Aggregated tracking data from the local database, or with --remote the whole team\'s from the Supabase mirror'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "sync" -d 'Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team\'s Supabase mirror; only new and changed rows go, and running it twice changes nothing'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "completions" -d 'Print shell completions to stdout'
 complete -c vibe -n "__fish_vibe_using_subcommand help; and not __fish_seen_subcommand_from crs plan context run jobs login logout whoami pr gh doctor config trust history admin sync completions man help" -f -a "man" -d 'Write man pages (vibe.1 and one per subcommand) into a directory'

@@ -141,9 +141,11 @@ pub enum Command {
                             vibe history --limit 5 --json")]
     History(HistoryArgs),
 
-    /// Aggregated tracking data from the local database.
-    #[command(subcommand)]
-    Admin(AdminCommand),
+    /// Aggregated tracking data from the local database, or with --remote the whole team's
+    /// from the Supabase mirror.
+    #[command(after_help = "Examples:\n  vibe admin metrics\n  vibe admin --remote metrics --days 7\n  \
+                            vibe admin --remote jobs --status failed")]
+    Admin(AdminArgs),
 
     /// Push the local tracking rows (users, CRSs, plans, jobs, pull requests) to the team's
     /// Supabase mirror; only new and changed rows go, and running it twice changes nothing.
@@ -268,6 +270,17 @@ pub struct SyncLoginArgs {
 pub struct HistoryArgs {
     #[command(flatten)]
     pub filter: ListFilter,
+}
+
+/// `vibe admin [--remote] …`
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Read the whole team's records from the Supabase mirror (needs SUPABASE_URL and the
+    /// project's secret key in ADMIN_SECRET_KEY).
+    #[arg(long, global = true)]
+    pub remote: bool,
+    #[command(subcommand)]
+    pub command: AdminCommand,
 }
 
 /// `vibe admin …`

@@ -8,17 +8,21 @@ use time::Duration;
 
 use super::history::{clip, is_filtered, resolve_filter, table_text};
 use super::Ctx;
-use crate::cli::{AdminCommand, ListFilter};
+use crate::cli::{AdminArgs, AdminCommand, ListFilter};
 use crate::error::Error;
 use crate::output::{duration_ms, short_id, when};
 use crate::store::{
-    JobRecord, Listed, Metrics, PlanRecord, PrRecord, Store, UserSummary, JOB_STATUSES, PLAN_STATUSES,
-    PR_STATES,
+    JobRecord, ListQuery, Listed, Metrics, PlanRecord, PrRecord, Store, UserSummary, JOB_STATUSES,
+    PLAN_STATUSES, PR_STATES,
 };
+use crate::sync::{remote, Mirror};
 
-/// Runs an admin subcommand.
-pub fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<(), Error> {
-    match cmd {
+/// Runs an admin subcommand, on the local database or (`--remote`) the team's mirror.
+pub fn run(ctx: &Ctx, args: AdminArgs) -> Result<(), Error> {
+    if args.remote {
+        return run_remote(ctx, args.command);
+    }
+    match args.command {
         AdminCommand::Metrics { days } => metrics(ctx, days),
         AdminCommand::Users { id: None, filter } => users(ctx, &filter),
         AdminCommand::Users { id: Some(id), filter } => user(ctx, &id, &filter),
@@ -40,13 +44,93 @@ pub fn run(ctx: &Ctx, cmd: AdminCommand) -> Result<(), Error> {
     }
 }
 
-fn metrics(ctx: &Ctx, days: u32) -> Result<(), Error> {
+/// The admin views over the whole team, read from the mirror with `ADMIN_SECRET_KEY`.
+fn run_remote(ctx: &Ctx, cmd: AdminCommand) -> Result<(), Error> {
+    let mirror = Mirror::admin(&ctx.config)?;
+    let rt = ctx.runtime()?;
+    match cmd {
+        AdminCommand::Metrics { days } => {
+            let since_day = since_day(ctx, days)?;
+            let m = rt.block_on(remote::metrics(&mirror, &since_day))?;
+            show_metrics(ctx, &m, days)
+        }
+        AdminCommand::Users { id: None, filter } => {
+            only_user_filters(&filter)?;
+            let q = remote_filter(ctx, &filter, &[])?;
+            let rows = rt.block_on(remote::users(&mirror, &q))?;
+            show_users(ctx, &filter, &rows)
+        }
+        AdminCommand::Users { id: Some(key), filter } => {
+            let statuses: Vec<&str> =
+                PLAN_STATUSES.iter().chain(JOB_STATUSES).chain(PR_STATES).copied().collect();
+            let mut q = remote_filter(ctx, &filter, &statuses)?;
+            let not_found = || {
+                Error::failure(format!("no user with id or login `{key}` in the mirror"))
+                    .with_hint("`vibe admin --remote users` lists the team's users and their ids")
+            };
+            let user = rt.block_on(remote::find_user(&mirror, &key))?.ok_or_else(not_found)?;
+            let one = ListQuery { user_id: Some(user.id.clone()), since: None, limit: 1, ..q.clone() };
+            let summary =
+                rt.block_on(remote::users(&mirror, &one))?.into_iter().next().ok_or_else(not_found)?;
+            q.user_id = Some(user.id);
+            let plans = rt.block_on(remote::listed(&mirror, "plan_records", "status", &q))?;
+            let jobs = rt.block_on(remote::listed(&mirror, "job_records", "status", &q))?;
+            let prs = rt.block_on(remote::listed(&mirror, "pr_records", "state", &q))?;
+            show_user(ctx, &filter, &summary, &plans, &jobs, &prs)
+        }
+        AdminCommand::Jobs { filter } => {
+            let q = remote_filter(ctx, &filter, JOB_STATUSES)?;
+            let rows = rt.block_on(remote::listed(&mirror, "job_records", "status", &q))?;
+            print_list(ctx, &filter, &rows, "jobs", jobs_table)
+        }
+        AdminCommand::Plans { filter } => {
+            let q = remote_filter(ctx, &filter, PLAN_STATUSES)?;
+            let rows = rt.block_on(remote::listed(&mirror, "plan_records", "status", &q))?;
+            print_list(ctx, &filter, &rows, "plans", plans_table)
+        }
+        AdminCommand::Prs { filter } => {
+            let q = remote_filter(ctx, &filter, PR_STATES)?;
+            let rows = rt.block_on(remote::listed(&mirror, "pr_records", "state", &q))?;
+            print_list(ctx, &filter, &rows, "pull requests", prs_table)
+        }
+    }
+}
+
+/// The listing filters for the mirror, which knows repositories by `owner/name` only.
+fn remote_filter(ctx: &Ctx, filter: &ListFilter, statuses: &[&str]) -> Result<ListQuery, Error> {
+    let mut local = filter.clone();
+    local.of_repo = None;
+    let mut q = resolve_filter(ctx, &local, statuses)?;
+    if let Some(repo) = &filter.of_repo {
+        let repo = repo.trim();
+        let parts: Vec<&str> = repo.split('/').collect();
+        if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || *p == "." || *p == "..") {
+            return Err(Error::usage(format!(
+                "--of-repo `{repo}`: the mirror knows repositories as owner/name"
+            ))
+            .with_hint("e.g. --of-repo acme/api"));
+        }
+        q.repo = Some(repo.to_string());
+    }
+    Ok(q)
+}
+
+/// The first day of a `days`-day window ending today, `YYYY-MM-DD`.
+fn since_day(ctx: &Ctx, days: u32) -> Result<String, Error> {
     if days == 0 || days > 3650 {
         return Err(Error::usage("--days must be between 1 and 3650"));
     }
     let first = ctx.clock.now().date() - Duration::days(i64::from(days) - 1);
-    let since_day = format!("{:04}-{:02}-{:02}", first.year(), u8::from(first.month()), first.day());
+    Ok(format!("{:04}-{:02}-{:02}", first.year(), u8::from(first.month()), first.day()))
+}
+
+fn metrics(ctx: &Ctx, days: u32) -> Result<(), Error> {
+    let since_day = since_day(ctx, days)?;
     let m = ctx.store()?.metrics(&since_day)?;
+    show_metrics(ctx, &m, days)
+}
+
+fn show_metrics(ctx: &Ctx, m: &Metrics, days: u32) -> Result<(), Error> {
     if ctx.out.json {
         #[derive(Serialize)]
         struct Doc<'a> {
@@ -54,9 +138,9 @@ fn metrics(ctx: &Ctx, days: u32) -> Result<(), Error> {
             #[serde(flatten)]
             metrics: &'a Metrics,
         }
-        return ctx.out.json(&Doc { days, metrics: &m });
+        return ctx.out.json(&Doc { days, metrics: m });
     }
-    ctx.out.line(render_metrics(ctx, &m, days))
+    ctx.out.line(render_metrics(ctx, m, days))
 }
 
 fn render_metrics(ctx: &Ctx, m: &Metrics, days: u32) -> String {
@@ -161,13 +245,23 @@ fn render_metrics(ctx: &Ctx, m: &Metrics, days: u32) -> String {
 }
 
 fn users(ctx: &Ctx, filter: &ListFilter) -> Result<(), Error> {
+    only_user_filters(filter)?;
+    let q = resolve_filter(ctx, filter, &[])?;
+    let rows = ctx.store()?.list_users(&q)?;
+    show_users(ctx, filter, &rows)
+}
+
+/// The users listing takes --since and --limit only.
+fn only_user_filters(filter: &ListFilter) -> Result<(), Error> {
     if filter.status.is_some() || filter.of_repo.is_some() {
         return Err(Error::usage(
             "--status and --of-repo filter records, not users; give a user (vibe admin users ID --status …)",
         ));
     }
-    let q = resolve_filter(ctx, filter, &[])?;
-    let rows = ctx.store()?.list_users(&q)?;
+    Ok(())
+}
+
+fn show_users(ctx: &Ctx, filter: &ListFilter, rows: &[UserSummary]) -> Result<(), Error> {
     if ctx.out.json {
         return ctx.out.json(&rows);
     }
@@ -178,7 +272,7 @@ fn users(ctx: &Ctx, filter: &ListFilter) -> Result<(), Error> {
             "No users yet. A user is recorded when someone runs `vibe login`."
         });
     }
-    ctx.out.line(users_table(ctx, &rows))
+    ctx.out.line(users_table(ctx, rows))
 }
 
 fn users_table(ctx: &Ctx, rows: &[UserSummary]) -> String {
@@ -208,6 +302,17 @@ fn user(ctx: &Ctx, key: &str, filter: &ListFilter) -> Result<(), Error> {
     let plans = store.list_plans(&q)?;
     let jobs = store.list_jobs(&q)?;
     let prs = store.list_prs(&q)?;
+    show_user(ctx, filter, &summary, &plans, &jobs, &prs)
+}
+
+fn show_user(
+    ctx: &Ctx,
+    filter: &ListFilter,
+    summary: &UserSummary,
+    plans: &[Listed<PlanRecord>],
+    jobs: &[Listed<JobRecord>],
+    prs: &[Listed<PrRecord>],
+) -> Result<(), Error> {
     if ctx.out.json {
         #[derive(Serialize)]
         struct Doc<'a> {
@@ -216,7 +321,7 @@ fn user(ctx: &Ctx, key: &str, filter: &ListFilter) -> Result<(), Error> {
             jobs: &'a [Listed<JobRecord>],
             prs: &'a [Listed<PrRecord>],
         }
-        return ctx.out.json(&Doc { user: &summary, plans: &plans, jobs: &jobs, prs: &prs });
+        return ctx.out.json(&Doc { user: summary, plans, jobs, prs });
     }
     let u = &summary.user;
     let mut s = String::new();
@@ -244,9 +349,9 @@ fn user(ctx: &Ctx, key: &str, filter: &ListFilter) -> Result<(), Error> {
     }
     let none = if is_filtered(filter) { "  none match these filters\n" } else { "  none\n" };
     for (title, body) in [
-        ("Plans", (!plans.is_empty()).then(|| plans_table(ctx, &plans))),
-        ("Jobs", (!jobs.is_empty()).then(|| jobs_table(ctx, &jobs))),
-        ("Pull requests", (!prs.is_empty()).then(|| prs_table(ctx, &prs))),
+        ("Plans", (!plans.is_empty()).then(|| plans_table(ctx, plans))),
+        ("Jobs", (!jobs.is_empty()).then(|| jobs_table(ctx, jobs))),
+        ("Pull requests", (!prs.is_empty()).then(|| prs_table(ctx, prs))),
     ] {
         s.push('\n');
         s.push_str(&ctx.out.bold(title));

@@ -116,7 +116,7 @@ pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
         Command::Config(c) => config::run(&ctx, c),
         Command::Trust(args) => trust::run(&ctx, &args),
         Command::History(args) => history::run(&ctx, &args),
-        Command::Admin(c) => admin::run(&ctx, c),
+        Command::Admin(a) => admin::run(&ctx, a),
         Command::Sync(args) => sync::run(&ctx, &args),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }

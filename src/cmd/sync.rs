@@ -110,8 +110,18 @@ fn push(ctx: &Ctx, args: &SyncArgs) -> Result<(), Error> {
         b
     }));
     let now = ctx.clock.now_ts();
-    let reports =
-        rt.block_on(crate::sync::push(&mut store, &mirror, batch, args.dry_run, args.full, &now, &bar));
+    let installation = crate::sync::Installation {
+        id: crate::sync::installation_id(&ctx.config.home)?,
+        user_id: store.current_user()?.map(|u| u.id),
+    };
+    let how = crate::sync::Push {
+        batch,
+        dry_run: args.dry_run,
+        full: args.full,
+        now: &now,
+        installation: &installation,
+    };
+    let reports = rt.block_on(crate::sync::push(&mut store, &mirror, &how, &bar));
     if let Some(b) = &bar.0 {
         b.finish_and_clear();
     }

@@ -14,6 +14,7 @@ use crate::config::Secret;
 use crate::store::{MirrorTable, Store, StoreError, SyncCursor, MIRROR_TABLES};
 
 pub mod auth;
+pub mod remote;
 
 /// Rows per request unless `VIBE_SYNC_BATCH` says otherwise (the Data API caps at 1000).
 pub const DEFAULT_BATCH: usize = 500;
@@ -36,6 +37,9 @@ pub enum SyncError {
     /// Supabase Auth refused a sign-in step.
     #[error("Supabase Auth refused ({status} {code}): {message}")]
     Auth { status: u16, code: String, message: String },
+    /// `vibe admin --remote` without the project's secret key.
+    #[error("reading the team's records from the mirror needs the project's secret key in ADMIN_SECRET_KEY")]
+    NoAdminKey,
     /// The keyring holding the session.
     #[error("{0}")]
     Keyring(String),
@@ -78,6 +82,9 @@ impl From<SyncError> for crate::error::Error {
             SyncError::Auth { ref code, .. } if code.starts_with("over_") => Error::failure(msg)
                 .with_hint("Supabase limits how often codes are sent: wait, then try again"),
             SyncError::Auth { .. } => Error::failure(msg),
+            SyncError::NoAdminKey => Error::new(ErrorKind::NeedsConfig, msg).with_hint(
+                "set ADMIN_SECRET_KEY to the project's secret key (sb_secret_…); a publishable key reads nothing",
+            ),
             SyncError::Keyring(_) => Error::failure(msg)
                 .with_hint("set VIBE_KEYRING=file to keep the session in VIBE_HOME instead"),
             SyncError::Unauthorized { .. } => Error::new(ErrorKind::NeedsConfig, msg)
@@ -147,6 +154,11 @@ impl Mirror {
         let (Some(url), Some(key)) = (&config.supabase.url, &config.supabase.key) else {
             return Err(SyncError::NotConfigured);
         };
+        Mirror::with_key(url, key)
+    }
+
+    /// The mirror at project `url`, reached with `key`.
+    fn with_key(url: &str, key: &Secret) -> Result<Mirror, SyncError> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("vibe/", env!("CARGO_PKG_VERSION")))
             .timeout(Duration::from_secs(60))
@@ -183,20 +195,42 @@ impl Mirror {
 
     /// Upserts `rows` into `table`; Ok once the server confirmed them.
     async fn upsert(&self, table: &str, rows: &[serde_json::Map<String, Value>]) -> Result<(), SyncError> {
-        let url = format!("{}/rest/v1/{table}?on_conflict=id", self.url);
         let body = serde_json::to_vec(rows).map_err(|e| SyncError::Unreachable { message: e.to_string() })?;
+        let path = format!("{table}?on_conflict=id");
+        self.send(
+            reqwest::Method::POST,
+            &path,
+            table,
+            Some(body),
+            "resolution=merge-duplicates,return=minimal",
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Sends one Data API request (`/rest/v1/{path}`) with bounded retries on network errors
+    /// and 5xx; the answer's body, or the refusal as a [`SyncError`] naming `table`.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        table: &str,
+        body: Option<Vec<u8>>,
+        prefer: &str,
+    ) -> Result<String, SyncError> {
+        let url = format!("{}/rest/v1/{path}", self.url);
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
             }
-            let mut req = self
-                .http
-                .post(&url)
-                .header("apikey", self.key.expose())
-                .header("Content-Type", "application/json")
-                .header("Prefer", "resolution=merge-duplicates,return=minimal")
-                .body(body.clone());
+            let mut req = self.http.request(method.clone(), &url).header("apikey", self.key.expose());
+            if let Some(body) = &body {
+                req = req.header("Content-Type", "application/json").body(body.clone());
+            }
+            if !prefer.is_empty() {
+                req = req.header("Prefer", prefer);
+            }
             if let Some(s) = &self.session {
                 req = req.bearer_auth(&s.access_token);
             } else if self.key.expose().starts_with("eyJ") {
@@ -210,10 +244,11 @@ impl Mirror {
                 }
             };
             let status = resp.status().as_u16();
-            if resp.status().is_success() {
-                return Ok(());
-            }
+            let ok = resp.status().is_success();
             let text = resp.text().await.unwrap_or_default();
+            if ok {
+                return Ok(text);
+            }
             let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let code = err.get("code").and_then(Value::as_str).unwrap_or("").to_string();
             let message = err
@@ -273,9 +308,85 @@ pub trait Progress {
     fn sent(&self, n: u64);
 }
 
-/// The tables `vibe sync` pushes, in order (model usage waits for installation ids).
+/// The tables `vibe sync` pushes, in order: parents first, model usage last.
 pub fn tables() -> impl Iterator<Item = &'static MirrorTable> {
-    MIRROR_TABLES.iter().filter(|t| t.name != "usage_daily")
+    MIRROR_TABLES.iter()
+}
+
+/// The mirror's name of a local table (model usage per day is `usage_records` there).
+pub fn remote_name(table: &MirrorTable) -> &'static str {
+    match table.name {
+        "usage_daily" => "usage_records",
+        name => name,
+    }
+}
+
+/// Who the rows of this vibe installation are: its id (one per `VIBE_HOME`, naming its model
+/// usage rows in the mirror) and the user they belong to.
+#[derive(Debug, Clone)]
+pub struct Installation {
+    /// A random id made once per installation.
+    pub id: String,
+    /// The user model usage is counted for (the last one logged in), if any.
+    pub user_id: Option<String>,
+}
+
+impl Installation {
+    /// A usage row as the mirror keeps it: one id per installation, day, model and stage.
+    fn usage_row(&self, mut row: serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
+        let part = |k: &str| row.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let name = format!("{}|{}|{}|{}", self.id, part("day"), part("model"), part("stage"));
+        let id = uuid::Uuid::new_v5(&USAGE_NAMESPACE, name.as_bytes());
+        row.insert("id".into(), Value::from(id.to_string()));
+        row.insert("user_id".into(), self.user_id.clone().map(Value::from).unwrap_or(Value::Null));
+        row
+    }
+}
+
+/// The namespace of usage row ids (UUIDv5 of installation, day, model and stage).
+const USAGE_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x5f1b_7c2e_9a4d_4e8b_b0c3_6d2a_1e7f_9c40);
+
+/// This installation's id from `VIBE_HOME/installation-id`, made on first use.
+pub fn installation_id(home: &std::path::Path) -> Result<String, SyncError> {
+    let path = home.join("installation-id");
+    let found = std::fs::read_to_string(&path);
+    if let Ok(s) = &found {
+        if uuid::Uuid::parse_str(s.trim()).is_ok() {
+            return Ok(s.trim().to_string());
+        }
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let io = |e: std::io::Error| SyncError::Keyring(format!("{}: {e}", path.display()));
+    std::fs::create_dir_all(home).map_err(io)?;
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, &id).map_err(io)?;
+    if found.is_ok() {
+        // Unreadable as an id: replaced.
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        return Ok(id);
+    }
+    // Two first syncs at once: the first link wins and both read it back.
+    if std::fs::hard_link(&tmp, &path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return std::fs::read_to_string(&path).map(|s| s.trim().to_string()).map_err(io);
+    }
+    let _ = std::fs::remove_file(&tmp);
+    Ok(id)
+}
+
+/// How a sync goes.
+#[derive(Debug, Clone, Copy)]
+pub struct Push<'a> {
+    /// Rows per request.
+    pub batch: usize,
+    /// List what would go, send nothing.
+    pub dry_run: bool,
+    /// Every row, not only those after the cursors.
+    pub full: bool,
+    /// The time cursors are stamped with.
+    pub now: &'a str,
+    /// Whose rows these are.
+    pub installation: &'a Installation,
 }
 
 /// Pushes every row after the cursors (every row with `full`), table by table, `batch` rows
@@ -283,12 +394,10 @@ pub fn tables() -> impl Iterator<Item = &'static MirrorTable> {
 pub async fn push(
     store: &mut Store,
     mirror: &Mirror,
-    batch: usize,
-    dry_run: bool,
-    full: bool,
-    now: &str,
+    how: &Push<'_>,
     progress: &dyn Progress,
 ) -> Result<Vec<TableReport>, SyncError> {
+    let Push { batch, dry_run, full, now, installation } = *how;
     if mirror.key_kind() == KeyKind::Publishable && mirror.session.is_none() {
         return Err(SyncError::NeedsLogin);
     }
@@ -302,7 +411,7 @@ pub async fn push(
     }
     let mut reports = Vec::new();
     for table in tables() {
-        let mut report = TableReport { table: table.name, ..TableReport::default() };
+        let mut report = TableReport { table: remote_name(table), ..TableReport::default() };
         let pending = store.pending_count(&target, table)?;
         progress.table(table.name, pending.max(0) as u64);
         if dry_run {
@@ -325,8 +434,17 @@ pub async fn push(
             let Some(last) = rows.last() else { break };
             let to = last.cursor.clone();
             let rows = with_pending_parents(store, table, &from, rows)?;
-            let payload: Vec<_> = rows.into_iter().map(|r| clean(r.row)).collect();
-            mirror.upsert(table.name, &payload).await?;
+            let payload: Vec<_> =
+                rows.into_iter()
+                    .map(|r| {
+                        if table.name == "usage_daily" {
+                            installation.usage_row(r.row)
+                        } else {
+                            clean(r.row)
+                        }
+                    })
+                    .collect();
+            mirror.upsert(remote_name(table), &payload).await?;
             // Only now, confirmed: move the cursor (unless a writer rewound it meanwhile).
             store.advance_sync_cursor(&target, table.name, &from, &to, now)?;
             report.rows += payload.len();

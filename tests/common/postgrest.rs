@@ -175,7 +175,9 @@ fn handle(conninfo: &str, state: &Mutex<State>, req: Request) -> Response {
     match req.method.as_str() {
         // The root describes the API (PostgREST answers with its OpenAPI document).
         "GET" if table.is_empty() => Response::json(200, &json!({"swagger": "2.0", "paths": {}})),
+        "POST" if table.starts_with("rpc/") => rpc(conninfo, role, sub.as_deref(), &table[4..], &req),
         "POST" => upsert(conninfo, role, sub.as_deref(), &table, &req),
+        "GET" => select(conninfo, role, sub.as_deref(), &table, &req),
         _ => err(405, "PGRST117", "Unsupported HTTP method"),
     }
 }
@@ -375,5 +377,159 @@ fn auth(state: &Mutex<State>, op: String, req: &Request) -> Response {
             )
         }
         _ => auth_err(404, "not_found", "no route"),
+    }
+}
+
+/// Runs `sql` with text parameters in one transaction as `role` with its JWT claims; the first
+/// column of the first row (JSON text), or PostgREST's error answer.
+fn run_as(conninfo: &str, role: &str, sub: Option<&str>, sql: &str, params: &[String]) -> Response {
+    let mut db = postgres::Client::connect(conninfo, postgres::NoTls).unwrap();
+    let claims = match sub {
+        Some(sub) => json!({"role": role, "sub": sub}).to_string(),
+        None => json!({"role": role}).to_string(),
+    };
+    let args: Vec<&(dyn postgres::types::ToSql + Sync)> =
+        params.iter().map(|p| p as &(dyn postgres::types::ToSql + Sync)).collect();
+    let result = (|| -> Result<String, postgres::Error> {
+        let mut tx = db.transaction()?;
+        tx.batch_execute(&format!("set local role {role}; set local timezone = 'UTC'"))?;
+        tx.execute("select set_config('request.jwt.claims', $1, true)", &[&claims])?;
+        let text: String = tx.query_one(sql, &args)?.get(0);
+        tx.commit()?;
+        Ok(text)
+    })();
+    match result {
+        Ok(text) => Response {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
+            body: text.into_bytes(),
+        },
+        Err(e) => {
+            let Some(d) = e.as_db_error() else { return err(503, "PGRST000", &e.to_string()) };
+            let code = d.code().code();
+            let status = match code {
+                "42501" if role == "anon" => 401,
+                "42501" => 403,
+                "42P01" | "42883" => 404,
+                c if c.starts_with("22") || c.starts_with("23") || c.starts_with("42") => 400,
+                _ => 500,
+            };
+            Response::json(
+                status,
+                &json!({"code": code, "details": d.detail(), "hint": d.hint(), "message": d.message()}),
+            )
+        }
+    }
+}
+
+/// `GET /rest/v1/{table}?select=…&order=…&limit=…&{column}={op}.{value}` for the operators
+/// vibe uses: eq, neq, gt, gte, lt, lte, ilike (`*` as the wildcard) and in.
+fn select(conninfo: &str, role: &str, sub: Option<&str>, table: &str, req: &Request) -> Response {
+    let mut db = postgres::Client::connect(conninfo, postgres::NoTls).unwrap();
+    let types: std::collections::HashMap<String, String> = db
+        .query(
+            "select column_name::text, udt_name::text from information_schema.columns \
+             where table_schema = 'public' and table_name = $1",
+            &[&table],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    drop(db);
+    if types.is_empty() {
+        return err(
+            404,
+            "PGRST205",
+            &format!("Could not find the table 'public.{table}' in the schema cache"),
+        );
+    }
+    let unknown = |c: &str| err(400, "42703", &format!("column {table}.{c} does not exist"));
+    let mut cols = "*".to_string();
+    let mut order = String::new();
+    let mut limit = String::new();
+    let mut wheres = Vec::new();
+    let mut params = Vec::new();
+    for (k, v) in req.query() {
+        match k.as_str() {
+            "select" if v != "*" => {
+                let list: Vec<&str> = v.split(',').collect();
+                if let Some(c) = list.iter().find(|c| !types.contains_key(**c)) {
+                    return unknown(c);
+                }
+                cols = list.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+            }
+            "select" => {}
+            "order" => {
+                let mut parts = Vec::new();
+                for term in v.split(',') {
+                    let mut it = term.split('.');
+                    let c = it.next().unwrap_or("");
+                    if !types.contains_key(c) {
+                        return unknown(c);
+                    }
+                    let dir = if it.next() == Some("desc") { "desc" } else { "asc" };
+                    parts.push(format!("{} {dir}", quote(c)));
+                }
+                order = format!(" order by {}", parts.join(", "));
+            }
+            "limit" => match v.parse::<u32>() {
+                Ok(n) => limit = format!(" limit {n}"),
+                Err(_) => return err(400, "PGRST102", "limit must be a number"),
+            },
+            col => {
+                let Some(ty) = types.get(col) else { return unknown(col) };
+                let Some((op, value)) = v.split_once('.') else {
+                    return err(400, "PGRST100", &format!("failed to parse filter ({v})"));
+                };
+                let n = params.len() + 1;
+                let c = quote(col);
+                let clause = match op {
+                    "eq" => format!("{c} = ${n}::text::{ty}"),
+                    "neq" => format!("{c} <> ${n}::text::{ty}"),
+                    "gt" => format!("{c} > ${n}::text::{ty}"),
+                    "gte" => format!("{c} >= ${n}::text::{ty}"),
+                    "lt" => format!("{c} < ${n}::text::{ty}"),
+                    "lte" => format!("{c} <= ${n}::text::{ty}"),
+                    "ilike" => format!("{c}::text ilike ${n}::text"),
+                    "in" => format!("{c} = any(${n}::text::{ty}[])"),
+                    _ => return err(400, "PGRST100", &format!("unknown operator {op}")),
+                };
+                let value = match op {
+                    "ilike" => value.replace('*', "%"),
+                    "in" => format!("{{{}}}", value.trim_start_matches('(').trim_end_matches(')')),
+                    _ => value.to_string(),
+                };
+                wheres.push(clause);
+                params.push(value);
+            }
+        }
+    }
+    let filter = if wheres.is_empty() { String::new() } else { format!(" where {}", wheres.join(" and ")) };
+    let sql = format!(
+        "select coalesce(json_agg(t), '[]')::text from (select {cols} from public.{}{filter}{order}{limit}) t",
+        quote(table)
+    );
+    run_as(conninfo, role, sub, &sql, &params)
+}
+
+/// `POST /rest/v1/rpc/{function}` with named arguments: the function's result as JSON.
+fn rpc(conninfo: &str, role: &str, sub: Option<&str>, function: &str, req: &Request) -> Response {
+    let body = if req.body.is_empty() { json!({}) } else { req.json() };
+    let Value::Object(args) = body else { return err(400, "PGRST102", "Empty or invalid json") };
+    let literal = |v: &Value| match v {
+        Value::Null => "null".to_string(),
+        Value::String(s) => format!("'{}'", s.replace('\'', "''")),
+        other => format!("'{}'", other.to_string().replace('\'', "''")),
+    };
+    let named: Vec<String> = args.iter().map(|(k, v)| format!("{} => {}", quote(k), literal(v))).collect();
+    let sql = format!("select to_json(public.{}({}))::text", quote(function), named.join(", "));
+    match run_as(conninfo, role, sub, &sql, &[]) {
+        r if r.status == 404 => err(
+            404,
+            "PGRST202",
+            &format!("Could not find the function public.{function} in the schema cache"),
+        ),
+        r => r,
     }
 }

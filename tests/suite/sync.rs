@@ -211,11 +211,17 @@ fn sync_sends_every_row_once_parents_first_in_batches_and_twice_changes_nothing(
         .iter()
         .map(|t| (t["table"].as_str().unwrap().to_string(), t["rows"].as_u64().unwrap()))
         .collect();
-    let expected: Vec<(String, u64)> =
-        [("users", 2), ("crs_records", 2), ("plan_records", 4), ("job_records", 4), ("pr_records", 2)]
-            .iter()
-            .map(|(t, n)| (t.to_string(), *n))
-            .collect();
+    let expected: Vec<(String, u64)> = [
+        ("users", 2),
+        ("crs_records", 2),
+        ("plan_records", 4),
+        ("job_records", 4),
+        ("pr_records", 2),
+        ("usage_records", 0),
+    ]
+    .iter()
+    .map(|(t, n)| (t.to_string(), *n))
+    .collect();
     assert_eq!(counts, expected);
 
     // Bulk upserts of at most two rows, merge on id, parents' tables before children's.
@@ -499,6 +505,16 @@ fn two_members_sign_in_with_an_emailed_code_and_each_mirrors_only_their_own_rows
     let doctor = String::from_utf8_lossy(&doctor.stdout);
     assert!(doctor.contains("signed in as ada@example.com"), "{doctor}");
 
+    // The admin of the project sees both members' activity.
+    let out = ada
+        .vibe()
+        .env("ADMIN_SECRET_KEY", SECRET_KEY)
+        .args(["admin", "--remote", "metrics", "--json"])
+        .output();
+    let m: serde_json::Value = serde_json::from_slice(&out.unwrap().stdout).unwrap();
+    assert_eq!(m["totals"]["users"], 2, "{m}");
+    assert_eq!(m["totals"]["jobs"], 4, "{m}");
+
     // Signing out ends the session here and on the server; the next sync asks to sign in.
     let out = ada.ok(&["sync", "logout"]);
     assert!(out.contains("Signed out") && out.contains("ada@example.com"), "{out}");
@@ -509,4 +525,97 @@ fn two_members_sign_in_with_an_emailed_code_and_each_mirrors_only_their_own_rows
     let doctor = String::from_utf8_lossy(&doctor.stdout);
     assert!(doctor.contains("nobody is signed in") && doctor.contains("vibe sync login"), "{doctor}");
     bob.ok(&["sync"]);
+}
+
+// ── vibe admin --remote ──
+
+#[test]
+fn admin_remote_shows_the_teams_records_as_the_local_views_show_the_same_data() {
+    let sb = Supabase::start();
+    let mut env = env_for(&sb, SECRET_KEY);
+    {
+        let mut s = Store::open(&env.db_path()).unwrap();
+        for (day, model, stage, p, c, cost) in [
+            ("2026-03-01", "gpt-4.1", "plan", 1000, 200, 0.5),
+            ("2026-03-01", "gpt-4.1", "agent", 3000, 500, 1.25),
+            ("2026-03-02", "gpt-4.1-mini", "crs", 800, 100, 0.125),
+        ] {
+            s.record_usage(day, model, stage, p, c, cost).unwrap();
+            s.record_usage(day, model, stage, p, c, cost).unwrap();
+        }
+    }
+    // Without the admin key: a refusal that names it, before anything is asked.
+    let (_, err) = env.fails(&["admin", "--remote", "metrics"], 4);
+    assert!(err.contains("ADMIN_SECRET_KEY"), "{err}");
+    env.set("ADMIN_SECRET_KEY", PUBLISHABLE_KEY);
+    let (_, err) = env.fails(&["admin", "metrics", "--remote"], 4);
+    assert!(err.contains("ADMIN_SECRET_KEY") && err.contains("secret key"), "{err}");
+    assert!(sb.requests().is_empty());
+
+    env.ok(&["sync"]);
+    assert_eq!(sb.rows("usage_records").len(), 3, "usage is mirrored per installation, day, model and stage");
+    env.set("ADMIN_SECRET_KEY", SECRET_KEY);
+
+    // The same numbers as the local metrics of the same data.
+    let args = |remote: bool| {
+        let mut a = vec!["admin", "metrics", "--days", "3650", "--json"];
+        if remote {
+            a.insert(1, "--remote");
+        }
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let local: serde_json::Value =
+        serde_json::from_str(&env.ok(&args(false).iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    let remote: serde_json::Value =
+        serde_json::from_str(&env.ok(&args(true).iter().map(String::as_str).collect::<Vec<_>>())).unwrap();
+    assert_eq!(remote, local);
+    assert_eq!(remote["usage"]["by_model"][0]["calls"], 4);
+    let text = env.ok(&["admin", "--remote", "metrics", "--days", "3650"]);
+    assert_eq!(text, env.ok(&["admin", "metrics", "--days", "3650"]));
+
+    // Listings: the same records, users and filters.
+    let ids = |out: &str| {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap().to_string(), r["user_login"].clone(), r["status"].clone()))
+            .collect::<Vec<_>>()
+    };
+    for what in
+        [&["jobs"][..], &["jobs", "--status", "failed", "--limit", "3"], &["plans", "--since", "2026-03-02"]]
+    {
+        let mut remote = vec!["admin", "--remote"];
+        remote.extend_from_slice(what);
+        remote.push("--json");
+        let mut local = vec!["admin"];
+        local.extend_from_slice(what);
+        local.push("--json");
+        assert_eq!(ids(&env.ok(&remote)), ids(&env.ok(&local)), "{what:?}");
+    }
+    let prs = env.ok(&["admin", "--remote", "prs", "--of-repo", "acme/web", "--json"]);
+    let local_prs = env.ok(&["admin", "prs", "--of-repo", "acme/web", "--json"]);
+    let n = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap().as_array().unwrap().len();
+    assert_eq!((n(&prs), n(&local_prs)), (2, 2));
+    let users: serde_json::Value =
+        serde_json::from_str(&env.ok(&["admin", "--remote", "users", "--json"])).unwrap();
+    let local_users: serde_json::Value =
+        serde_json::from_str(&env.ok(&["admin", "users", "--json"])).unwrap();
+    let counts = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["login"].clone(), u["plans"].clone(), u["jobs"].clone(), u["prs"].clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(counts(&users), counts(&local_users));
+    let ada = env.ok(&["admin", "--remote", "users", "ada"]);
+    assert!(ada.contains("ada") && ada.contains("2 plans, 2 jobs, 1 pull request"), "{ada}");
+    let (_, err) = env.fails(&["admin", "--remote", "users", "nobody"], 1);
+    assert!(err.contains("no user with id or login `nobody` in the mirror"), "{err}");
+
+    // Every read went with the admin key, and no key reached a row.
+    for r in sb.requests().iter().filter(|r| r.method == "GET" || r.path().contains("/rpc/")) {
+        assert_eq!(r.header("apikey"), Some(SECRET_KEY));
+    }
 }
