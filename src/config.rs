@@ -578,6 +578,10 @@ pub struct Price {
     pub input: f64,
     /// USD per million completion tokens.
     pub output: f64,
+    /// USD per million prompt tokens read from the server's prompt cache (`cached`; the
+    /// prompt rate when not given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cached: Option<f64>,
 }
 
 /// What the configuration is resolved from. Built from the process by `main`, and by tests
@@ -1224,7 +1228,7 @@ fn parse_prices(
         };
         match (number("input"), number("output")) {
             (Some(input), Some(output)) => {
-                prices.insert(model.to_string(), Price { input, output });
+                prices.insert(model.to_string(), Price { input, output, cached: number("cached") });
             }
             _ => {
                 return Err(bad(
@@ -1619,6 +1623,6 @@ mod tests {
         let mut inp = inputs(dir.path());
         inp.config_file = Some(file);
         let cfg = Config::load(&inp).unwrap();
-        assert_eq!(cfg.model.prices["my-model"], Price { input: 1.5, output: 3.0 });
+        assert_eq!(cfg.model.prices["my-model"], Price { input: 1.5, output: 3.0, cached: None });
     }
 }

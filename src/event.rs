@@ -185,6 +185,18 @@ pub enum JobEvent {
     ToolResult { tool: String, ok: bool, summary: String },
     /// A command ran in the sandbox (by the agent or by the test stage).
     Command { command: String, exit_code: Option<i32>, timed_out: bool, duration_ms: u64, tail: String },
+    /// One model request of the agent: its tokens (of the prompt, those the server read from
+    /// its prompt cache) and how long it took.
+    ModelRequest {
+        turn: u32,
+        model: String,
+        prompt_tokens: u64,
+        cached_tokens: u64,
+        completion_tokens: u64,
+        duration_ms: u64,
+    },
+    /// How long a stage of the job took (also when it failed).
+    StageTime { stage: Status, duration_ms: u64 },
     /// Model tokens spent (cumulative for the job).
     Tokens { prompt: u64, completion: u64, total: u64, cost_usd: Option<f64> },
     /// The agent said something.
@@ -218,6 +230,8 @@ impl JobEvent {
             JobEvent::ToolResult { .. } => "tool_result",
             JobEvent::Command { .. } => "command",
             JobEvent::Tokens { .. } => "tokens",
+            JobEvent::ModelRequest { .. } => "model_request",
+            JobEvent::StageTime { .. } => "stage_time",
             JobEvent::Message { .. } => "message",
             JobEvent::Criterion { .. } => "criterion",
             JobEvent::Committed { .. } => "committed",

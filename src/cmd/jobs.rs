@@ -9,7 +9,7 @@ use crate::cli::JobsCommand;
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, JobEvent, JobEventRecord};
 use crate::jobs::{self, Artifacts, JobResult, Status};
-use crate::output::jobs::{describe_job, EventPrinter};
+use crate::output::jobs::{describe_job, describe_timing, EventPrinter};
 use crate::output::{duration_ms, short_id, when};
 use crate::store::{JobRecord, Store, Table};
 
@@ -126,6 +126,8 @@ fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
     field("redacted", (redacted > 0).then(|| format!("{redacted} secret(s) kept from the model")))?;
     field("cost", job.cost_usd.map(|c| format!("${c:.4}")))?;
     field("time", job.execution_time_ms.map(duration_ms))?;
+    field("stages", timings(&all).0)?;
+    field("requests", timings(&all).1)?;
     field(
         "pid",
         job.pid.filter(|_| Status::parse(&job.status).is_some_and(Status::is_active)).map(|p| p.to_string()),
@@ -134,7 +136,7 @@ fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
     if !events.is_empty() {
         o.line(format!("\n{} ({} of {})", o.bold("events"), events.len(), all.len()))?;
         for e in events {
-            if let Some(line) = describe_job(&e.event) {
+            if let Some(line) = describe_job(&e.event).or_else(|| describe_timing(&e.event)) {
                 o.line(format!("{:>4} {}", e.seq, line.trim_start()))?;
             }
         }
@@ -483,4 +485,39 @@ fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
         Err(Error::failure(format!("job {short} did not stop in time (it is {})", job.status))
             .with_hint(format!("check it with `vibe jobs show {short}`")))
     }
+}
+
+/// The stages' durations (`provisioning 0.4s, running 2.1s, …`) and the model requests'
+/// count, tokens and time, from a job's log.
+fn timings(events: &[JobEventRecord]) -> (Option<String>, Option<String>) {
+    let mut stages = Vec::new();
+    let (mut n, mut prompt, mut cached, mut completion, mut ms) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    for e in events {
+        match &e.event {
+            JobEvent::StageTime { stage, duration_ms: d } => {
+                stages.push(format!("{stage} {}", duration_ms(*d as i64)))
+            }
+            JobEvent::ModelRequest {
+                prompt_tokens,
+                cached_tokens,
+                completion_tokens,
+                duration_ms: d,
+                ..
+            } => {
+                n += 1;
+                prompt += prompt_tokens;
+                cached += cached_tokens;
+                completion += completion_tokens;
+                ms += d;
+            }
+            _ => {}
+        }
+    }
+    let requests = (n > 0).then(|| {
+        format!(
+            "{n} to the model, {prompt} prompt tokens ({cached} cached), {completion} completion, {}",
+            duration_ms(ms as i64)
+        )
+    });
+    ((!stages.is_empty()).then(|| stages.join(", ")), requests)
 }

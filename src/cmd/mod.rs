@@ -71,7 +71,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
 
 /// Runs a parsed command line against explicit inputs.
 pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
-    let out = Output::detect(cli.global.json, cli.global.quiet, &inputs.env);
+    let mut out = Output::detect(cli.global.json, cli.global.quiet, &inputs.env);
+    out.verbose = cli.global.verbose > 0;
     // Commands that need no configuration work even when it is broken.
     match &cli.command {
         Command::Completions { shell } => return completions::completions(*shell),

@@ -130,12 +130,22 @@ fn record(
             JobEvent::Command { command, exit_code, timed_out, duration_ms, tail }
         }
         AgentEvent::Message { text } => JobEvent::Message { text },
-        AgentEvent::Usage { total, .. } => JobEvent::Tokens {
-            prompt: total.prompt_tokens,
-            completion: total.completion_tokens,
-            total: total.total(),
-            cost_usd: Some(total.cost_usd),
-        },
+        AgentEvent::Usage { turn, call, total } => {
+            cx.journal.emit(JobEvent::ModelRequest {
+                turn,
+                model: call.model,
+                prompt_tokens: call.prompt_tokens,
+                cached_tokens: call.cached_tokens,
+                completion_tokens: call.completion_tokens,
+                duration_ms: call.duration_ms,
+            })?;
+            JobEvent::Tokens {
+                prompt: total.prompt_tokens,
+                completion: total.completion_tokens,
+                total: total.total(),
+                cost_usd: Some(total.cost_usd),
+            }
+        }
     };
     cx.journal.emit(event)?;
     Ok(())

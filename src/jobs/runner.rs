@@ -141,6 +141,7 @@ async fn run_stages(
             return Err(cancelled(&mut work, journal, &cancel).await);
         }
         journal.move_to(stage, None, |_| {})?;
+        let started = std::time::Instant::now();
         let result = {
             let cx = StageCx { journal: &mut *journal, cancel: cancel.clone() };
             let stage_run = work.run(stage, cx);
@@ -157,6 +158,8 @@ async fn run_stages(
                 }
             }
         };
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        journal.emit(JobEvent::StageTime { stage, duration_ms })?;
         if *cancel.borrow() {
             return Err(cancelled(&mut work, journal, &cancel).await);
         }

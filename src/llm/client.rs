@@ -101,14 +101,31 @@ impl Client {
         &self.settings
     }
 
-    /// Usage with its estimated cost, from token counts.
-    pub fn usage(&self, model: &str, prompt_tokens: u64, completion_tokens: u64, estimated: bool) -> Usage {
+    /// Usage with its estimated cost, from token counts (`cached_tokens` of the prompt priced
+    /// at the cached rate).
+    pub fn usage(
+        &self,
+        model: &str,
+        prompt_tokens: u64,
+        cached_tokens: u64,
+        completion_tokens: u64,
+        estimated: bool,
+    ) -> Usage {
+        let cached_tokens = cached_tokens.min(prompt_tokens);
         Usage {
             model: model.to_string(),
             prompt_tokens,
+            cached_tokens,
             completion_tokens,
-            cost_usd: price::cost(model, prompt_tokens, completion_tokens, &self.settings.prices),
+            cost_usd: price::cost(
+                model,
+                prompt_tokens,
+                cached_tokens,
+                completion_tokens,
+                &self.settings.prices,
+            ),
             estimated,
+            duration_ms: 0,
         }
     }
 
@@ -125,7 +142,12 @@ impl Client {
                 p(StreamProgress { tokens: 0, elapsed: started.elapsed(), attempt, waiting: None });
             }
             match self.attempt(req, &body, started, attempt, progress).await {
-                Ok(c) => return Ok(self.response(req, c)),
+                Ok(c) => {
+                    let mut response = self.response(req, c);
+                    response.usage.duration_ms =
+                        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    return Ok(response);
+                }
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Retry(e, _)) if attempt >= attempts => return Err(e),
                 Err(Failure::Retry(e, wait)) => {
@@ -160,7 +182,7 @@ impl Client {
 
     fn response(&self, req: &ChatRequest, c: Completion) -> ChatResponse {
         let usage = match c.usage {
-            Some((p, out)) => self.usage(&req.model, p, out, false),
+            Some((p, out)) => self.usage(&req.model, p, c.cached, out, false),
             None => {
                 let prompt: usize =
                     req.messages.iter().map(|m| tokens::estimate_message(m.text())).sum::<usize>()
@@ -173,7 +195,7 @@ impl Client {
                             .sum::<usize>();
                 let completion = c.content.as_deref().map_or(0, tokens::estimate)
                     + c.tool_calls.iter().map(|t| tokens::estimate(&t.arguments) + 4).sum::<usize>();
-                self.usage(&req.model, prompt as u64, completion as u64, true)
+                self.usage(&req.model, prompt as u64, 0, completion as u64, true)
             }
         };
         ChatResponse {

@@ -188,6 +188,10 @@ pub struct Usage {
     pub model: String,
     /// Prompt tokens.
     pub prompt_tokens: u64,
+    /// Of the prompt tokens, those the server read from its prompt cache
+    /// (`prompt_tokens_details.cached_tokens`), priced at the cached rate.
+    #[serde(default)]
+    pub cached_tokens: u64,
     /// Completion tokens (reasoning included).
     pub completion_tokens: u64,
     /// Estimated cost in USD (0 for models without a known price).
@@ -195,6 +199,9 @@ pub struct Usage {
     /// True when the server sent no usage and the tokens were counted approximately.
     #[serde(default)]
     pub estimated: bool,
+    /// How long the request took, retries included (summed over calls).
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 impl Usage {
@@ -209,6 +216,8 @@ impl Usage {
             self.model = other.model.clone();
         }
         self.prompt_tokens += other.prompt_tokens;
+        self.cached_tokens += other.cached_tokens;
+        self.duration_ms += other.duration_ms;
         self.completion_tokens += other.completion_tokens;
         self.cost_usd += other.cost_usd;
         self.estimated |= other.estimated;

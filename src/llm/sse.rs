@@ -106,6 +106,7 @@ pub(crate) struct Assembler {
     by_index: HashMap<u64, usize>,
     finish_reason: Option<String>,
     usage: Option<(u64, u64)>,
+    cached: u64,
     /// Approximate completion tokens so far.
     pub(crate) tokens: u64,
     /// `[DONE]` was seen.
@@ -129,6 +130,7 @@ impl Assembler {
         }
         if let Some(u) = wire::usage_of(&chunk) {
             self.usage = Some(u);
+            self.cached = wire::cached_of(&chunk);
         }
         let Some(choices) = chunk.get("choices").and_then(Value::as_array) else { return Ok(()) };
         for choice in choices {
@@ -237,6 +239,7 @@ impl Assembler {
                 .collect(),
             finish_reason: self.finish_reason,
             usage: self.usage,
+            cached: self.cached,
         }
     }
 }

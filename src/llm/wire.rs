@@ -139,6 +139,8 @@ pub(crate) struct Completion {
     pub tool_calls: Vec<ToolCall>,
     pub finish_reason: Option<String>,
     pub usage: Option<(u64, u64)>,
+    /// Prompt tokens served from the server's prompt cache.
+    pub cached: u64,
 }
 
 /// Largest token count believed from a server (2^40): sums of counts never overflow.
@@ -154,6 +156,15 @@ pub(crate) fn usage_of(v: &Value) -> Option<(u64, u64)> {
         (None, None) => None,
         (p, c) => Some((p.unwrap_or(0), c.unwrap_or(0))),
     }
+}
+
+/// Reads `usage.prompt_tokens_details.cached_tokens` (0 when the server sends none).
+pub(crate) fn cached_of(v: &Value) -> u64 {
+    v.get("usage")
+        .and_then(|u| u.get("prompt_tokens_details"))
+        .and_then(|d| d.get("cached_tokens"))
+        .and_then(Value::as_u64)
+        .map_or(0, |n| n.min(MAX_REPORTED_TOKENS))
 }
 
 /// Parses a non-streamed chat completion.
@@ -182,6 +193,7 @@ pub(crate) fn parse_completion(body: &Value) -> Result<Completion, String> {
         tool_calls,
         finish_reason: choice.get("finish_reason").and_then(Value::as_str).map(str::to_string),
         usage: usage_of(body),
+        cached: cached_of(body),
     })
 }
 

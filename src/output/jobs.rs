@@ -53,6 +53,11 @@ impl EventPrinter {
         if let Some(line) = describe(event) {
             self.say(&line);
         }
+        if let (true, Event::Job(rec)) = (self.out.verbose, event) {
+            if let Some(line) = describe_timing(&rec.event) {
+                self.say(&line);
+            }
+        }
         self.refresh_bar();
         Ok(())
     }
@@ -156,7 +161,11 @@ pub fn describe_job(event: &JobEvent) -> Option<String> {
     Some(match event {
         JobEvent::Status { to, reason: Some(r), .. } => format!("● {to}: {r}"),
         JobEvent::Status { to, .. } => format!("● {to}"),
-        JobEvent::StageCompleted { .. } | JobEvent::Tokens { .. } | JobEvent::Other { .. } => return None,
+        JobEvent::StageCompleted { .. }
+        | JobEvent::Tokens { .. }
+        | JobEvent::ModelRequest { .. }
+        | JobEvent::StageTime { .. }
+        | JobEvent::Other { .. } => return None,
         JobEvent::Resumed { attempt, from } => format!("resuming (attempt {attempt}) from {from}"),
         JobEvent::SandboxReady { backend, base_commit } => {
             format!("  sandbox {backend} ready at {}", base_commit.get(..7).unwrap_or(base_commit))
@@ -198,6 +207,32 @@ pub fn describe_job(event: &JobEvent) -> Option<String> {
     })
 }
 
+/// One line for a timing event (a stage's or a model request's duration); shown with `-v`
+/// and by `vibe jobs show`.
+pub fn describe_timing(event: &JobEvent) -> Option<String> {
+    Some(match event {
+        JobEvent::StageTime { stage, duration_ms: ms } => {
+            format!("  {stage} took {}", duration_ms(*ms as i64))
+        }
+        JobEvent::ModelRequest {
+            turn,
+            prompt_tokens,
+            cached_tokens,
+            completion_tokens,
+            duration_ms: ms,
+            ..
+        } => {
+            let cached =
+                if *cached_tokens > 0 { format!(" ({cached_tokens} cached)") } else { String::new() };
+            format!(
+                "  model request {turn}: {prompt_tokens} prompt tokens{cached}, {completion_tokens} completion, {}",
+                duration_ms(*ms as i64)
+            )
+        }
+        _ => return None,
+    })
+}
+
 /// `plan 1a2b3c4d`, or `the plan` for one that is not recorded (read from a file).
 fn plan_name(id: Option<&str>) -> String {
     id.map_or_else(|| "the plan".to_string(), |id| format!("plan {}", short_id(id)))
@@ -228,6 +263,21 @@ mod tests {
             describe_job(&JobEvent::Tokens { prompt: 1, completion: 1, total: 2, cost_usd: None }),
             None
         );
+        let ev = JobEvent::ModelRequest {
+            turn: 2,
+            model: "gpt-4.1".into(),
+            prompt_tokens: 1800,
+            cached_tokens: 1536,
+            completion_tokens: 40,
+            duration_ms: 420,
+        };
+        assert_eq!(describe_job(&ev), None, "timings are shown with -v");
+        assert_eq!(
+            describe_timing(&ev).as_deref(),
+            Some("  model request 2: 1800 prompt tokens (1536 cached), 40 completion, 420ms")
+        );
+        let ev = JobEvent::StageTime { stage: Status::Testing, duration_ms: 1500 };
+        assert_eq!(describe_timing(&ev).as_deref(), Some("  testing took 1.5s"));
         let ev = JobEvent::Redacted {
             tool: "read_file".into(),
             count: 2,

@@ -22,6 +22,8 @@ pub struct Output {
     pub color: bool,
     /// stderr is a terminal (progress bars allowed).
     pub progress: bool,
+    /// `-v` was given: timings (stages, model requests) are printed as they happen.
+    pub verbose: bool,
 }
 
 impl Output {
@@ -33,6 +35,7 @@ impl Output {
             quiet,
             color: !json && !no_color && std::io::stdout().is_terminal(),
             progress: !json && !quiet && std::io::stderr().is_terminal(),
+            verbose: false,
         }
     }
 

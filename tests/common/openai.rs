@@ -115,6 +115,7 @@ pub struct Reply {
     delay: Duration,
     stream: Option<bool>,
     usage: Option<(u64, u64)>,
+    cached: u64,
     finish_reason: Option<String>,
     cut: bool,
 }
@@ -128,6 +129,7 @@ impl Reply {
             delay: Duration::ZERO,
             stream: None,
             usage: Some(DEFAULT_USAGE),
+            cached: 0,
             finish_reason: None,
             cut: false,
         }
@@ -268,6 +270,12 @@ impl Reply {
     /// Reports this usage.
     pub fn usage(mut self, prompt: u64, completion: u64) -> Self {
         self.usage = Some((prompt, completion));
+        self
+    }
+
+    /// Reports `n` of the prompt tokens as read from the prompt cache.
+    pub fn cached(mut self, n: u64) -> Self {
+        self.cached = n;
         self
     }
 
@@ -591,9 +599,9 @@ fn finish_of(reply: &Reply) -> String {
     }
 }
 
-fn usage_json(u: (u64, u64)) -> Value {
+fn usage_json(u: (u64, u64), cached: u64) -> Value {
     json!({"prompt_tokens": u.0, "completion_tokens": u.1, "total_tokens": u.0 + u.1,
-           "prompt_tokens_details": {"cached_tokens": 0}, "completion_tokens_details": {"reasoning_tokens": 0}})
+           "prompt_tokens_details": {"cached_tokens": cached}, "completion_tokens_details": {"reasoning_tokens": 0}})
 }
 
 fn completion(reply: &Reply, model: &str) -> Value {
@@ -611,7 +619,7 @@ fn completion(reply: &Reply, model: &str) -> Value {
         "choices": [{"index": 0, "message": message, "logprobs": null, "finish_reason": finish_of(reply)}],
     });
     if let Some(u) = reply.usage {
-        body["usage"] = usage_json(u);
+        body["usage"] = usage_json(u, reply.cached);
     }
     body
 }
@@ -658,7 +666,7 @@ fn sse_events(reply: &Reply, model: &str) -> Vec<String> {
         Value::Null,
     ));
     if let Some(u) = reply.usage {
-        events.push(chunk(json!([]), usage_json(u)));
+        events.push(chunk(json!([]), usage_json(u, reply.cached)));
     }
     events.push("data: [DONE]\n\n".to_string());
     events

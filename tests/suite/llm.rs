@@ -36,6 +36,27 @@ fn hello() -> ChatRequest {
 }
 
 #[test]
+fn cached_prompt_tokens_are_read_streamed_or_not_and_priced_at_the_cached_rate() {
+    let server = OpenAiServer::start();
+    server.push(Reply::text("hi").usage(2000, 10).cached(1536).not_streamed());
+    server.push(Reply::text("hi").usage(2000, 10).cached(1024).streamed());
+    let client = Client::new(&settings(&server)).unwrap();
+    let plain = run(client.chat(&hello(), None)).unwrap();
+    let mut req = hello();
+    req.stream = true;
+    let streamed = run(client.chat(&req, None)).unwrap();
+    for (resp, cached) in [(&plain, 1536u64), (&streamed, 1024)] {
+        assert_eq!((resp.usage.prompt_tokens, resp.usage.cached_tokens), (2000, cached));
+        // gpt-4.1: $2 per million prompt tokens, $0.50 cached, $8 completion.
+        let want = ((2000 - cached) as f64 * 2.0 + cached as f64 * 0.5 + 10.0 * 8.0) / 1e6;
+        assert!((resp.usage.cost_usd - want).abs() < 1e-12, "{} != {want}", resp.usage.cost_usd);
+    }
+    let mut sum = plain.usage.clone();
+    sum.add(&streamed.usage);
+    assert_eq!((sum.prompt_tokens, sum.cached_tokens), (4000, 2560));
+}
+
+#[test]
 fn plain_completion_sends_the_documented_request_and_reads_usage() {
     let server = OpenAiServer::start();
     server.push(Reply::text("hi").usage(12, 3));

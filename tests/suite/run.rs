@@ -436,6 +436,62 @@ fn a_check_command_several_criteria_share_runs_once_and_serves_each() {
 }
 
 #[test]
+fn a_job_records_how_long_each_stage_model_request_and_command_took() {
+    let w = world();
+    w.server.push(
+        Reply::tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}))
+            .usage(1800, 20)
+            .cached(1536),
+    );
+    w.server.push_tool_call("run_command", json!({"command": CHECK}));
+    finish(&w.server);
+    let out = w
+        .env
+        .vibe()
+        .args(["-v", "run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // -v prints the timings as they happen, in order.
+    let at = |needle: &str| stderr.find(needle).unwrap_or_else(|| panic!("no {needle:?} in\n{stderr}"));
+    assert!(at("  provisioning took ") < at("● running"), "{stderr}");
+    assert!(
+        at("  model request 1: 1800 prompt tokens (1536 cached), 20 completion, ")
+            < at("  model request 2: ")
+    );
+    assert!(
+        at("  model request 3: ") < at("  running took ") && at("  running took ") < at("  testing took ")
+    );
+    assert!(at("  testing took ") < at("  committing took "), "{stderr}");
+
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    let shown = job_json(&w.env, &job.id);
+    let events = shown["events"].as_array().unwrap();
+    let of = |kind: &str| events.iter().filter(|e| e["kind"] == kind).collect::<Vec<_>>();
+    let stages: Vec<&str> = of("stage_time").iter().map(|e| e["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["provisioning", "running", "testing", "committing"]);
+    assert!(of("stage_time").iter().all(|e| e["duration_ms"].is_u64()));
+    let requests = of("model_request");
+    assert_eq!(requests.len(), 3);
+    assert_eq!(
+        (&requests[0]["turn"], &requests[0]["prompt_tokens"], &requests[0]["cached_tokens"]),
+        (&json!(1), &json!(1800), &json!(1536))
+    );
+    assert!(requests.iter().all(|e| e["duration_ms"].is_u64() && e["model"].is_string()));
+    assert!(of("command").iter().all(|e| e["duration_ms"].is_u64()) && of("command").len() == 2);
+
+    // Without -v they stay out of the way; `vibe jobs show` sums them up and lists them.
+    let shown = w.env.ok(&["jobs", "show", &job.id[..8]]);
+    assert!(shown.contains("stages       provisioning "), "{shown}");
+    assert!(shown.contains(", running ") && shown.contains(", committing "), "{shown}");
+    assert!(shown.contains("requests     3 to the model, "), "{shown}");
+    assert!(shown.contains(" prompt tokens (1536 cached), "), "{shown}");
+    assert!(shown.contains("model request 3: 100 prompt tokens, 25 completion, "), "{shown}");
+}
+
+#[test]
 fn run_with_base_on_a_kept_branch_continues_from_its_work() {
     let mut w = world();
     let gh = GithubServer::start();
