@@ -48,6 +48,8 @@ struct State {
     refresh: std::collections::HashMap<String, (String, String)>,
     /// Lifetime of new access tokens, in seconds (3600 unless a test says otherwise).
     ttl: Option<i64>,
+    /// Request number that waits for [`Supabase::release`] before it is handled.
+    stall: Option<usize>,
     issued: u64,
 }
 
@@ -55,6 +57,7 @@ struct State {
 pub struct Supabase {
     pub url: String,
     state: Arc<Mutex<State>>,
+    released: Arc<(Mutex<bool>, std::sync::Condvar)>,
     pub db: String,
     // Dropped last: the cluster outlives the server's connections' use.
     pub pg: PgCluster,
@@ -68,10 +71,11 @@ impl Supabase {
         let db = "mirror".to_string();
         drop(mirror_db(&pg, &db));
         let state = Arc::new(Mutex::new(State::default()));
+        let released = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         let conninfo = pg.conninfo(&db);
-        let st = state.clone();
-        let url = serve(Arc::new(move |req: Request| handle(&conninfo, &st, req)));
-        Supabase { url, state, db, pg }
+        let (st, rel) = (state.clone(), released.clone());
+        let url = serve(Arc::new(move |req: Request| handle(&conninfo, &st, &rel, req)));
+        Supabase { url, state, released, db, pg }
     }
 
     /// A superuser connection to the mirror's database.
@@ -91,6 +95,24 @@ impl Supabase {
 
     pub fn requests(&self) -> Vec<Request> {
         self.state.lock().unwrap().requests.clone()
+    }
+
+    /// Request number `n` (0-based) waits until [`Supabase::release`], then is handled.
+    pub fn stall_request(&self, n: usize) {
+        self.state.lock().unwrap().stall = Some(n);
+    }
+
+    /// Lets a stalled request go on.
+    pub fn release(&self) {
+        let (done, cv) = &*self.released;
+        *done.lock().unwrap() = true;
+        cv.notify_all();
+    }
+
+    /// Whether the stalled request has arrived.
+    pub fn stalled(&self) -> bool {
+        let st = self.state.lock().unwrap();
+        st.stall.is_some_and(|n| st.requests.len() > n)
     }
 
     /// The last sign-in code sent to `email`.
@@ -119,13 +141,26 @@ fn err(status: u16, code: &str, message: &str) -> Response {
     Response::json(status, &json!({"code": code, "details": null, "hint": null, "message": message}))
 }
 
-fn handle(conninfo: &str, state: &Mutex<State>, req: Request) -> Response {
-    {
+fn handle(
+    conninfo: &str,
+    state: &Mutex<State>,
+    released: &(Mutex<bool>, std::sync::Condvar),
+    req: Request,
+) -> Response {
+    let stall = {
         let mut st = state.lock().unwrap();
         let n = st.requests.len();
         st.requests.push(req.clone());
         if st.fail.contains(&n) {
             return Response::text(503, "upstream connect error");
+        }
+        st.stall == Some(n)
+    };
+    if stall {
+        let (done, cv) = released;
+        let mut d = done.lock().unwrap();
+        while !*d {
+            d = cv.wait(d).unwrap();
         }
     }
     if let Some(op) = req.path().strip_prefix("/auth/v1/") {

@@ -297,6 +297,59 @@ fn a_sync_cut_short_marks_nothing_it_did_not_confirm_and_the_next_one_completes_
 }
 
 #[test]
+fn a_sync_killed_mid_batch_loses_and_duplicates_nothing() {
+    let sb = Supabase::start();
+    let env = env_for(&sb, SECRET_KEY);
+    // The fourth request (the second batch of plans) hangs; vibe is killed while it waits.
+    sb.stall_request(3);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&env.env)
+        .current_dir(&env.cwd)
+        .arg("sync")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    while !sb.stalled() {
+        assert!(waited < 3000, "the stalled request never came");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The server then finishes the batch vibe never saw confirmed.
+    sb.release();
+    let mut waited = 0;
+    while sb.rows("plan_records").len() < 4 {
+        assert!(waited < 3000, "the stalled batch never landed");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    assert_eq!(sb.rows("job_records").len(), 0);
+
+    // The next sync sends that batch again (merging into itself) and the rest once.
+    env.ok(&["sync"]);
+    let s = Store::open(&env.db_path()).unwrap();
+    assert_eq!(remote(&sb).len(), 14);
+    for r in sb.rows("plan_records") {
+        let local = s.plan(r["id"].as_str().unwrap()).unwrap();
+        assert_eq!(r["status"], local.status);
+        assert_eq!(r["task_summary"].as_str(), local.task_summary.as_deref());
+    }
+    for r in sb.rows("job_records") {
+        let local = s.job(r["id"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            (r["status"].as_str(), r["plan_id"].as_str()),
+            (Some(local.status.as_str()), local.plan_id.as_deref())
+        );
+    }
+    let again = env.ok(&["sync"]);
+    assert!(again.contains("is up to date"), "{again}");
+}
+
+#[test]
 fn sync_says_clearly_what_is_wrong() {
     // Not configured.
     let env = TestEnv::new();
@@ -499,6 +552,12 @@ fn two_members_sign_in_with_an_emailed_code_and_each_mirrors_only_their_own_rows
         assert!(!all.contains(t.as_str()) && !db_bytes.contains(t.as_str()));
     }
     assert!(!db_bytes.contains("rt0000"), "no refresh token in the history");
+
+    // Rows of another member's user, in Ada's history, are refused by the row rules (403).
+    seed_users(&ada, &[("b1", "bob", 2)]);
+    let (_, err) = ada.fails(&["sync"], 1);
+    assert!(err.contains("row rules refused") && err.contains("(403)"), "{err}");
+    assert!(err.contains("row-level security"), "PostgreSQL's own message: {err}");
 
     // The doctor says who the mirror signs in as.
     let doctor = ada.vibe().arg("doctor").output().unwrap();
