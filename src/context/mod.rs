@@ -8,8 +8,11 @@
 //!    [`CONTENT_SCAN_LIMIT`] files; beyond that the best candidates by path and recency, so
 //!    large repositories stay fast), plus a bonus for files changed recently in git
 //!    ([`recent`]) and for the project's README and manifests.
-//! 3. **Pack** ([`pack`]): a layout summary, then files in rank order — whole when they fit,
-//!    as an outline of their definitions otherwise — until the budget is spent. Every file
+//!    Files that define a name the prompt mentions rank first ([`symbols`]); tests lend part
+//!    of their score to the file they test; tests and prose weigh less than source.
+//! 3. **Pack** ([`pack`]): a layout summary, a listing of the files that follow (whole or
+//!    outline), then the files in rank order — the best [`WHOLE_FILES`] and small ones whole,
+//!    the others as an outline of their definitions — until the budget is spent. Every file
 //!    passes [`crate::redact`] first (configuration files in its configuration mode).
 //!
 //! Secret-bearing files ([`crate::redact::SECRET_FILES`]) appear in the layout by path only:
@@ -42,6 +45,13 @@ pub const CONTENT_SCAN_LIMIT: usize = 3000;
 const PACK_CANDIDATES: usize = 200;
 /// Share of the budget a single file may take whole.
 const FILE_SHARE: f64 = 0.4;
+/// Files sent whole at most, best ranked first (smaller files than [`SMALL_FILE`] aside);
+/// the others go as outlines of their definitions, so many candidates fit.
+pub const WHOLE_FILES: usize = 3;
+/// Files of at most this many tokens go whole wherever they rank: an outline saves little.
+const SMALL_FILE: usize = 400;
+/// Share of the budget one outline may take.
+const OUTLINE_SHARE: f64 = 0.1;
 /// Share of a test file's score lent to the file it tests.
 const TEST_SHARE: f64 = 0.3;
 
@@ -348,8 +358,12 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
     let tree = pack::tree(&listed, (max_tokens / 8).max(64));
     let tree_tokens = tokens::estimate(&tree);
     text.push_str(&tree);
-    text.push_str("\n## Relevant files\n");
+    text.push_str("\n## Relevant files\n\n");
     let mut used = tokens::estimate(&text);
+    // The listing of what follows (whole or outline), then the files.
+    let mut listing = String::new();
+    let mut blocks = String::new();
+    let mut wholes = 0usize;
     let mut included = Vec::new();
     let mut left_out = Vec::new();
     let per_file = (max_tokens as f64 * FILE_SHARE) as usize;
@@ -365,26 +379,43 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
         let content = cleaned.text;
         let full = format!("\n### {path}\n\n{}", pack::fenced(path, &content));
         let full_tokens = tokens::estimate(&full);
-        let (block, inclusion, t) = if full_tokens <= remaining && full_tokens <= per_file.max(256) {
+        let entry = |inclusion: &str| format!("- {path} ({inclusion})\n");
+        let whole_fits =
+            full_tokens + tokens::estimate(&entry("whole")) <= remaining && full_tokens <= per_file.max(256);
+        // Outline first: the best files whole, the rest as outlines unless they are small.
+        let (block, inclusion, t) = if whole_fits && (wholes < WHOLE_FILES || full_tokens <= SMALL_FILE) {
             (full, Inclusion::Full, full_tokens)
         } else {
             let heading = format!("\n### {path} (outline: definitions with line numbers)\n\n");
-            let room = remaining.min(per_file.max(256)).saturating_sub(tokens::estimate(&heading) + 8);
+            let cap = ((max_tokens as f64 * OUTLINE_SHARE) as usize).max(256);
+            let room = remaining
+                .min(cap)
+                .saturating_sub(tokens::estimate(&heading) + tokens::estimate(&entry("outline")) + 8);
             let o = pack::outline(path, &content, 120, room);
             let block = format!("{heading}{}", pack::fenced(path, &o));
             let t = tokens::estimate(&block);
             // An outline of fewer than three definitions is not worth its heading.
-            if o.lines().filter(|l| !l.trim_start().starts_with('…')).count() < 3 || t > remaining {
+            let poor = o.lines().filter(|l| !l.trim_start().starts_with('…')).count() < 3;
+            if whole_fits && poor {
+                (full, Inclusion::Full, full_tokens)
+            } else if poor || t + tokens::estimate(&entry("outline")) > remaining {
                 if left_out.len() < 20 {
                     left_out.push(Left { path: path.clone(), score: round(cand.score), tokens: t });
                 }
                 continue;
+            } else {
+                (block, Inclusion::Outline, t)
             }
-            (block, Inclusion::Outline, t)
         };
+        let line = entry(if inclusion == Inclusion::Full { "whole" } else { "outline" });
+        if inclusion == Inclusion::Full && full_tokens > SMALL_FILE {
+            wholes += 1;
+        }
+        let t = t + tokens::estimate(&line);
         used += t;
         redacted += secrets;
-        text.push_str(&block);
+        listing.push_str(&line);
+        blocks.push_str(&block);
         included.push(Included {
             path: path.clone(),
             inclusion,
@@ -397,6 +428,8 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
             break;
         }
     }
+    text.push_str(&listing);
+    text.push_str(&blocks);
     let tokens = tokens::estimate(&text);
     Ok(Context {
         repo,
@@ -499,5 +532,35 @@ mod tests {
         let first =
             c.as_ref().ok().and_then(|c| c.files.first()).map(|f| f.reasons.clone()).unwrap_or_default();
         assert!(first.iter().any(|r| r == "defines send_file"), "{first:?}");
+    }
+
+    /// Many candidates briefly, few in full: after the best three, larger files come as
+    /// outlines, and the listing says which is which.
+    #[test]
+    fn the_best_files_go_whole_and_the_rest_as_outlines() {
+        let dir = tempfile::tempdir().ok();
+        let Some(root) = dir.as_ref().map(|d| d.path()) else { return };
+        for i in 0..8 {
+            let mut src = String::new();
+            for k in 0..60 {
+                src.push_str(&format!(
+                    "pub fn parse_{i}_{k}(input: &str) -> usize {{\n    input.len() + {k}\n}}\n\n"
+                ));
+            }
+            write(root, &format!("src/parser_{i}.rs"), &src);
+        }
+        write(root, "src/tiny.rs", "pub fn parse_tiny() {}\n");
+        let c = gather(root, "parser is slow", 20_000).map_err(|e| e.to_string());
+        let Ok(c) = c else { panic!("{c:?}") };
+        let whole: Vec<&str> =
+            c.files.iter().filter(|f| f.inclusion == Inclusion::Full).map(|f| f.path.as_str()).collect();
+        assert_eq!(c.files.len(), 9, "{whole:?}");
+        assert_eq!(whole.len(), WHOLE_FILES + 1, "{whole:?}");
+        assert!(whole.contains(&"src/tiny.rs"));
+        for f in &c.files {
+            let kind = if f.inclusion == Inclusion::Full { "whole" } else { "outline" };
+            assert!(c.text.contains(&format!("\n- {} ({kind})\n", f.path)), "{}", c.text);
+        }
+        assert!(c.tokens <= 20_000);
     }
 }
