@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::config::{Backend, Config};
 use crate::crs::{Crs, CrsOutcome, Owner};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::event::{Event, Op, Stage};
 use crate::jobs::{self, Artifacts, JobSpec, Status};
 use crate::llm::{Client, StreamProgress, Usage};
@@ -183,7 +183,7 @@ pub async fn run(
     }
     let repo = crate::git::open(&req.repo)?;
     let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
-    check_backend(req.sandbox)?;
+    check_backend(config, req.sandbox)?;
     // A missing model setting is found before anything is recorded.
     Client::check(&config.model)?;
     // The copy is written while the tree is checked and the model writes the CRS and plan (or
@@ -696,13 +696,19 @@ fn pr_base(base: Option<&str>) -> Option<String> {
     base.filter(|b| !b.starts_with("vibe/")).map(str::to_string)
 }
 
-/// Refuses backends this build cannot use, with what to do instead.
-pub fn check_backend(backend: Backend) -> Result<(), Error> {
-    match backend {
-        Backend::E2b => Err(Error::usage("the e2b sandbox backend is not available in this build")
-            .with_hint("use the local sandbox: --sandbox local (the default)")),
-        Backend::Local | Backend::None => Ok(()),
+/// Refuses a backend that cannot work as configured (E2B without a key), with what to do
+/// instead, before anything is recorded.
+pub fn check_backend(config: &Config, backend: Backend) -> Result<(), Error> {
+    if backend == Backend::E2b && config.e2b.api_key.is_none() {
+        return Err(Error::new(
+            ErrorKind::NeedsConfig,
+            "--sandbox e2b needs an E2B API key, and none is set",
+        )
+        .with_hint(
+            "set E2B_API_KEY (or `vibe config set e2b.api_key`), or use the local sandbox: --sandbox local",
+        ));
     }
+    Ok(())
 }
 
 /// Records a queued job and its `spec.json`; returns its id.

@@ -24,7 +24,7 @@ use super::Ctx;
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
     let repo = ctx.config.require_repo()?.to_path_buf();
     let backend = args.sandbox.unwrap_or(ctx.config.sandbox.backend);
-    pipeline::check_backend(backend)?;
+    pipeline::check_backend(&ctx.config, backend)?;
     if backend == Backend::None {
         ctx.out
             .warn("--sandbox none: the agent's commands run unconfined, as you, with your files and network");

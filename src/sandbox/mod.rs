@@ -1,11 +1,12 @@
 //! Where the coding agent's commands and file edits happen: a throw-away copy of the user's
 //! repository behind an OS sandbox. [`Sandbox`] is the interface every backend implements
-//! (the local bubblewrap backend in [`local`]; a cloud backend fits the same shape), and
+//! (the local bubblewrap backend in [`local`], E2B's cloud sandboxes in [`e2b`]), and
 //! [`Policy`] is what a sandbox may do, as data. The threat model is the project's sandbox
 //! policy: every command is treated as written by an attacker.
 
 pub mod capture;
 mod copy;
+pub mod e2b;
 pub mod local;
 pub mod paths;
 pub mod projects;
@@ -144,6 +145,9 @@ pub struct SandboxHandle {
     pub backend: Backend,
     /// The local copy's directory, or the cloud sandbox's id.
     pub id: String,
+    /// For a cloud sandbox: the directory on this machine its work is brought into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
 }
 
 /// One command to run.
@@ -380,6 +384,7 @@ pub struct Warning {
 #[derive(Debug, Clone, Default)]
 pub struct Sandboxes {
     local: local::Options,
+    e2b: Option<e2b::Options>,
 }
 
 impl Sandboxes {
@@ -392,6 +397,7 @@ impl Sandboxes {
                 per_repo,
                 cache: Some(config.cache_dir()),
             },
+            e2b: Some(e2b::Options::from_settings(&config.e2b)),
         }
     }
 
@@ -418,11 +424,9 @@ impl Sandboxes {
                 let sandbox = local::LocalSandbox::create(spec, &self.local, local::Isolation::None).await?;
                 Ok((Box::new(sandbox), vec![local::no_isolation_warning()]))
             }
-            Backend::E2b => Err(SandboxError::Invalid(
-                "the e2b sandbox backend is not available in this version of vibe; use the local one \
-                 (`--sandbox local`, or `vibe config set sandbox.backend local`)"
-                    .into(),
-            )),
+            Backend::E2b => {
+                Ok((Box::new(e2b::E2bSandbox::create(spec, self.e2b_options()?).await?), Vec::new()))
+            }
         }
     }
 
@@ -433,9 +437,36 @@ impl Sandboxes {
             Backend::Local | Backend::None => {
                 Ok(Box::new(local::LocalSandbox::open(PathBuf::from(&handle.id), &self.local).await?))
             }
-            Backend::E2b => Err(SandboxError::Gone(handle.id.clone())),
+            Backend::E2b => Ok(Box::new(
+                e2b::E2bSandbox::open(&handle.id, handle.dir.clone(), self.e2b_options()?).await?,
+            )),
         }
     }
+
+    fn e2b_options(&self) -> Result<&e2b::Options, SandboxError> {
+        self.e2b.as_ref().ok_or_else(|| SandboxError::Cloud {
+            failure: Failure::Auth,
+            message: "E2B is not configured (E2B_API_KEY)".into(),
+        })
+    }
+}
+
+/// How a cloud sandbox service failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The API key is missing or refused.
+    Auth,
+    /// A quota or concurrency limit was reached.
+    Limit,
+    /// The service could not be reached (after retries).
+    Network,
+    /// The configured template does not exist.
+    Template,
+    /// The sandbox did not come up in time.
+    Timeout,
+    /// The service answered with an error or something unexpected.
+    Service,
 }
 
 /// Errors of the sandbox layer.
@@ -465,6 +496,9 @@ pub enum SandboxError {
     /// The sandbox no longer exists (destroyed by another process, expired or killed).
     #[error("the sandbox {0} no longer exists")]
     Gone(String),
+    /// The cloud sandbox service failed; `failure` says how, so the job can react.
+    #[error("{message}")]
+    Cloud { failure: Failure, message: String },
     /// A file-system or process error.
     #[error("{context}: {source}")]
     Io {
@@ -521,7 +555,26 @@ impl From<SandboxError> for Error {
             SandboxError::Git(_) => Error::failure(message).with_hint("check that the repository is readable with `git status`"),
             SandboxError::Destroyed | SandboxError::Gone(_) => Error::failure(message),
             SandboxError::Io { .. } => Error::failure(message),
+            SandboxError::Cloud { failure, .. } => cloud_error(failure, message),
         }
+    }
+}
+
+/// A cloud failure as the user sees it, with what to do.
+fn cloud_error(failure: Failure, message: String) -> Error {
+    match failure {
+        Failure::Auth => Error::new(ErrorKind::NeedsConfig, message).with_hint(
+            "set a valid key in E2B_API_KEY (or `vibe config set e2b.api_key`); keys are on https://e2b.dev/dashboard",
+        ),
+        Failure::Limit => Error::failure(message)
+            .with_hint("wait for running sandboxes to end (or fewer at once with --parallel), or raise the limit of your E2B plan"),
+        Failure::Network => Error::failure(message)
+            .with_hint("check the network and the E2B URL (`vibe config get e2b.api_url`), then `vibe jobs resume`"),
+        Failure::Template => Error::new(ErrorKind::NeedsConfig, message),
+        Failure::Timeout => {
+            Error::failure(message).with_hint("E2B may be busy; try again, or use `--sandbox local`")
+        }
+        Failure::Service => Error::failure(message).with_hint("try again later, or use `--sandbox local`"),
     }
 }
 

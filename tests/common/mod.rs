@@ -9,6 +9,7 @@ use std::process::Command as StdCommand;
 use assert_cmd::Command;
 
 // Loopback servers speaking the real wire protocols (one module each).
+pub mod e2b;
 pub mod gh_http;
 pub mod github;
 pub mod openai;
@@ -45,6 +46,7 @@ impl TestEnv {
         env.insert("OPENAI_BASE_URL".into(), "http://127.0.0.1:9/v1".into());
         env.insert("VIBE_GITHUB_API_URL".into(), "http://127.0.0.1:9".into());
         env.insert("VIBE_GITHUB_URL".into(), "http://127.0.0.1:9".into());
+        env.insert("E2B_API_URL".into(), "http://127.0.0.1:9".into());
         Self { cwd: root.join("work"), dir, env }
     }
 

@@ -227,8 +227,8 @@ fn run_refuses_a_dirty_tree_e2b_and_an_unapproved_plan_before_doing_anything() {
     let plan = plan_file(env.root(), &[("grep -q hello hello.txt", &["AC1"])]);
     let plan = plan.to_str().unwrap();
 
-    let (_, err) = env.fails(&["run", "--plan", plan, "--sandbox", "e2b", "--yes"], 2);
-    assert!(err.contains("e2b sandbox backend is not available") && err.contains("--sandbox local"), "{err}");
+    let (_, err) = env.fails(&["run", "--plan", plan, "--sandbox", "e2b", "--yes"], 4);
+    assert!(err.contains("needs an E2B API key") && err.contains("E2B_API_KEY"), "{err}");
 
     let (_, err) = env.fails(&["run", "--plan", plan], 2);
     assert!(err.contains("must be approved") && err.contains("--yes"), "{err}");

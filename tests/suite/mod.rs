@@ -11,6 +11,7 @@ mod review;
 
 // jobs, sandbox, agent
 mod agent;
+mod e2b;
 mod jobs;
 mod run;
 mod sandbox;

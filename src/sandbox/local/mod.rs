@@ -254,7 +254,7 @@ impl Sandbox for LocalSandbox {
     }
 
     fn handle(&self) -> SandboxHandle {
-        SandboxHandle { backend: self.backend(), id: self.dir.display().to_string() }
+        SandboxHandle { backend: self.backend(), id: self.dir.display().to_string(), dir: None }
     }
 
     fn base_commit(&self) -> &str {

@@ -1,0 +1,166 @@
+//! `vibe run --sandbox e2b` end to end: the real E2B client aimed at the loopback control
+//! plane and envd (`common::e2b`), real processes in the sandbox's directory, the real model
+//! client aimed at the scripted loopback model server.
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+use vibe::store::Store;
+
+use crate::common::e2b::E2bServer;
+use crate::common::openai::OpenAiServer;
+use crate::common::{git, TestEnv};
+use crate::suite::jobs::plan_file;
+
+const OPENAI_KEY: &str = "sk-test-never-in-a-sandbox-4242";
+const E2B_KEY: &str = "e2b_test_key_0123456789abcdef";
+const GITHUB_TOKEN: &str = "ghp_never_in_a_sandbox_0123456789";
+/// The check the agent runs and the plan names; `wc` shows output streams back.
+const CHECK: &str = "grep -q hello hello.txt && wc -c hello.txt";
+
+struct World {
+    env: TestEnv,
+    repo: PathBuf,
+    plan: PathBuf,
+    model: OpenAiServer,
+    e2b: E2bServer,
+}
+
+fn world() -> World {
+    let mut env = TestEnv::new();
+    let repo = env.git_repo("repo");
+    std::fs::write(repo.join("notes.txt"), "keep me\n").unwrap();
+    std::fs::create_dir_all(repo.join("bin")).unwrap();
+    std::fs::write(repo.join("bin/run.sh"), "#!/bin/sh\necho run\n").unwrap();
+    std::os::unix::fs::symlink("notes.txt", repo.join("notes-link")).unwrap();
+    std::fs::write(repo.join(".gitignore"), "build/\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "notes"]);
+    env.cwd = repo.clone();
+    let model = OpenAiServer::start();
+    env.set("OPENAI_BASE_URL", model.base_url());
+    env.set("OPENAI_API_KEY", OPENAI_KEY);
+    env.set("GITHUB_TOKEN", GITHUB_TOKEN);
+    let e2b = E2bServer::start(E2B_KEY);
+    env.set("E2B_API_KEY", E2B_KEY);
+    env.set("E2B_API_URL", e2b.base_url());
+    env.set("E2B_SANDBOX_URL", e2b.base_url());
+    let plan = plan_file(env.root(), &[(CHECK, &["AC1"])]);
+    World { env, repo, plan, model, e2b }
+}
+
+/// The agent writes hello.txt and edits files with commands (a new file, a removed one, a
+/// build output the repository ignores), checks, and finishes.
+fn script(model: &OpenAiServer) {
+    model.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    model.push_tool_call(
+        "run_command",
+        json!({"command": "mkdir -p build src && echo junk > build/out.o && printf 'fn main() {}\\n' > src/main.rs && rm notes.txt && chmod -x bin/run.sh && echo done >&2"}),
+    );
+    model.push_tool_call("read_file", json!({"path": "src/main.rs"}));
+    model.push_tool_call("run_command", json!({"command": CHECK}));
+    model.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+}
+
+fn run_job(w: &World, sandbox: &str) -> vibe::store::JobRecord {
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", sandbox])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stderr.contains("$ grep -q hello hello.txt && wc -c hello.txt  (exit 0"), "{stderr}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    job
+}
+
+fn tree_of(w: &World, job: &vibe::store::JobRecord) -> (String, String) {
+    let branch = job.branch_name.clone().unwrap();
+    (
+        git(&w.repo, &["rev-parse", &format!("{branch}^{{tree}}")]),
+        git(&w.repo, &["rev-parse", &format!("{branch}~1")]),
+    )
+}
+
+#[test]
+fn an_e2b_job_commits_the_same_work_as_a_local_one_and_its_sandbox_is_killed() {
+    let w = world();
+    let base = git(&w.repo, &["rev-parse", "HEAD"]);
+    script(&w.model);
+    let job = run_job(&w, "e2b");
+
+    // One sandbox, from the base template, named after the job, killed at the end.
+    let sandboxes = w.e2b.sandboxes();
+    assert_eq!(sandboxes.len(), 1, "{sandboxes:?}");
+    let sb = &sandboxes[0];
+    assert_eq!(sb.template, "base");
+    assert_eq!(sb.metadata.get("vibe_job"), Some(&job.id));
+    assert_eq!(sb.allow_internet_access, Some(false));
+    assert!(sb.killed_at.is_some(), "the sandbox was left alive");
+    assert!(sb.timeouts[0] >= 600, "{:?}", sb.timeouts);
+    // The work went up as one archive, and commands ran in the unpacked repository.
+    let reqs = w.e2b.requests();
+    let uploads: Vec<_> =
+        reqs.iter().filter(|r| r.method == "POST" && r.path.starts_with("/files")).collect();
+    assert!(
+        uploads[0].body.starts_with(&[0x1f, 0x8b]) && uploads[0].contains("keep me"),
+        "{:?}",
+        uploads[0].path
+    );
+    let starts: Vec<Value> = reqs
+        .iter()
+        .filter(|r| r.path == "/process.Process/Start")
+        .map(|r| {
+            assert_eq!(r.header("content-type"), Some("application/connect+json"));
+            assert!(r.header("connect-timeout-ms").is_some());
+            serde_json::from_slice(&r.body[5..]).unwrap()
+        })
+        .collect();
+    assert_eq!(starts.len(), 4, "unpack, two agent commands, one check: {starts:?}");
+    assert_eq!(starts[1]["process"]["cwd"], "/home/user/repo");
+    assert_eq!(starts[1]["process"]["args"][0], "-l");
+    // The file the agent wrote went up by itself, never through the sandbox's git.
+    assert!(reqs.iter().any(|r| r.method == "POST" && r.path == "/files?path=/home/user/repo/hello.txt"));
+    // Every envd call carried the sandbox's token and routing headers, not the API key.
+    for r in reqs.iter().filter(|r| r.header("e2b-sandbox-id").is_some()) {
+        assert_eq!(r.header("e2b-sandbox-port"), Some("49983"), "{}", r.path);
+        assert!(r.path == "/health" || r.header("x-access-token") == Some(sb.token.as_str()), "{}", r.path);
+    }
+    // No secret in any request; the E2B key only in the control plane's header.
+    for r in &reqs {
+        for secret in [OPENAI_KEY, GITHUB_TOKEN] {
+            assert!(!r.contains(secret), "{secret} was sent in {} {}", r.method, r.path);
+        }
+        let key_sent = r.contains(E2B_KEY);
+        assert_eq!(key_sent, r.header("x-api-key") == Some(E2B_KEY), "{} {}", r.method, r.path);
+        assert!(!key_sent || r.header("e2b-sandbox-id").is_none(), "the E2B key went to envd: {}", r.path);
+    }
+
+    // The result came back as files: the commit holds the agent's changes, not the ignored
+    // build output, and the executable bit it took away.
+    let branch = job.branch_name.clone().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:src/main.rs")]), "fn main() {}\n");
+    let files = git(&w.repo, &["ls-tree", "-r", "--name-only", &branch]);
+    assert!(!files.contains("notes.txt\n") && !files.contains("build/"), "{files}");
+    assert!(git(&w.repo, &["ls-tree", &branch, "bin/run.sh"]).starts_with("100644"));
+    assert_eq!(git(&w.repo, &["rev-parse", &format!("{branch}~1")]), base);
+    // Nothing of the user's tree changed.
+    assert!(w.repo.join("notes.txt").exists() && !w.repo.join("hello.txt").exists());
+    assert_eq!(git(&w.repo, &["status", "--porcelain"]), "");
+
+    // The same scripted job in the local sandbox commits the same tree on the same base.
+    script(&w.model);
+    let local = run_job(&w, "local");
+    assert_eq!(tree_of(&w, &local), tree_of(&w, &job));
+    assert_eq!(w.e2b.sandboxes().len(), 1, "the local job made no E2B sandbox");
+}
