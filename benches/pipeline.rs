@@ -12,7 +12,10 @@
 //! peak memory ≤ 50 MB. Exits non-zero when a target is missed. Each size also prints where
 //! the last run's time went (CRS, plan, then the time before each job event), which shows
 //! the sandbox copy (`sandbox_ready`) and the copy's diff (the `stage_completed` after the
-//! agent) as the costs that grow with the repository.
+//! agent) as the costs that grow with the repository, and the prompt tokens of each model
+//! request (counted like vibe counts them when a server reports none) with the part of each
+//! that repeats the start of an earlier request (what a server with prompt caching reads from
+//! its cache). Token targets: ≤ 10,000 prompt tokens in total (small), ≤ 14,000 (20,000 files).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -28,6 +31,48 @@ use serde_json::{json, Value};
 const RUNS: usize = 5;
 const CHECK: &str = "grep -q hello hello.txt";
 const MAX_RSS_MB: f64 = 50.0;
+
+/// Prompt tokens of a request: its tools and messages.
+fn prompt_tokens(body: &Value) -> usize {
+    let tools = body.get("tools").map_or(0, |t| vibe::llm::tokens::estimate(&t.to_string()));
+    let messages = body["messages"].as_array().map_or(0, |m| {
+        m.iter()
+            .map(|m| {
+                let content = m["content"].as_str().map(str::to_string).unwrap_or_default();
+                let calls = m.get("tool_calls").map(Value::to_string).unwrap_or_default();
+                vibe::llm::tokens::estimate_message(&format!("{content}{calls}"))
+            })
+            .sum()
+    });
+    tools + messages
+}
+
+/// Each request's prompt tokens and the tokens of its longest leading part that an earlier
+/// request of the same run started with.
+fn tokens_per_request(bodies: &[Value]) -> Vec<(String, usize, usize)> {
+    let leading =
+        |b: &Value| format!("{}{}", b.get("tools").map(Value::to_string).unwrap_or_default(), b["messages"]);
+    let texts: Vec<String> = bodies.iter().map(leading).collect();
+    bodies
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let name = b["response_format"]["json_schema"]["name"].as_str().unwrap_or("agent").to_string();
+            let total = prompt_tokens(b);
+            let shared = texts[..i]
+                .iter()
+                .map(|t| t.bytes().zip(texts[i].bytes()).take_while(|(a, b)| a == b).count())
+                .max()
+                .unwrap_or(0);
+            let mut cut = shared;
+            while !texts[i].is_char_boundary(cut) {
+                cut -= 1;
+            }
+            let cached = vibe::llm::tokens::estimate(&texts[i][..cut]).min(total);
+            (name, total, cached)
+        })
+        .collect()
+}
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
@@ -173,15 +218,28 @@ fn main() {
         "{:<14} {:>6} {:>10} {:>10} {:>10} {:>9}",
         "repository", "runs", "median", "min", "target", "peak MiB"
     );
-    for (name, files, target) in [("small", 20, 0.3), ("20000-files", 20_000, 0.5)] {
+    for (name, files, target, token_target) in
+        [("small", 20, 0.3, 10_000), ("20000-files", 20_000, 0.5, 14_000)]
+    {
         let repo = repo(tmp.path(), name, files);
         let home = tmp.path().join(format!("{name}-env"));
         // The first run (page cache, first database migration, no pooled copy yet) is
         // reported on its own: later jobs of a repository reuse the copy of earlier ones.
         script(&server);
+        let before = server.chat_requests().len();
         let (first, first_rss) = run_once(&home, &repo, &server.base_url());
         println!("  first run: {:.3}s, {first_rss:.1} MiB", first.as_secs_f64());
         breakdown(&home);
+        let bodies: Vec<Value> = server.chat_requests()[before..].iter().map(|r| r.body.clone()).collect();
+        let per = tokens_per_request(&bodies);
+        let total: usize = per.iter().map(|(_, t, _)| t).sum();
+        let cached: usize = per.iter().map(|(_, _, c)| c).sum();
+        let list: Vec<String> = per.iter().map(|(n, t, c)| format!("{n} {t} ({c} repeated)")).collect();
+        println!(
+            "  prompt tokens: {}; total {total} ({cached} repeated), target {token_target}",
+            list.join(", ")
+        );
+        ok &= total <= token_target;
         let mut times = Vec::new();
         let mut peak: f64 = 0.0;
         for _ in 0..RUNS {

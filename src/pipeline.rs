@@ -552,11 +552,11 @@ async fn write(
     let client = services.client(config)?;
     let root = config.require_repo()?.to_path_buf();
     let owner = Owner::of(config, &services.store, &root)?;
-    let (crs_record, crs, crs_usage) = match start {
+    let (crs_record, crs, crs_usage, context) = match start {
         Start::Plan(_) => return Err(Error::failure("a plan given to the pipeline is not written again")),
         Start::Crs(given) => {
             let (record, crs) = *given;
-            (record, crs, None)
+            (record, crs, None, None)
         }
         Start::Prompt(prompt) => {
             let _ = events.send(Event::StageStarted { stage: Stage::Crs });
@@ -574,12 +574,15 @@ async fn write(
             if stop == Stop::Crs {
                 return Ok(Outcome::Crs(Box::new(made)));
             }
-            (made.record, made.crs, Some(made.usage))
+            (made.record, made.crs, Some(made.usage), Some(made.context))
         }
     };
     let _ = events.send(Event::StageStarted { stage: Stage::Plan });
     let progress = progress_to(events, Stage::Plan);
-    let basis = crate::plan::Basis { crs_record: &crs_record, snapshot, revision: None };
+    // The context gathered for the CRS serves the plan too: gathered once, and the same
+    // leading part of both requests.
+    let basis =
+        crate::plan::Basis { crs_record: &crs_record, snapshot, context: context.as_ref(), revision: None };
     let plan = crate::plan::generate(&client, config, &owner, &clock, basis, Some(&progress)).await?;
     services.store.save_plan(&plan.record, &plan.usage, "plan")?;
     let _ = events.send(Event::PlanReady {

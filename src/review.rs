@@ -401,7 +401,8 @@ pub async fn revise(
     };
     let root = config.require_repo()?.to_path_buf();
     let owner = Owner::of(config, store, &root)?;
-    let basis = plan::Basis { crs_record: &v.crs_record, snapshot: None, revision: Some(&revision) };
+    let basis =
+        plan::Basis { crs_record: &v.crs_record, snapshot: None, context: None, revision: Some(&revision) };
     let out = plan::generate(client, config, &owner, clock, basis, progress).await?;
     let mut how = entry(&out.record.id, ReviewKind::Revise, clock);
     how.body = Some(feedback.to_string());

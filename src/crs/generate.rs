@@ -16,8 +16,19 @@ use super::{schema, Crs};
 /// Output limit of a CRS answer.
 const MAX_OUTPUT_TOKENS: u32 = 4096;
 
-const SYSTEM: &str = "You are vibe, a senior software engineer. Write a Change Request Specification (CRS) \
-for the change the user asks for in the repository described below. A CRS says what must change and how we \
+/// The start of every request about a repository: the same for the CRS and the plan, so a
+/// server with prompt caching reads it from its cache the second time.
+const PREAMBLE: &str = "You are vibe, a senior software engineer working in the repository described below. \
+The task follows in the user's message.";
+
+/// The system message of a request about the repository at `root`: the preamble, the
+/// repository context and what the sandbox can run. Requests sharing a context share it.
+pub(crate) fn repository_message(config: &Config, root: &Path, context: &Context) -> String {
+    format!("{PREAMBLE}\n\n{}\n\nSandbox: {}", context.text, crate::sandbox::environment_note(config, root))
+}
+
+const TASK: &str = "Write a Change Request Specification (CRS) \
+for the change the user asks for in the repository described above. A CRS says what must change and how we \
 will know it is done — not how to implement it. Be specific to this repository: name the real files, modules \
 and commands you see in the context. Every acceptance criterion must be checkable by running a command or a \
 test, or by an observable behaviour; number them AC1, AC2, … Keep non-goals, constraints, risks and open \
@@ -88,12 +99,8 @@ pub async fn generate(
     let req = StructuredRequest {
         model: config.model.name.clone(),
         messages: vec![
-            Message::system(SYSTEM),
-            Message::user(format!(
-                "Change request:\n{prompt}\n\n{}\n\nSandbox: {}",
-                context.text,
-                crate::sandbox::environment_note(config, &root)
-            )),
+            Message::system(repository_message(config, &root, &context)),
+            Message::user(format!("{TASK}\n\nChange request:\n{prompt}")),
         ],
         name: "crs".into(),
         schema: schema::schema(),

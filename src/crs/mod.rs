@@ -40,6 +40,7 @@ mod generate;
 mod render;
 pub mod schema;
 
+pub(crate) use generate::repository_message;
 pub(crate) use generate::tokens_i64;
 pub use generate::{generate, load, CrsOutcome, Owner};
 pub use render::to_markdown;

@@ -207,13 +207,16 @@ fn with_instructions(messages: &[Message], schema: &Value, mode: StructuredMode)
             serde_json::to_string_pretty(schema).unwrap_or_else(|_| schema.to_string())
         ),
     };
+    // At the end of the request's last user message: what comes before it (the system
+    // message with the repository context) stays the same for every schema, so requests
+    // sharing it share their leading part for prompt caching.
     let mut out = messages.to_vec();
-    match out.iter_mut().find(|m| matches!(m, Message::System { .. })) {
-        Some(Message::System { content }) => {
+    match out.last_mut() {
+        Some(Message::User { content }) => {
             content.push_str("\n\n");
             content.push_str(&extra);
         }
-        _ => out.insert(0, Message::system(extra)),
+        _ => out.push(Message::system(extra)),
     }
     out
 }
@@ -276,16 +279,18 @@ mod tests {
     }
 
     #[test]
-    fn instructions_join_the_system_message() {
+    fn instructions_end_the_users_message_and_leave_the_system_message_alone() {
         let m = with_instructions(
             &[Message::system("S"), Message::user("U")],
             &json!({"type": "object"}),
             StructuredMode::Prompt,
         );
         assert_eq!(m.len(), 2);
-        assert!(m[0].text().starts_with("S\n\nAnswer with a single JSON object"));
-        assert!(m[0].text().contains("\"type\": \"object\""));
-        let m = with_instructions(&[Message::user("U")], &json!({}), StructuredMode::JsonSchema);
-        assert!(matches!(&m[0], Message::System { .. }));
+        assert_eq!(m[0].text(), "S");
+        assert!(m[1].text().starts_with("U\n\nAnswer with a single JSON object"));
+        assert!(m[1].text().contains("\"type\": \"object\""));
+        let m = with_instructions(&[Message::system("S")], &json!({}), StructuredMode::JsonSchema);
+        assert_eq!(m.len(), 2);
+        assert!(matches!(&m[1], Message::System { content } if content.starts_with("Answer with")));
     }
 }

@@ -19,8 +19,8 @@ use super::{schema, Plan};
 /// Output limit of a plan answer.
 const MAX_OUTPUT_TOKENS: u32 = 8192;
 
-const SYSTEM: &str = "You are vibe, a senior software engineer. Write the implementation plan for the \
-Change Request Specification (CRS) below, in the repository described after it. Steps are ordered and \
+const TASK: &str = "Write the implementation plan for the \
+Change Request Specification (CRS) below, in the repository described above. Steps are ordered and \
 small; each names the files it reads, creates, modifies or deletes (paths relative to the repository root; \
 a file read, modified or deleted must exist already or be created by an earlier step) and the commands it \
 runs in the repository root. The testing strategy lists commands that prove the acceptance criteria: every \
@@ -105,6 +105,9 @@ pub struct Basis<'a> {
     pub crs_record: &'a CrsRecord,
     /// A walk of the repository already taken (for the CRS), if any.
     pub snapshot: Option<&'a context::Snapshot>,
+    /// The context already gathered and sent with the CRS in the same command, if any: sent
+    /// again unchanged, so the two requests share their leading part.
+    pub context: Option<&'a Context>,
     /// The version revised, for a revision.
     pub revision: Option<&'a Revision<'a>>,
 }
@@ -120,7 +123,7 @@ pub async fn generate(
     basis: Basis<'_>,
     progress: Progress<'_>,
 ) -> Result<PlanOutcome, Error> {
-    let Basis { crs_record, snapshot, revision } = basis;
+    let Basis { crs_record, snapshot, context: gathered, revision } = basis;
     let root = config.require_repo()?.to_path_buf();
     let stored: serde_json::Value = serde_json::from_str(&crs_record.crs_json)
         .map_err(|e| Error::failure(format!("CRS {} cannot be read: {e}", crs_record.id)))?;
@@ -136,17 +139,18 @@ pub async fn generate(
         crs.affected_areas.join("\n"),
         crs.goals.join("\n")
     );
-    let context = context::gather_with(&root, snapshot, &query, config.context_max_tokens)?;
+    let context = match gathered {
+        Some(c) => c.clone(),
+        None => context::gather_with(&root, snapshot, &query, config.context_max_tokens)?,
+    };
     let crs_json = serde_json::to_string_pretty(&crs).map_err(|e| Error::failure(e.to_string()))?;
     let req = StructuredRequest {
         model: config.model.name.clone(),
         messages: vec![
-            Message::system(SYSTEM),
+            Message::system(crate::crs::repository_message(config, &root, &context)),
             Message::user(format!(
-                "CRS:\n```json\n{crs_json}\n```\n\nOriginal request:\n{}\n\n{}\n\nSandbox: {}{}",
+                "{TASK}\n\nCRS:\n```json\n{crs_json}\n```\n\nOriginal request:\n{}{}",
                 crs_record.prompt,
-                context.text,
-                crate::sandbox::environment_note(config, &root),
                 revision.map(Revision::prompt).transpose()?.unwrap_or_default()
             )),
         ],

@@ -104,9 +104,16 @@ fn crs_json_records_the_crs_and_sends_schema_and_context() {
         json!(["id", "description", "verification"])
     );
     assert_eq!(schema["additionalProperties"], false);
+    // The repository context leads (the system message), the task follows.
+    let system = r.messages()[0]["content"].as_str().unwrap().to_string();
+    assert!(system.starts_with("You are vibe") && system.contains("\n\n# Repository `app`"), "{system}");
+    assert!(system.contains("VERBOSE_MARKER"), "the relevant file's content is sent");
     let user = r.messages()[1]["content"].as_str().unwrap().to_string();
-    assert!(user.starts_with("Change request:\nadd a --verbose flag\n\n# Repository `app`"), "{user}");
-    assert!(user.contains("VERBOSE_MARKER"), "the relevant file's content is sent");
+    assert!(user.starts_with("Write a Change Request Specification"), "{user}");
+    assert!(
+        user.contains("\n\nChange request:\nadd a --verbose flag\n\nAnswer with a single JSON object"),
+        "{user}"
+    );
 
     let conn = db(&env);
     let (prompt, model, p, c, total, cost, summary): (String, String, i64, i64, i64, f64, String) = conn
@@ -174,12 +181,19 @@ fn plan_makes_a_crs_then_a_checked_plan_and_records_both() {
     assert_eq!(reqs.len(), 2);
     assert_eq!(reqs[1].body["response_format"]["json_schema"]["name"], "plan");
     let user = reqs[1].messages()[1]["content"].as_str().unwrap().to_string();
-    assert!(user.starts_with("CRS:\n```json\n"), "{user}");
+    assert!(
+        user.starts_with("Write the implementation plan") && user.contains("\n\nCRS:\n```json\n"),
+        "{user}"
+    );
     assert!(
         user.contains("\"id\": \"AC2\"") && user.contains("Original request:\nadd a --verbose flag"),
         "{user}"
     );
-    assert!(user.contains("VERBOSE_MARKER"));
+    // The context is gathered once and leads both requests unchanged: their first message is
+    // the same, for servers that cache a prompt's leading part.
+    let system = reqs[1].messages()[0]["content"].as_str().unwrap().to_string();
+    assert!(system.contains("VERBOSE_MARKER"));
+    assert_eq!(reqs[0].messages()[0], reqs[1].messages()[0]);
 
     let conn = db(&env);
     let row: (String, String, f64, i64, String, i64, i64, Option<String>, String) = conn
@@ -373,7 +387,7 @@ fn invalid_json_is_repaired_and_a_rejected_json_schema_falls_back_to_the_prompt(
     assert!(reqs[0].json_schema().is_some());
     for r in &reqs[1..] {
         assert!(r.body.get("response_format").is_none());
-        assert!(r.messages()[0]["content"].as_str().unwrap().contains("must match this JSON Schema"));
+        assert!(r.messages()[1]["content"].as_str().unwrap().contains("must match this JSON Schema"));
     }
     assert!(reqs[2].all_text().contains("the answer is not valid JSON"));
     // Two answers were paid for; the rejected request was not.

@@ -428,12 +428,10 @@ fn json_schema_rejected_falls_back_to_the_prompt_and_is_remembered() {
     assert!(reqs[0].json_schema().is_some());
     for r in &reqs[1..] {
         assert!(r.body.get("response_format").is_none());
-        let system = r.messages()[0]["content"].as_str().unwrap().to_string();
-        assert!(system.starts_with("You grade things."), "{system}");
-        assert!(
-            system.contains("must match this JSON Schema") && system.contains("\"minLength\": 1"),
-            "{system}"
-        );
+        // The schema goes at the end of the user's message; the system message is untouched.
+        assert_eq!(r.messages()[0]["content"], "You grade things.");
+        let user = r.messages()[1]["content"].as_str().unwrap().to_string();
+        assert!(user.contains("must match this JSON Schema") && user.contains("\"minLength\": 1"), "{user}");
     }
 
     // Forced json_schema: the rejection is a configuration error with the fix.
