@@ -431,6 +431,14 @@ pub static KEYS: &[Key] = &[
         "Supabase project URL for the mirror",
     ),
     secret("supabase.key", &["SUPABASE_KEY"], &["supabase.url"], "Supabase key for the mirror"),
+    key(
+        "sync.auto",
+        &["VIBE_SYNC_AUTO"],
+        Some("false"),
+        Kind::Bool,
+        Guard::Service,
+        "sync the mirror in the background after `vibe plan` and `vibe run` record",
+    ),
     secret("admin.secret_key", &["ADMIN_SECRET_KEY"], &["supabase.url"], "guards `vibe admin --remote`"),
 ];
 

@@ -95,30 +95,39 @@ pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
         _ => trust::settle(config, &inputs, &cli.global, out, clock)?,
     };
     let ctx = Ctx { clock, config, global: cli.global, out };
-    match cli.command {
+    let records = matches!(cli.command, Command::Plan(_) | Command::Run(_));
+    let result = dispatch(&ctx, cli.command);
+    if records && result.is_ok() {
+        sync::in_background(&ctx);
+    }
+    result
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> Result<(), Error> {
+    match command {
         // model layer
-        Command::Crs(args) => crs::run(&ctx, &args),
-        Command::Plan(args) => plan::run(&ctx, &args),
-        Command::Context(args) => context::run(&ctx, &args),
+        Command::Crs(args) => crs::run(ctx, &args),
+        Command::Plan(args) => plan::run(ctx, &args),
+        Command::Context(args) => context::run(ctx, &args),
 
         // jobs
-        Command::Run(args) => run::run(&ctx, args),
-        Command::Jobs(c) => jobs::run(&ctx, c),
+        Command::Run(args) => run::run(ctx, args),
+        Command::Jobs(c) => jobs::run(ctx, c),
 
         // GitHub
-        Command::Login(args) => login::login(&ctx, &args),
-        Command::Logout => login::logout(&ctx),
-        Command::Whoami => login::whoami(&ctx),
-        Command::Pr(c) => pr::run(&ctx, c),
-        Command::Gh(c) => gh::run(&ctx, c),
+        Command::Login(args) => login::login(ctx, &args),
+        Command::Logout => login::logout(ctx),
+        Command::Whoami => login::whoami(ctx),
+        Command::Pr(c) => pr::run(ctx, c),
+        Command::Gh(c) => gh::run(ctx, c),
 
         // foundation
-        Command::Doctor => doctor::run(&ctx),
-        Command::Config(c) => config::run(&ctx, c),
-        Command::Trust(args) => trust::run(&ctx, &args),
-        Command::History(args) => history::run(&ctx, &args),
-        Command::Admin(a) => admin::run(&ctx, a),
-        Command::Sync(args) => sync::run(&ctx, &args),
+        Command::Doctor => doctor::run(ctx),
+        Command::Config(c) => config::run(ctx, c),
+        Command::Trust(args) => trust::run(ctx, &args),
+        Command::History(args) => history::run(ctx, &args),
+        Command::Admin(a) => admin::run(ctx, a),
+        Command::Sync(args) => sync::run(ctx, &args),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }

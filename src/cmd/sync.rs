@@ -172,3 +172,37 @@ impl Progress for Bar {
         }
     }
 }
+
+/// With `sync.auto = true` and a mirror configured, starts `vibe sync` on its own, detached:
+/// the command that recorded never waits for it and never fails for it (a mirror that is down
+/// simply gets the rows with the next sync). Its output goes to `VIBE_HOME/logs/sync.log`.
+pub fn in_background(ctx: &Ctx) {
+    let on = ctx.config.values.get("sync.auto").is_some_and(|v| v.raw.trim() == "true");
+    if !on || ctx.config.supabase.url.is_none() || ctx.config.supabase.key.is_none() {
+        return;
+    }
+    if let Err(e) = spawn_sync(ctx) {
+        tracing::warn!("the background sync did not start: {e}");
+    }
+}
+
+fn spawn_sync(ctx: &Ctx) -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt as _;
+    let logs = ctx.config.logs_dir();
+    std::fs::create_dir_all(&logs)?;
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(logs.join("sync.log"))?;
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.arg("sync")
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        // Its own process group: a Ctrl-C meant for the terminal's command leaves it alone.
+        .process_group(0);
+    if let Some(repo) = &ctx.global.repo {
+        cmd.arg("--repo").arg(repo);
+    }
+    if let Some(file) = &ctx.global.config {
+        cmd.arg("--config").arg(file);
+    }
+    cmd.spawn().map(drop)
+}

@@ -678,3 +678,46 @@ fn admin_remote_shows_the_teams_records_as_the_local_views_show_the_same_data() 
         assert_eq!(r.header("apikey"), Some(SECRET_KEY));
     }
 }
+
+// ── sync.auto ──
+
+#[test]
+fn with_sync_auto_a_plan_reaches_the_mirror_by_itself_and_a_mirror_down_fails_nothing() {
+    use crate::common::openai::Reply;
+    use crate::suite::crs_plan::{crs_doc, plan_doc, setup};
+    let sb = Supabase::start();
+    let (mut env, server) = setup();
+    env.set("SUPABASE_URL", sb.url.clone()).set("SUPABASE_KEY", SECRET_KEY).set("VIBE_SYNC_AUTO", "true");
+    server.push(Reply::json(&crs_doc()));
+    server.push(Reply::json(&plan_doc()));
+    let out: serde_json::Value =
+        serde_json::from_str(&env.ok(&["plan", "add a --verbose flag", "--json"])).unwrap();
+    let plan_id = out["id"].as_str().unwrap().to_string();
+    let mut waited = 0;
+    while !sb.rows("plan_records").iter().any(|r| r["id"] == plan_id.as_str()) {
+        assert!(waited < 3000, "the plan never reached the mirror");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    assert_eq!(sb.rows("crs_records").len(), 1);
+
+    // The mirror unreachable: the plan is made and printed as always; the rows wait.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    env.set("SUPABASE_URL", dead);
+    server.push(Reply::json(&crs_doc()));
+    server.push(Reply::json(&plan_doc()));
+    let out = env.vibe().args(["plan", "add a --verbose flag", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // The background sync met the dead mirror and said so in its log, not on the terminal.
+    let log = env.vibe_home().join("logs/sync.log");
+    let mut waited = 0;
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("did not answer") {
+        assert!(waited < 6000, "no failure in {}", log.display());
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+}
