@@ -304,6 +304,10 @@ impl Client {
                 p(StreamProgress { tokens: asm.tokens, elapsed: started.elapsed(), attempt, waiting: None });
             }
         }
+        // The answer may arrive in one read that ends with [DONE]: its tokens are still reported.
+        if let Some(p) = progress {
+            p(StreamProgress { tokens: asm.tokens, elapsed: started.elapsed(), attempt, waiting: None });
+        }
         if !asm.done {
             for ev in parser.finish() {
                 match ev {
