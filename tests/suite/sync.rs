@@ -552,6 +552,30 @@ fn two_members_sign_in_with_an_emailed_code_and_each_mirrors_only_their_own_rows
         assert!(!all.contains(t.as_str()) && !db_bytes.contains(t.as_str()));
     }
     assert!(!db_bytes.contains("rt0000"), "no refresh token in the history");
+    // Nor in what a verbose sync logs (the refresh path included).
+    sb.set_session_ttl(30);
+    let out = sign_in(&bob, &sb, "bob@example.com", None);
+    assert!(out.status.success());
+    sb.set_session_ttl(3600);
+    let logged = bob.vibe().args(["sync", "-vvv"]).output().unwrap();
+    assert!(logged.status.success());
+    let logged =
+        String::from_utf8_lossy(&logged.stderr).into_owned() + &String::from_utf8_lossy(&logged.stdout);
+    let tokens: Vec<String> = sb
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("authorization").map(|b| b[7..].to_string()))
+        .chain(sb.requests().iter().filter_map(|r| {
+            (!r.body.is_empty())
+                .then(|| r.json())
+                .and_then(|v| v["refresh_token"].as_str().map(str::to_string))
+        }))
+        .collect();
+    assert!(!tokens.is_empty());
+    for t in &tokens {
+        assert!(!logged.contains(t.as_str()), "a session token in the log: {logged}");
+    }
+    assert!(!logged.contains(PUBLISHABLE_KEY));
 
     // Rows of another member's user, in Ada's history, are refused by the row rules (403).
     seed_users(&ada, &[("b1", "bob", 2)]);
