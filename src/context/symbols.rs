@@ -188,6 +188,32 @@ pub fn prompt_names(prompt: &str) -> Vec<Named> {
             None => out.push(Named { name: name.to_string(), code }),
         }
     };
+    // Command-line flags name the fields and options that hold them: `--line-buffered` →
+    // `line_buffered`, `lineBuffered`; `--stats` → `stats`.
+    for flag in
+        prompt.split(|c: char| c.is_whitespace() || matches!(c, '`' | '/' | ',' | '(' | ')' | '"' | '\''))
+    {
+        let Some(name) = flag.strip_prefix("--").map(|f| f.trim_end_matches(['.', ':', ';', '='])) else {
+            continue;
+        };
+        if name.len() < 2 || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            continue;
+        }
+        let parts: Vec<&str> = name.split('-').filter(|w| !w.is_empty()).collect();
+        if parts.is_empty() {
+            continue;
+        }
+        push(&parts.join("_"), true);
+        if parts.len() > 1 {
+            let camel: String = parts
+                .iter()
+                .enumerate()
+                .map(|(k, w)| if k == 0 { w.to_string() } else { w[..1].to_ascii_uppercase() + &w[1..] })
+                .collect();
+            push(&camel, true);
+        }
+    }
     let bytes = prompt.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -449,6 +475,7 @@ mod tests {
 
     #[test]
     fn prompt_names_code_and_words() {
+        assert_eq!(prompt_names("a ---- rule, --x- and --a--b"), prompt_names("a rule, --x and --a-b"));
         let names = prompt_names(
             "Fix `send_file` in helpers.py when res.redirect gets acceptsCharsets; --no-ignore flag",
         );
@@ -456,6 +483,8 @@ mod tests {
         assert_eq!(
             shown,
             vec![
+                ("no_ignore", true),
+                ("noIgnore", true),
                 ("send_file", true),
                 ("helpers", true),
                 ("when", false),
