@@ -83,6 +83,7 @@ pub async fn run_all(config: &Config) -> Vec<Check> {
     checks.push(github);
     checks.push(git_check());
     checks.extend(sandbox_checks(config));
+    checks.extend(e2b_check(config).await);
     checks.extend(toolchain_checks(config).await);
     checks.push(supabase);
     checks
@@ -302,13 +303,40 @@ fn sandbox_checks(config: &Config) -> Vec<Check> {
             "use the local sandbox: `vibe config set sandbox.backend local` (needs bubblewrap)",
         )],
         Backend::Local => vec![local_sandbox_check()],
-        // Not built yet: nothing about it can be ok, whatever is configured.
-        Backend::E2b => vec![Check::fail(
-            "e2b",
-            "sandbox backend is e2b, which this version of vibe does not have yet",
-            "use the local sandbox: `vibe config set sandbox.backend local` (or unset VIBE_SANDBOX)",
-        )],
+        // Checked against the API, with the other services.
+        Backend::E2b => Vec::new(),
     }
+}
+
+/// With the e2b backend: the key is set and E2B accepts it.
+async fn e2b_check(config: &Config) -> Option<Check> {
+    use crate::sandbox::{Failure, SandboxError};
+    if config.sandbox.backend != Backend::E2b {
+        return None;
+    }
+    if config.e2b.api_key.is_none() {
+        return Some(Check::fail(
+            "e2b",
+            "sandbox backend is e2b, and no E2B API key is set",
+            "set E2B_API_KEY (or `vibe config set e2b.api_key`), or use the local sandbox: `vibe config set sandbox.backend local`",
+        ));
+    }
+    let options = crate::sandbox::e2b::Options::from_settings(&config.e2b);
+    let answer = tokio::time::timeout(Duration::from_secs(20), crate::sandbox::e2b::check(&options)).await;
+    Some(match answer {
+        Ok(Ok(())) => Check::ok("e2b", format!("{} accepts the key (template {})", config.e2b.api_url, config.e2b.template)),
+        Ok(Err(SandboxError::Cloud { failure: Failure::Auth, message })) => Check::fail(
+            "e2b",
+            message,
+            "set a valid key in E2B_API_KEY (or `vibe config set e2b.api_key`); keys are on https://e2b.dev/dashboard",
+        ),
+        Ok(Err(e)) => Check::fail("e2b", e.to_string(), "check the network and `vibe config get e2b.api_url`"),
+        Err(_) => Check::fail(
+            "e2b",
+            format!("{} did not answer in 20 s", config.e2b.api_url),
+            "check the network and `vibe config get e2b.api_url`",
+        ),
+    })
 }
 
 fn local_sandbox_check() -> Check {

@@ -459,6 +459,7 @@ impl<'a> Agent<'a> {
                 };
                 let (mut output, control) = tools::call(&mut cx, &call.name, &call.arguments).await;
                 match control {
+                    Control::SandboxGone(id) => return Err(AgentError::Sandbox(SandboxError::Gone(id))),
                     Control::Continue => {}
                     Control::StepDone { summary } => {
                         output.content = self.step_done(task, &mut state, summary, &events);

@@ -52,6 +52,7 @@ pub(super) async fn run(
     }
     let outcome = outcome.map_err(|e| match e {
         AgentError::Cancelled => JobError::Stage("cancelled".into()),
+        AgentError::Sandbox(e) if e.is_gone() => e.into(),
         other => {
             let e: crate::error::Error = other.into();
             JobError::Stage(e.message)

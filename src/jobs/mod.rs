@@ -52,6 +52,20 @@ pub enum JobError {
     /// Anything the stages report (sandbox, agent, …), already worded for the user.
     #[error("{0}")]
     Stage(String),
+    /// The job's sandbox expired or was killed: the job is interrupted, and resuming it
+    /// continues in a new sandbox from the work saved so far.
+    #[error("{0}")]
+    SandboxGone(String),
+}
+
+impl From<crate::sandbox::SandboxError> for JobError {
+    fn from(e: crate::sandbox::SandboxError) -> Self {
+        if e.is_gone() {
+            JobError::SandboxGone(e.to_string())
+        } else {
+            JobError::Stage(e.to_string())
+        }
+    }
 }
 
 impl From<JobError> for crate::error::Error {

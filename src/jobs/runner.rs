@@ -109,6 +109,16 @@ pub async fn run(
             j.execution_time_ms = Some(j.execution_time_ms.unwrap_or(0) + elapsed);
             journal.job().unwrap_or(j)
         }
+        Err(JobError::SandboxGone(message)) if !cancelled => {
+            let message = format!(
+                "{message}; `vibe jobs resume {}` continues in a new sandbox",
+                &job_id[..8.min(job_id.len())]
+            );
+            journal.move_to(Status::Interrupted, Some(message.clone()), |j| {
+                finish(j);
+                j.error_message = Some(message.clone());
+            })?
+        }
         Err(_) if cancelled => {
             journal.store().clear_cancel(job_id)?;
             journal.move_to(Status::Cancelled, Some("cancelled by the user".into()), finish)?

@@ -133,7 +133,7 @@ impl Work {
     /// when it changed nothing), so the work is not lost with the copy.
     pub async fn keep_cancelled_work(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
         let patch = match self.sandbox.as_deref() {
-            Some(sb) => sb.diff().await.map_err(stage_err)?.patch,
+            Some(sb) => sb.diff().await.map_err(JobError::from)?.patch,
             None => std::fs::read_to_string(self.art.patch()).unwrap_or_default(),
         };
         if patch.trim().is_empty() {
@@ -193,7 +193,7 @@ impl Work {
                 .collect(),
             label: cx.journal.job_id().to_string(),
         };
-        let (sb, warnings) = self.sandboxes.create(backend, spec).await.map_err(stage_err)?;
+        let (sb, warnings) = self.sandboxes.create(backend, spec).await.map_err(JobError::from)?;
         // Recorded at once: whichever process finds the job ended destroys the sandbox.
         let recorded = self.art.write_json(&self.art.handle(), &sb.handle());
         self.sandbox = Some(sb);
@@ -227,7 +227,7 @@ impl Work {
                     other => other,
                 },
             }
-            .map_err(stage_err)?;
+            .map_err(JobError::from)?;
         }
         Ok(())
     }
@@ -249,7 +249,7 @@ impl Work {
             super::agent_bridge::run(&client, &self.config, &self.spec, &self.art, self.sandbox()?, cx)
                 .await?;
         self.art.write_json(&self.art.agent(), &report)?;
-        let diff = self.sandbox()?.diff().await.map_err(stage_err)?;
+        let diff = self.sandbox()?.diff().await.map_err(JobError::from)?;
         self.art.write(&self.art.patch(), diff.patch.as_bytes())?;
         Ok(())
     }
@@ -280,7 +280,7 @@ impl Work {
             let out = sb
                 .run(CommandRequest::shell(check.command.clone()), None, Some(cx.cancel.clone()))
                 .await
-                .map_err(stage_err)?;
+                .map_err(JobError::from)?;
             if out.cancelled || *cx.cancel.borrow() {
                 return Err(JobError::Stage("cancelled".into()));
             }
@@ -591,8 +591,4 @@ pub fn tail(text: &str, max: usize) -> String {
         Some(i) if i + 1 < cut.len() => format!("…\n{}", &cut[i + 1..]),
         _ => format!("…{cut}"),
     }
-}
-
-fn stage_err(e: impl std::fmt::Display) -> JobError {
-    JobError::Stage(e.to_string())
 }

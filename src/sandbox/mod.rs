@@ -514,6 +514,12 @@ impl SandboxError {
         SandboxError::Io { context: context.into(), source }
     }
 
+    /// True when the sandbox no longer exists (expired or killed): the job cannot go on in
+    /// it, and a resumed attempt continues in a new one.
+    pub fn is_gone(&self) -> bool {
+        matches!(self, SandboxError::Gone(_))
+    }
+
     /// True for refusals the agent should see as a tool error (not a job failure).
     pub fn is_refusal(&self) -> bool {
         matches!(

@@ -115,6 +115,8 @@ struct State {
     requests: Vec<Recorded>,
     sandboxes: BTreeMap<String, Sandbox>,
     canned: VecDeque<Canned>,
+    /// A command containing this makes its sandbox expire once it has started.
+    expire_on: Option<String>,
 }
 
 impl State {
@@ -178,6 +180,27 @@ impl E2bServer {
     /// Answers the next `method` request whose path starts with `prefix` with this instead.
     pub fn push(&self, canned: Canned) {
         self.state.lock().unwrap().canned.push_back(canned);
+    }
+
+    /// Makes the sandbox of the next command containing `marker` expire while it runs (its
+    /// stream then just drops, as the real proxy's does).
+    pub fn expire_on(&self, marker: &str) {
+        self.state.lock().unwrap().expire_on = Some(marker.to_string());
+    }
+
+    /// A canned control-plane answer: `status` with an error body and these headers.
+    pub fn fail_next(&self, method: &str, prefix: &str, status: u16, headers: &[(&str, &str)]) {
+        self.push(Canned {
+            method: method.into(),
+            prefix: prefix.into(),
+            status,
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .chain([("Content-Type".to_string(), "application/json".to_string())])
+                .collect(),
+            body: json!({"code": status, "message": format!("canned {status}")}).to_string(),
+        });
     }
 
     /// Kills a sandbox as E2B does when it expires.
@@ -364,6 +387,18 @@ fn control(mut conn: TcpStream, ctx: &Ctx, req: &Request) -> std::io::Result<()>
             st.sandboxes.insert(id, sandbox);
             drop(st);
             respond_json(&mut conn, 201, &reply)
+        }
+        ("GET", ["v2", "sandboxes"]) => {
+            let limit = req.query.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(100);
+            let listed: Vec<Value> = st
+                .sandboxes
+                .values()
+                .filter(|s| s.killed_at.is_none())
+                .take(limit)
+                .map(|s| json!({"sandboxID": s.id, "templateID": s.template, "state": "running", "metadata": s.metadata}))
+                .collect();
+            drop(st);
+            respond_json(&mut conn, 200, &Value::Array(listed))
         }
         ("GET", ["sandboxes", id]) => match st.sandboxes.get(*id).filter(|s| s.killed_at.is_none()) {
             Some(s) => {
@@ -657,6 +692,17 @@ fn start(mut conn: TcpStream, ctx: &Ctx, req: &Request, sandbox: &Sandbox) -> st
         .map(|ms| Instant::now() + Duration::from_millis(ms));
     conn.write_all(head.as_bytes())?;
     conn.write_all(&envelope(0, &json!({"event": {"start": {"pid": pid}}})))?;
+    {
+        let mut st = ctx.state.lock().unwrap();
+        let line = args.join(" ");
+        if st.expire_on.as_ref().is_some_and(|m| line.contains(m.as_str())) {
+            st.expire_on = None;
+            let t = st.tick();
+            if let Some(s) = st.sandboxes.get_mut(&sandbox.id) {
+                kill_sandbox(s, t);
+            }
+        }
+    }
     let (tx, rx) = mpsc::channel();
     for (is_err, mut pipe) in [
         (false, Box::new(child.stdout.take().unwrap()) as Box<dyn Read + Send>),

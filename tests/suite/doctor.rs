@@ -161,17 +161,22 @@ fn sandbox_backend_choice_is_checked() {
     env.set("VIBE_SANDBOX", "none");
     let (out, _) = env.fails(&["doctor"], 1);
     assert!(out.contains("warn  sandbox   backend `none`"), "{out}");
-    // E2B is not built yet: never "ok", with or without a key.
+    // E2B: the key must be set, and the API must accept it.
     env.set("VIBE_SANDBOX", "e2b");
-    for key in ["", "e2b_0123456789abcdef0123456789"] {
-        env.set("E2B_API_KEY", key);
-        let (out, _) = env.fails(&["doctor"], 1);
-        assert!(
-            out.contains("FAIL  e2b       sandbox backend is e2b, which this version of vibe does not have"),
-            "{out}"
-        );
-        assert!(!out.contains("ok    e2b"), "{out}");
-    }
+    let (out, _) = env.fails(&["doctor"], 1);
+    assert!(out.contains("FAIL  e2b       sandbox backend is e2b, and no E2B API key is set"), "{out}");
+    let server = crate::common::e2b::E2bServer::start("e2b_0123456789abcdef0123456789");
+    env.set("E2B_API_URL", server.base_url());
+    env.set("E2B_API_KEY", "e2b_wrong");
+    let (out, _) = env.fails(&["doctor"], 1);
+    assert!(out.contains("FAIL  e2b       E2B refused the API key in E2B_API_KEY"), "{out}");
+    env.set("E2B_API_KEY", "e2b_0123456789abcdef0123456789");
+    let out = String::from_utf8_lossy(&env.vibe().arg("doctor").output().unwrap().stdout).into_owned();
+    assert!(
+        out.contains(&format!("ok    e2b       {} accepts the key (template base)", server.base_url())),
+        "{out}"
+    );
+    assert!(server.requests().iter().all(|r| r.path == "/v2/sandboxes?limit=1"));
     env.env.remove("E2B_API_KEY");
     env.set("VIBE_SANDBOX", "local");
     let (out, _) = env.fails(&["doctor"], 1);

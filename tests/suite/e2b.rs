@@ -164,3 +164,124 @@ fn an_e2b_job_commits_the_same_work_as_a_local_one_and_its_sandbox_is_killed() {
     assert_eq!(tree_of(&w, &local), tree_of(&w, &job));
     assert_eq!(w.e2b.sandboxes().len(), 1, "the local job made no E2B sandbox");
 }
+
+fn job_json(env: &TestEnv, id: &str) -> Value {
+    serde_json::from_str(&env.ok(&["jobs", "show", id, "--json", "--events", "0"])).unwrap()
+}
+
+fn statuses(job: &Value) -> Vec<String> {
+    job["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status")
+        .map(|e| e["to"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_sandbox_that_expires_interrupts_the_job_and_resume_continues_in_a_new_one() {
+    let w = world();
+    // E2B is busy twice: creation is retried after the time it asks for.
+    w.e2b.fail_next("POST", "/v2/sandboxes", 429, &[("Retry-After", "0")]);
+    w.e2b.fail_next("POST", "/v2/sandboxes", 503, &[]);
+    let marker = format!("sleep 0.{}", std::process::id());
+    w.e2b.expire_on(&marker);
+    w.model.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    w.model.push_tool_call("run_command", json!({"command": marker}));
+    // After the resume, in a new sandbox with the work saved so far.
+    w.model.push_tool_call("run_command", json!({"command": CHECK}));
+    w.model.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    let creates = w.e2b.requests().iter().filter(|r| r.method == "POST" && r.path == "/v2/sandboxes").count();
+    assert_eq!(creates, 3, "two refusals, then the sandbox");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "interrupted", "{stderr}");
+    let message = job.error_message.clone().unwrap();
+    assert!(message.contains("no longer exists") && message.contains("vibe jobs resume"), "{message}");
+    let art = w.env.vibe_home().join("jobs").join(&job.id);
+    assert!(std::fs::read_to_string(art.join("diff.patch")).unwrap().contains("+hello"));
+    assert!(!art.join("sandbox.json").exists());
+
+    let out = w.env.vibe().args(["jobs", "resume", &job.id[..8]]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = job_json(&w.env, &job.id);
+    assert_eq!(shown["job"]["status"], "done", "{shown}");
+    assert_eq!(
+        statuses(&shown),
+        ["provisioning", "running", "interrupted", "queued", "running", "testing", "committing", "done"]
+    );
+    let branch = shown["job"]["branch_name"].as_str().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    // Two sandboxes, neither left alive; the second got the saved work as a file.
+    let sandboxes = w.e2b.sandboxes();
+    assert_eq!(sandboxes.len(), 2);
+    assert!(w.e2b.alive().is_empty(), "{sandboxes:?}");
+    assert!(w.e2b.requests().iter().any(|r| r.header("e2b-sandbox-id") == Some(&sandboxes[1].id)
+        && r.path == "/files?path=/home/user/repo/hello.txt"));
+}
+
+#[test]
+fn a_bad_key_names_e2b_api_key_and_makes_no_sandbox() {
+    let mut w = world();
+    w.env.set("E2B_API_KEY", "e2b_wrong_key");
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("E2B refused the API key in E2B_API_KEY"), "{stderr}");
+    assert!(w.e2b.sandboxes().is_empty());
+    let store = Store::open(&w.env.db_path()).unwrap();
+    assert_eq!(store.recent_jobs(1, None).unwrap()[0].status, "failed");
+}
+
+#[test]
+fn a_sigkilled_vibe_leaves_no_sandbox_once_any_jobs_command_looks() {
+    let w = world();
+    let sleeper = format!("sleep 3{}", std::process::id() % 100);
+    w.model.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    w.model.push_tool_call("run_command", json!({"command": sleeper}));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&w.env.env)
+        .current_dir(&w.env.cwd)
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !w.e2b.requests().iter().any(|r| r.path == "/process.Process/Start" && r.contains(&sleeper)) {
+        assert!(started.elapsed().as_secs() < 60, "the command never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(w.e2b.alive().len(), 1);
+
+    w.env.ok(&["jobs", "list"]);
+    assert!(w.e2b.alive().is_empty(), "the orphaned sandbox is still alive");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "interrupted");
+    // The agent's work so far was brought down before the kill.
+    let art = w.env.vibe_home().join("jobs").join(&job.id);
+    assert!(std::fs::read_to_string(art.join("diff.patch")).unwrap().contains("+hello"));
+}

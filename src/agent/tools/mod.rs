@@ -100,6 +100,8 @@ pub(crate) enum Control {
     StepDone { summary: String },
     /// The agent finished, with these verdicts.
     Finish(FinishArgs),
+    /// The sandbox (this id) is gone: the run cannot go on.
+    SandboxGone(String),
 }
 
 /// Every tool's schema, in the order the model sees them.
@@ -134,6 +136,10 @@ pub(crate) async fn call(cx: &mut ToolCx<'_>, name: &str, arguments: &str) -> (T
     };
     let mut output = match result {
         Ok(output) => output,
+        Err(SandboxError::Gone(id)) => {
+            let message = SandboxError::Gone(id.clone()).to_string();
+            return (ToolOutput::error(message), Control::SandboxGone(id));
+        }
         Err(e) => sandbox_error(e),
     };
     let cleaned = redact::redact(&output.content, redact::Mode::Text);

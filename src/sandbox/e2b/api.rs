@@ -109,6 +109,20 @@ impl Api {
         }
     }
 
+    /// Whether the key is accepted: `GET /v2/sandboxes?limit=1`. Returns how many sandboxes
+    /// run now (at most one is listed).
+    pub async fn check_key(&self) -> Result<usize, SandboxError> {
+        let resp = self
+            .send("checking the E2B API key", || {
+                self.http.get(format!("{}/v2/sandboxes", self.base)).query(&[("limit", "1")])
+            })
+            .await?;
+        match resp.status().as_u16() {
+            200 => Ok(resp.json::<Vec<serde_json::Value>>().await.map(|l| l.len()).unwrap_or(0)),
+            _ => Err(status_error(resp, "checking the key").await),
+        }
+    }
+
     /// `POST /sandboxes/{id}/timeout`: E2B kills the sandbox `secs` from now unless extended
     /// again.
     pub async fn set_timeout(&self, id: &str, secs: u64) -> Result<(), SandboxError> {
@@ -218,7 +232,7 @@ async fn status_error(resp: reqwest::Response, what: &str) -> SandboxError {
     };
     let detail = message(resp).await;
     let text = match failure {
-        Failure::Auth => format!("E2B refused the API key while {what} ({detail})"),
+        Failure::Auth => format!("E2B refused the API key in E2B_API_KEY while {what} ({detail})"),
         Failure::Limit => format!("E2B's sandbox limit was reached while {what} ({detail})"),
         _ => format!("E2B failed while {what} ({detail})"),
     };

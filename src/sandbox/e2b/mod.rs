@@ -97,6 +97,11 @@ impl Options {
     }
 }
 
+/// Checks that E2B answers at the configured URL and accepts the key (for `vibe doctor`).
+pub async fn check(options: &Options) -> Result<(), SandboxError> {
+    options.api()?.check_key().await.map(|_| ())
+}
+
 /// What one entry of the sandbox's tree looked like at the last look.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Remote {
@@ -699,8 +704,11 @@ impl Sandbox for E2bSandbox {
 
     fn diff(&self) -> BoxFuture<'_, Result<Diff, SandboxError>> {
         Box::pin(async move {
-            self.sync().await?;
-            self.mirror()?.diff().await
+            match self.sync().await {
+                // The work brought down before the sandbox went is what is left of it.
+                Ok(()) | Err(SandboxError::Gone(_)) => self.mirror()?.diff().await,
+                Err(e) => Err(e),
+            }
         })
     }
 
