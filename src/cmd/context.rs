@@ -76,6 +76,16 @@ pub fn run(ctx: &Ctx, args: &ContextArgs) -> Result<(), Error> {
             ctx.out.line(format!("  {} (score {:.2}, {} tokens)", l.path, l.score, l.tokens))?;
         }
     }
+    let (repository, task) = crate::crs::request_tokens(&ctx.config, root, &args.prompt, &c);
+    ctx.out.line("")?;
+    ctx.out.line("Prompt tokens per request (estimated):")?;
+    ctx.out.line(format!(
+        "  crs   {}  = the repository message {repository} + the task {task}",
+        repository + task
+    ))?;
+    ctx.out.line(format!(
+        "  plan  {repository} + the task and the CRS  (the same repository message first: a server with prompt caching reads it from its cache)"
+    ))?;
     ctx.out.line("")?;
     ctx.out.line(summary)
 }

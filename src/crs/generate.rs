@@ -27,6 +27,14 @@ pub(crate) fn repository_message(config: &Config, root: &Path, context: &Context
     format!("{PREAMBLE}\n\n{}\n\nSandbox: {}", context.text, crate::sandbox::environment_note(config, root))
 }
 
+/// Estimated prompt tokens of the CRS request for `prompt` with `context`: the repository
+/// message (which the plan request repeats at its start) and the task after it.
+pub fn request_tokens(config: &Config, root: &Path, prompt: &str, context: &Context) -> (usize, usize) {
+    let repository = llm::tokens::estimate_message(&repository_message(config, root, context));
+    let task = llm::tokens::estimate_message(&format!("{TASK}\n\nChange request:\n{}", prompt.trim()));
+    (repository, task)
+}
+
 const TASK: &str = "Write a Change Request Specification (CRS) \
 for the change the user asks for in the repository described above. A CRS says what must change and how we \
 will know it is done — not how to implement it. Be specific to this repository: name the real files, modules \

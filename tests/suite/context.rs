@@ -160,6 +160,12 @@ fn vibe_context_shows_what_and_why() {
     );
     assert!(line.contains("path matches login"), "{line}");
     assert!(out.contains("skipped 2 binary, 2 generated, 1 large, 2 symlink(s)"), "{out}");
+    // What each request would send.
+    let crs = out.lines().find(|l| l.starts_with("  crs   ")).unwrap_or_else(|| panic!("{out}"));
+    let n: Vec<usize> = crs.split(|c: char| !c.is_ascii_digit()).filter_map(|w| w.parse().ok()).collect();
+    assert!(n.len() == 3 && n[0] == n[1] + n[2] && n[1] > 100 && n[2] > 20, "{crs}");
+    let plan = out.lines().find(|l| l.starts_with("  plan  ")).unwrap();
+    assert!(plan.starts_with(&format!("  plan  {} + the task and the CRS", n[1])), "{plan}");
 
     let json: serde_json::Value =
         serde_json::from_str(&env.ok(&["context", "login", "--json", "--tokens", "2000"])).unwrap();
