@@ -166,6 +166,8 @@ Register-ArgumentCompleter -Native -CommandName 'vibe' -ScriptBlock {
             [CompletionResult]::new('--plan', '--plan', [CompletionResultType]::ParameterName, 'Start from a plan instead of a prompt: a plan id (or prefix) or a JSON file')
             [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Where the job runs (default: sandbox.backend, normally local)')
             [CompletionResult]::new('--base', '--base', [CompletionResultType]::ParameterName, 'Branch (or commit) the job starts from and the pull request targets (default: HEAD)')
+            [CompletionResult]::new('--batch', '--batch', [CompletionResultType]::ParameterName, 'Run many change requests: one prompt per line, or JSON Lines `{"prompt": …, "base": …, "repo": …}`; needs --yes')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'With --batch: at most this many jobs at once')
             [CompletionResult]::new('--repo', '--repo', [CompletionResultType]::ParameterName, 'Repository to work in (default: the git repository around the current directory)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this configuration file instead of the user configuration file')
             [CompletionResult]::new('--allow-dirty', '--allow-dirty', [CompletionResultType]::ParameterName, 'Include uncommitted changes of the working tree in the job')

@@ -2654,7 +2654,7 @@ _vibe() {
             return 0
             ;;
         vibe__subcmd__run)
-            opts="-v -q -y -h -V --plan --sandbox --allow-dirty --no-pr --draft --pr-on-failure --base --detach --json --repo --verbose --quiet --config --yes --help --version"
+            opts="-v -q -y -h -V --plan --sandbox --allow-dirty --no-pr --draft --pr-on-failure --base --detach --batch --parallel --json --repo --verbose --quiet --config --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2669,6 +2669,14 @@ _vibe() {
                     return 0
                     ;;
                 --base)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --batch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -153,6 +153,8 @@ set edit:completion:arg-completer[vibe] = {|@words|
             cand --plan 'Start from a plan instead of a prompt: a plan id (or prefix) or a JSON file'
             cand --sandbox 'Where the job runs (default: sandbox.backend, normally local)'
             cand --base 'Branch (or commit) the job starts from and the pull request targets (default: HEAD)'
+            cand --batch 'Run many change requests: one prompt per line, or JSON Lines `{"prompt": …, "base": …, "repo": …}`; needs --yes'
+            cand --parallel 'With --batch: at most this many jobs at once'
             cand --repo 'Repository to work in (default: the git repository around the current directory)'
             cand --config 'Use this configuration file instead of the user configuration file'
             cand --allow-dirty 'Include uncommitted changes of the working tree in the job'

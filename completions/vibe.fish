@@ -111,6 +111,8 @@ complete -c vibe -n "__fish_vibe_using_subcommand run" -l sandbox -d 'Where the 
 e2b\t'E2B cloud sandboxes'
 none\t'No isolation at all: the agent\'s commands run as you (unsafe)'"
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l base -d 'Branch (or commit) the job starts from and the pull request targets (default: HEAD)' -r
+complete -c vibe -n "__fish_vibe_using_subcommand run" -l batch -d 'Run many change requests: one prompt per line, or JSON Lines `{"prompt": …, "base": …, "repo": …}`; needs --yes' -r -F
+complete -c vibe -n "__fish_vibe_using_subcommand run" -l parallel -d 'With --batch: at most this many jobs at once' -r
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l repo -d 'Repository to work in (default: the git repository around the current directory)' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l config -d 'Use this configuration file instead of the user configuration file' -r -F
 complete -c vibe -n "__fish_vibe_using_subcommand run" -l allow-dirty -d 'Include uncommitted changes of the working tree in the job'

@@ -337,7 +337,7 @@ pub enum Shell {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// What to change, in plain words.
-    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    #[arg(required_unless_present_any = ["plan", "batch"], conflicts_with_all = ["plan", "batch"])]
     pub prompt: Option<String>,
     /// Start from a plan instead of a prompt: a plan id (or prefix) or a JSON file.
     #[arg(long, value_name = "ID|FILE")]
@@ -364,6 +364,13 @@ pub struct RunArgs {
     /// Return the job id at once and run the job in the background.
     #[arg(long)]
     pub detach: bool,
+    /// Run many change requests: one prompt per line, or JSON Lines
+    /// `{"prompt": …, "base": …, "repo": …}`; needs --yes.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["plan", "detach"])]
+    pub batch: Option<PathBuf>,
+    /// With --batch: at most this many jobs at once.
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "batch")]
+    pub parallel: usize,
 }
 
 /// `vibe jobs …`

@@ -16,6 +16,7 @@ mod crs;
 mod plan;
 
 // jobs
+mod batch;
 mod jobs;
 mod run;
 

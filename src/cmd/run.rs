@@ -22,6 +22,9 @@ use super::Ctx;
 
 /// `vibe run`.
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
+    if let Some(file) = &args.batch {
+        return super::batch::run(ctx, &args, file);
+    }
     let repo = ctx.config.require_repo()?.to_path_buf();
     let backend = args.sandbox.unwrap_or(ctx.config.sandbox.backend);
     pipeline::check_backend(&ctx.config, backend)?;

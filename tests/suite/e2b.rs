@@ -285,3 +285,143 @@ fn a_sigkilled_vibe_leaves_no_sandbox_once_any_jobs_command_looks() {
     let art = w.env.vibe_home().join("jobs").join(&job.id);
     assert!(std::fs::read_to_string(art.join("diff.patch")).unwrap().contains("+hello"));
 }
+
+#[test]
+fn a_batch_runs_its_jobs_at_once_each_in_its_own_sandbox_and_sums_them_up() {
+    let w = world();
+    // Each job's command waits until all three sandboxes are running it: the batch can only
+    // finish when its jobs run at the same time.
+    let barrier = tempfile::tempdir().unwrap();
+    let wait = format!(
+        "touch {dir}/$$.ready; n=0; until [ $(ls {dir} | wc -l) -ge 3 ]; do n=$((n+1)); [ $n -gt 1200 ] && exit 9; sleep 0.05; done",
+        dir = barrier.path().display()
+    );
+    let plan = crate::suite::jobs::plan_doc(&[(CHECK, &["AC1"])]);
+    let crs = crate::suite::jobs::crs_doc();
+    w.model.respond_with(move |r| {
+        let schema = r.json_schema().map(|s| s["properties"].clone()).unwrap_or(Value::Null);
+        if schema.get("acceptance_criteria").is_some() {
+            return crate::common::openai::Reply::json(&crs);
+        }
+        if schema.get("testing_strategy").is_some() {
+            return crate::common::openai::Reply::json(&plan);
+        }
+        let tool_results = r.messages().iter().filter(|m| m["role"] == "tool").count();
+        match tool_results {
+            0 => crate::common::openai::Reply::tool_call(
+                "write_file",
+                json!({"path": "hello.txt", "content": "hello\n"}),
+            ),
+            1 => crate::common::openai::Reply::tool_call("run_command", json!({"command": wait})),
+            2 => crate::common::openai::Reply::tool_call("run_command", json!({"command": CHECK})),
+            _ => crate::common::openai::Reply::tool_call(
+                "finish",
+                json!({"summary": "Wrote hello.txt.", "criteria": [
+                    {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+                ]}),
+            ),
+        }
+    });
+    let file = w.env.root().join("batch.txt");
+    std::fs::write(
+        &file,
+        "add a greeting file\n{\"prompt\": \"add a greeting file, again\"}\n# skipped\nand once more\n",
+    )
+    .unwrap();
+    let out = w
+        .env
+        .vibe()
+        .args([
+            "run",
+            "--batch",
+            file.to_str().unwrap(),
+            "--parallel",
+            "3",
+            "--yes",
+            "--no-pr",
+            "--sandbox",
+            "e2b",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let rows: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3, "{stdout}");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(
+            (row["type"].as_str(), row["index"].as_u64(), row["status"].as_str()),
+            (Some("batch_job"), Some(i as u64 + 1), Some("done"))
+        );
+        let branch = row["branch"].as_str().unwrap();
+        assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    }
+    assert_eq!(stderr.matches(" started: ").count(), 3, "{stderr}");
+    // Three sandboxes whose lifetimes overlapped, all killed.
+    let sandboxes = w.e2b.sandboxes();
+    assert_eq!(sandboxes.len(), 3);
+    let last_created = sandboxes.iter().map(|s| s.created_at).max().unwrap();
+    let first_killed = sandboxes.iter().map(|s| s.killed_at.unwrap()).min().unwrap();
+    assert!(last_created < first_killed, "{sandboxes:?}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    assert_eq!(store.recent_jobs(10, None).unwrap().len(), 3);
+}
+
+#[test]
+fn ctrl_c_cancels_every_job_of_a_batch_and_kills_every_sandbox() {
+    let w = world();
+    let marker = format!("sleep 5{}", std::process::id() % 100);
+    let wait = marker.clone();
+    w.model.respond_with(move |r| {
+        let schema = r.json_schema().map(|s| s["properties"].clone()).unwrap_or(Value::Null);
+        if schema.get("acceptance_criteria").is_some() {
+            return crate::common::openai::Reply::json(&crate::suite::jobs::crs_doc());
+        }
+        if schema.get("testing_strategy").is_some() {
+            return crate::common::openai::Reply::json(&crate::suite::jobs::plan_doc(&[(CHECK, &["AC1"])]));
+        }
+        crate::common::openai::Reply::tool_call("run_command", json!({"command": wait}))
+    });
+    let file = w.env.root().join("batch.txt");
+    std::fs::write(&file, "add a greeting file\nadd another greeting file\n").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&w.env.env)
+        .current_dir(&w.env.cwd)
+        .args([
+            "run",
+            "--batch",
+            file.to_str().unwrap(),
+            "--parallel",
+            "2",
+            "--yes",
+            "--no-pr",
+            "--sandbox",
+            "e2b",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while w
+        .e2b
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/process.Process/Start" && r.contains(&marker))
+        .count()
+        < 2
+    {
+        assert!(started.elapsed().as_secs() < 60, "the commands never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert_eq!(w.e2b.sandboxes().len(), 2);
+    assert!(w.e2b.alive().is_empty(), "{:?}", w.e2b.alive());
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let jobs = store.recent_jobs(10, None).unwrap();
+    assert_eq!(jobs.iter().map(|j| j.status.as_str()).collect::<Vec<_>>(), ["cancelled", "cancelled"]);
+}
