@@ -95,19 +95,15 @@ pub struct UsageRow {
     pub cost_usd: f64,
 }
 
-impl Store {
-    /// The metrics, with usage from `since_day` (`YYYY-MM-DD`) and on.
-    pub fn metrics(&self, since_day: &str) -> StoreResult<Metrics> {
-        let mut by_table: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-        {
-            let mut stmt = self.conn().prepare("select tbl, status, n from record_counts where n <> 0")?;
-            let rows =
-                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?;
-            for row in rows {
-                let (tbl, status, n) = row?;
-                by_table.entry(tbl).or_default().insert(status, n);
-            }
-        }
+impl Metrics {
+    /// The metrics from live record counts per table and status, job times, the pull requests
+    /// opened in the window and the window's usage (locally, or as the mirror reports them).
+    pub fn assemble(
+        mut by_table: BTreeMap<String, BTreeMap<String, i64>>,
+        job_time: JobTimes,
+        opened_in_window: i64,
+        usage: Usage,
+    ) -> Metrics {
         let mut take = |t: &str| by_table.remove(t).unwrap_or_default();
         let users = take("users");
         let crs = take("crs_records");
@@ -125,26 +121,43 @@ impl Store {
         let n = |s: &str| jobs_by_status.get(s).copied().unwrap_or(0);
         let finished = n("done") + n("failed") + n("interrupted");
         let job_success_rate = (finished > 0).then(|| n("done") as f64 / finished as f64);
-        let opened_in_window: i64 = self.conn().query_row(
-            "select count(*) from pr_records where created_at >= ?1 and deleted_at is null",
-            [since_day],
-            |r| r.get(0),
-        )?;
         let prs = PrCounts {
             opened: totals.prs,
             merged: prs_by_state.get("merged").copied().unwrap_or(0),
             opened_in_window,
         };
-        Ok(Metrics {
-            job_time: self.job_times()?,
-            usage: self.usage(since_day)?,
+        Metrics {
+            job_time,
+            usage,
             totals,
             jobs_by_status,
             plans_by_status,
             prs_by_state,
             job_success_rate,
             prs,
-        })
+        }
+    }
+}
+
+impl Store {
+    /// The metrics, with usage from `since_day` (`YYYY-MM-DD`) and on.
+    pub fn metrics(&self, since_day: &str) -> StoreResult<Metrics> {
+        let mut by_table: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+        {
+            let mut stmt = self.conn().prepare("select tbl, status, n from record_counts where n <> 0")?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))?;
+            for row in rows {
+                let (tbl, status, n) = row?;
+                by_table.entry(tbl).or_default().insert(status, n);
+            }
+        }
+        let opened_in_window: i64 = self.conn().query_row(
+            "select count(*) from pr_records where created_at >= ?1 and deleted_at is null",
+            [since_day],
+            |r| r.get(0),
+        )?;
+        Ok(Metrics::assemble(by_table, self.job_times()?, opened_in_window, self.usage(since_day)?))
     }
 
     fn job_times(&self) -> StoreResult<JobTimes> {

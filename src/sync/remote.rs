@@ -8,9 +8,7 @@ use serde_json::{json, Value};
 
 use super::{KeyKind, Mirror, SyncError};
 use crate::config::Config;
-use crate::store::{
-    JobTimes, ListQuery, Listed, Metrics, PrCounts, Totals, Usage, UsageRow, UserRecord, UserSummary,
-};
+use crate::store::{JobTimes, ListQuery, Listed, Metrics, Usage, UsageRow, UserRecord, UserSummary};
 
 impl Mirror {
     /// The mirror read with the admin key: `SUPABASE_URL` and `ADMIN_SECRET_KEY`.
@@ -87,20 +85,6 @@ pub fn team_metrics(v: &Value, since_day: &str) -> Metrics {
         let status = c.get("status").and_then(Value::as_str).unwrap_or_default().to_string();
         *by_table.entry(tbl).or_default().entry(status).or_default() += int(c, "n").unwrap_or(0);
     }
-    let mut take = |t: &str| by_table.remove(t).unwrap_or_default();
-    let (users, crs) = (take("users"), take("crs_records"));
-    let (plans_by_status, jobs_by_status, prs_by_state) =
-        (take("plan_records"), take("job_records"), take("pr_records"));
-    let sum = |m: &BTreeMap<String, i64>| m.values().sum::<i64>();
-    let totals = Totals {
-        users: sum(&users),
-        crs: sum(&crs),
-        plans: sum(&plans_by_status),
-        jobs: sum(&jobs_by_status),
-        prs: sum(&prs_by_state),
-    };
-    let n = |s: &str| jobs_by_status.get(s).copied().unwrap_or(0);
-    let finished = n("done") + n("failed") + n("interrupted");
     let t = v.get("job_time").cloned().unwrap_or(Value::Null);
     let mut by_day: Vec<UsageRow> = Vec::new();
     let mut models: BTreeMap<String, UsageRow> = BTreeMap::new();
@@ -134,30 +118,19 @@ pub fn team_metrics(v: &Value, since_day: &str) -> Metrics {
     }
     let mut by_model: Vec<UsageRow> = models.into_values().collect();
     by_model.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then_with(|| a.model.cmp(&b.model)));
-    Metrics {
-        job_success_rate: (finished > 0).then(|| n("done") as f64 / finished as f64),
-        job_time: JobTimes {
-            count: int(&t, "count").unwrap_or(0),
-            median_ms: int(&t, "median_ms"),
-            p95_ms: int(&t, "p95_ms"),
-        },
-        prs: PrCounts {
-            opened: totals.prs,
-            merged: prs_by_state.get("merged").copied().unwrap_or(0),
-            opened_in_window: int(v, "prs_opened_in_window").unwrap_or(0),
-        },
-        usage: Usage {
-            since_day: since_day.to_string(),
-            total_tokens: by_model.iter().map(|u| u.tokens).sum(),
-            total_cost_usd: by_model.iter().map(|u| u.cost_usd).sum(),
-            by_day,
-            by_model,
-        },
-        totals,
-        jobs_by_status,
-        plans_by_status,
-        prs_by_state,
-    }
+    let usage = Usage {
+        since_day: since_day.to_string(),
+        total_tokens: by_model.iter().map(|u| u.tokens).sum(),
+        total_cost_usd: by_model.iter().map(|u| u.cost_usd).sum(),
+        by_day,
+        by_model,
+    };
+    let job_time = JobTimes {
+        count: int(&t, "count").unwrap_or(0),
+        median_ms: int(&t, "median_ms"),
+        p95_ms: int(&t, "p95_ms"),
+    };
+    Metrics::assemble(by_table, job_time, int(v, "prs_opened_in_window").unwrap_or(0), usage)
 }
 
 /// The team's users with the number of their records, newest first.

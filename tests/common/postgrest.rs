@@ -292,22 +292,7 @@ fn upsert(conninfo: &str, role: &str, sub: Option<&str>, table: &str, req: &Requ
     })();
     match result {
         Ok(inserted) => Response::text(if inserted.iter().any(|i| *i) { 201 } else { 200 }, ""),
-        Err(e) => {
-            let Some(d) = e.as_db_error() else { return err(503, "PGRST000", &e.to_string()) };
-            let code = d.code().code();
-            let status = match code {
-                "42501" if role == "anon" => 401,
-                "42501" => 403,
-                "42P01" => 404,
-                "23505" | "23503" => 409,
-                c if c.starts_with("22") || c.starts_with("23") || c.starts_with("42") => 400,
-                _ => 500,
-            };
-            Response::json(
-                status,
-                &json!({"code": code, "details": d.detail(), "hint": d.hint(), "message": d.message()}),
-            )
-        }
+        Err(e) => db_error(role, &e),
     }
 }
 
@@ -439,21 +424,7 @@ fn run_as(conninfo: &str, role: &str, sub: Option<&str>, sql: &str, params: &[St
             headers: vec![("Content-Type".into(), "application/json; charset=utf-8".into())],
             body: text.into_bytes(),
         },
-        Err(e) => {
-            let Some(d) = e.as_db_error() else { return err(503, "PGRST000", &e.to_string()) };
-            let code = d.code().code();
-            let status = match code {
-                "42501" if role == "anon" => 401,
-                "42501" => 403,
-                "42P01" | "42883" => 404,
-                c if c.starts_with("22") || c.starts_with("23") || c.starts_with("42") => 400,
-                _ => 500,
-            };
-            Response::json(
-                status,
-                &json!({"code": code, "details": d.detail(), "hint": d.hint(), "message": d.message()}),
-            )
-        }
+        Err(e) => db_error(role, &e),
     }
 }
 
@@ -567,4 +538,22 @@ fn rpc(conninfo: &str, role: &str, sub: Option<&str>, function: &str, req: &Requ
         ),
         r => r,
     }
+}
+
+/// PostgREST's answer to a database error: its status for the SQLSTATE, and the error body.
+fn db_error(role: &str, e: &postgres::Error) -> Response {
+    let Some(d) = e.as_db_error() else { return err(503, "PGRST000", &e.to_string()) };
+    let code = d.code().code();
+    let status = match code {
+        "42501" if role == "anon" => 401,
+        "42501" => 403,
+        "42P01" | "42883" => 404,
+        "23505" | "23503" => 409,
+        c if c.starts_with("22") || c.starts_with("23") || c.starts_with("42") => 400,
+        _ => 500,
+    };
+    Response::json(
+        status,
+        &json!({"code": code, "details": d.detail(), "hint": d.hint(), "message": d.message()}),
+    )
 }
