@@ -114,7 +114,8 @@ pub fn outline(path: &str, text: &str, max_lines: usize, max_tokens: usize) -> S
         let keep = if markdown {
             t.starts_with('#')
         } else {
-            indent <= 4 && DEFINITIONS.iter().any(|d| t.starts_with(d))
+            (indent <= 4 && DEFINITIONS.iter().any(|d| t.starts_with(d)))
+                || super::symbols::is_definition_line(line)
         };
         if keep {
             let shown: String = line.trim_end().chars().take(160).collect();
@@ -163,6 +164,11 @@ mod tests {
         let src = "use x;\n\npub struct A {\n    f: u8,\n}\n\nfn helper() {\n    let y = 1;\n}\n";
         assert_eq!(outline("a.rs", src, 10, 1000), "    3: pub struct A {\n    7: fn helper() {\n");
         assert_eq!(outline("r.md", "# T\ntext\n## U\n", 10, 1000), "    1: # T\n    3: ## U\n");
+        let js = "var x = 1;\nres.send = function send(body) {\n  var y = 2;\n};\n";
+        assert_eq!(
+            outline("r.js", js, 10, 1000),
+            "    1: var x = 1;\n    2: res.send = function send(body) {\n    3:   var y = 2;\n"
+        );
         assert_eq!(fenced("a.rs", "x"), "```rs\nx\n```\n");
         assert!(fenced("a.md", "```\n").starts_with("````md\n"));
     }

@@ -139,6 +139,16 @@ fn definition(line: &str) -> Option<(&str, Kind)> {
     None
 }
 
+/// Whether `line` defines a name by the rules of [`definitions`]: an outline keeps it.
+pub fn is_definition_line(line: &str) -> bool {
+    let t = line.trim_start();
+    let indent = line.len() - t.len();
+    match definition(t) {
+        Some((_, kind)) if indent <= 8 => indent == 0 || matches!(kind, Kind::Declaration | Kind::Member),
+        _ => false,
+    }
+}
+
 /// The names `text` defines, each once, in order of appearance. Declarations and members
 /// count when indented by at most eight columns (methods of a class or an `impl`, not nested
 /// helpers); variables and plain assignments only at the top level (module constants, not
@@ -471,6 +481,9 @@ mod tests {
         assert_eq!(definitions(js), vec!["app", "send", "json", "helper", "exports", "use"]);
         let go = "package cobra\n\nfunc (c *Command) Execute() error {\n\treturn nil\n}\nfunc Gen(x int) {}\ntype Command struct {\n}\n";
         assert_eq!(definitions(go), vec!["Execute", "Gen", "Command"]);
+        assert!(is_definition_line("res.send = function send(body) {"));
+        assert!(is_definition_line("    def route(self):"));
+        assert!(!is_definition_line("    x = 1") && !is_definition_line("  var x = 1;"));
     }
 
     #[test]
