@@ -319,6 +319,24 @@ pub async fn run(
     Ok(Outcome::Finished { job: Box::new(job) })
 }
 
+/// Serves the review of a recorded plan, as `vibe plan` does on a terminal: answers ops on
+/// `change` until it is approved (true), rejected or the frontend is gone (false), then
+/// reports [`Event::PlanApproved`] when approved.
+pub async fn review(
+    config: &Config,
+    clock: Clock,
+    services: &mut Services,
+    change: &mut PlannedChange,
+    events: &UnboundedSender<Event>,
+    ops: &mut UnboundedReceiver<Op>,
+) -> Result<bool, Error> {
+    let approved = serve_review(config, clock, services, change, events, ops).await?;
+    if approved {
+        let _ = events.send(Event::PlanApproved { plan_id: change.plan_id.clone() });
+    }
+    Ok(approved)
+}
+
 /// Answers review ops on `change` until it is approved (true) or rejected (false). Each
 /// operation is recorded before the next; a new version replaces `change`'s plan.
 async fn serve_review(

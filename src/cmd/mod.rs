@@ -149,7 +149,7 @@ fn init_logging(global: &GlobalArgs, config: &Config) {
         .unwrap_or_else(|| EnvFilter::new(format!("vibe={level}")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::tui::term::log_writer)
         .with_target(false)
         .without_time()
         .try_init();

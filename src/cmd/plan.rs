@@ -10,11 +10,13 @@ use super::Ctx;
 use crate::cli::{PlanArgs, PlanCommand};
 use crate::crs::Crs;
 use crate::error::Error;
+use crate::event::{Event, Op};
 use crate::llm::Usage;
 use crate::output::{duration_ms, short_id, when};
-use crate::pipeline::{Outcome, Planned, Request, Services, Start, Stop};
-use crate::plan::Plan;
-use crate::store::{PlanRecord, Table, PLAN_STATUSES};
+use crate::pipeline::{Outcome, Planned, PlannedChange, Request, Services, Start, Stop};
+use crate::plan::{Plan, PlanOutcome};
+use crate::store::{CrsRecord, PlanRecord, Table, PLAN_STATUSES};
+use tokio::sync::mpsc;
 
 /// Runs `vibe plan …`.
 pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
@@ -85,6 +87,9 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
         };
         write_file(path, &text)?;
     }
+    if !ctx.out.json && !ctx.global.yes && crate::tui::can_open() {
+        return review_here(ctx, &mut services, crs_record, crs, outcome);
+    }
     if ctx.out.json {
         #[derive(Serialize)]
         struct Doc<'a> {
@@ -128,6 +133,66 @@ pub fn run(ctx: &Ctx, args: &PlanArgs) -> Result<(), Error> {
     ));
     if let Some((p, _)) = &out_format {
         ctx.out.note(format!("Written to {}", p.display()));
+    }
+    Ok(())
+}
+
+/// Opens the review screen on the plan just written; the reviewer's changes are recorded as
+/// they are made, and the decision is said when the screen closes.
+fn review_here(
+    ctx: &Ctx,
+    services: &mut Services,
+    crs_record: CrsRecord,
+    crs: Crs,
+    outcome: PlanOutcome,
+) -> Result<(), Error> {
+    let first = crate::tui::review::Version {
+        plan_id: Some(outcome.record.id.clone()),
+        content_hash: crate::plan::content_hash(&outcome.plan),
+        plan: outcome.plan.clone(),
+        how: None,
+        tokens: Some(outcome.usage.total()),
+        cost_usd: Some(outcome.usage.cost_usd),
+    };
+    let mut app = crate::tui::ReviewApp::new(crs.clone(), first);
+    let mut change = PlannedChange {
+        crs_id: Some(crs_record.id),
+        crs,
+        plan_id: Some(outcome.record.id),
+        plan: outcome.plan,
+    };
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
+    let (op_tx, mut op_rx) = mpsc::unbounded_channel::<Op>();
+    let theme = crate::tui::Theme { color: ctx.out.color };
+    let log = ctx.config.logs_dir().join("tui.log");
+    let rt = ctx.runtime()?;
+    let (served, ended) = rt.block_on(async {
+        let serve = async {
+            let served =
+                crate::pipeline::review(&ctx.config, ctx.clock, services, &mut change, &ev_tx, &mut op_rx)
+                    .await;
+            drop(ev_tx);
+            served
+        };
+        let screen = async {
+            let ended = crate::tui::review_on_terminal(&mut app, theme, &log, &mut ev_rx, &op_tx).await;
+            // The review is over for the pipeline too.
+            drop(op_tx);
+            ended
+        };
+        tokio::join!(serve, screen)
+    });
+    let approved = served?;
+    let ended = ended?;
+    let id = change.plan_id.as_deref().map(short_id).unwrap_or("-").to_string();
+    if approved {
+        ctx.out.line(format!("Plan {id} approved."))?;
+        ctx.out.note(format!("Run it with `vibe run --plan {id} --yes`."));
+    } else if ended == crate::tui::app::Ended::Rejected {
+        ctx.out.line(format!("Plan {id} rejected."))?;
+    } else {
+        ctx.out.line(format!("Plan {id} is kept as a draft."))?;
+        ctx.out.note(format!("Read it with `vibe plan show {id}`, run it with `vibe run --plan {id}`."));
     }
     Ok(())
 }

@@ -42,6 +42,8 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         }
     };
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    // The review screen when both ends are a terminal; the question on stderr otherwise.
+    let screen = !ctx.global.yes && !ctx.out.json && crate::tui::can_open();
     let review = match (ctx.global.yes, interactive) {
         (true, _) => Review::Approved,
         (false, true) => Review::Ask,
@@ -65,23 +67,53 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
     let (op_tx, op_rx) = mpsc::unbounded_channel::<Op>();
     let mut printer = EventPrinter::new(ctx.out);
+    let mut left = false;
     let result = rt.block_on(async {
         let pipe = pipeline::run(&ctx.config, ctx.clock, &mut services, req, ev_tx, op_rx);
         let frontend = async {
+            let mut op_tx = Some(op_tx);
             let mut interrupts = 0;
+            let mut tokens = None;
             loop {
                 tokio::select! {
                     ev = ev_rx.recv() => {
                         let Some(ev) = ev else { break };
+                        if let Event::PlanReady { tokens: t, .. } = &ev {
+                            tokens = Some(*t);
+                        }
+                        if let (true, Event::ApprovalNeeded { plan_id, crs, plan, content_hash, .. }) = (screen, &ev) {
+                            printer.finish();
+                            let Some(ops) = op_tx.as_ref() else { continue };
+                            let first = crate::tui::review::Version {
+                                plan_id: plan_id.clone(),
+                                plan: (**plan).clone(),
+                                content_hash: content_hash.clone(),
+                                how: None,
+                                tokens,
+                                cost_usd: None,
+                            };
+                            let mut app = review_app(ctx, (**crs).clone(), first);
+                            let theme = crate::tui::Theme { color: ctx.out.color };
+                            let log = ctx.config.logs_dir().join("tui.log");
+                            let ended = crate::tui::review_on_terminal(&mut app, theme, &log, &mut ev_rx, ops).await?;
+                            if ended == crate::tui::app::Ended::Left {
+                                // Nothing runs; the plan stays as it is.
+                                left = true;
+                                op_tx = None;
+                            }
+                            continue;
+                        }
                         printer.print(&ev)?;
                         if let Event::ApprovalNeeded { plan_id, content_hash, .. } = ev {
                             printer.finish();
                             let yes = ask("Run this plan? [y/N] ")?;
-                            let _ = op_tx.send(if yes {
-                                Op::Approve { plan_id, content_hash }
-                            } else {
-                                Op::Reject { reason: None }
-                            });
+                            if let Some(ops) = &op_tx {
+                                let _ = ops.send(if yes {
+                                    Op::Approve { plan_id, content_hash }
+                                } else {
+                                    Op::Reject { reason: None }
+                                });
+                            }
                         }
                     }
                     _ = tokio::signal::ctrl_c() => {
@@ -90,7 +122,9 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
                             return Err(Error::new(crate::error::ErrorKind::Interrupted, "interrupted"));
                         }
                         ctx.out.note("cancelling the job… (Ctrl-C again to quit at once)");
-                        let _ = op_tx.send(Op::Cancel);
+                        if let Some(ops) = &op_tx {
+                            let _ = ops.send(Op::Cancel);
+                        }
                     }
                 }
             }
@@ -102,6 +136,14 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
     });
     printer.finish();
     match result? {
+        Outcome::Rejected { plan_id: Some(id) } if left => {
+            ctx.out.note(format!(
+                "nothing was run; plan {} is kept as it is: review it again with `vibe run --plan {}`",
+                short_id(&id),
+                short_id(&id)
+            ));
+            Ok(())
+        }
         Outcome::StoppedForReview { plan_id } => {
             let cmd = format!("vibe run --plan {} --yes", short_id(&plan_id));
             if ctx.out.json {
@@ -283,6 +325,20 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
         return detach(ctx, &job.id);
     }
     run_in_foreground(ctx, &job.id)
+}
+
+/// The review screen's state for the first version, its tokens and cost read from its record.
+pub(super) fn review_app(
+    ctx: &Ctx,
+    crs: crate::crs::Crs,
+    mut first: crate::tui::review::Version,
+) -> crate::tui::ReviewApp {
+    let record = first.plan_id.as_deref().and_then(|id| ctx.store().ok()?.plan(id).ok());
+    if let Some(r) = record {
+        first.tokens = first.tokens.or(r.tokens_used.map(|t| t.max(0) as u64));
+        first.cost_usd = r.cost_usd;
+    }
+    crate::tui::ReviewApp::new(crs, first)
 }
 
 /// Asks a yes/no question on the terminal.

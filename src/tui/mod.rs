@@ -4,11 +4,14 @@
 //! - [`review`]: the plan review — read the CRS and the plan, shape it, approve or reject.
 //! - [`focus`]: what in a plan most needs a human's eyes.
 //! - [`input`]: a one-line text field.
+//! - [`app`]: the review loop over keys and pipeline events; [`term`]: the real terminal.
 
+pub mod app;
 pub mod focus;
 pub mod input;
 mod render;
 pub mod review;
+pub mod term;
 
 pub use render::{thousands, KEYS};
 pub use review::{Action, ReviewApp};
@@ -29,3 +32,25 @@ impl ReviewApp {
 
 #[cfg(test)]
 mod tests;
+
+/// Opens the review of `app` on the terminal and runs it until it ends; log lines go to
+/// `log` meanwhile. The terminal is restored when this returns, and on a panic.
+pub async fn review_on_terminal(
+    app: &mut ReviewApp,
+    theme: Theme,
+    log: &std::path::Path,
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<crate::event::Event>,
+    ops: &tokio::sync::mpsc::UnboundedSender<crate::event::Op>,
+) -> Result<app::Ended, crate::error::Error> {
+    let (mut screen, mut keys) = term::Screen::open(log).map_err(|e| {
+        crate::error::Error::failure(format!("cannot take over the terminal: {e}"))
+            .with_hint("pass --yes to skip the review, or run it where a terminal is at hand")
+    })?;
+    app::review(&mut screen.terminal, app, theme, &mut keys, events, ops).await
+}
+
+/// Whether a screen can open: standard input and output are terminals.
+pub fn can_open() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}

@@ -30,6 +30,14 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// Draws the review.
 pub fn draw(frame: &mut Frame, app: &ReviewApp, theme: &Theme) {
     let focus = app.focus();
@@ -131,10 +139,10 @@ fn header(app: &ReviewApp) -> Line<'static> {
     };
     let mut parts = vec![
         format!("v{}/{}{how}", app.shown + 1, app.versions.len()),
-        format!("{} steps", plan.steps.len()),
+        plural(plan.steps.len(), "step"),
         plan.complexity.as_str().to_string(),
         format!("{:.0}% confident", plan.confidence.clamp(0.0, 1.0) * 100.0),
-        format!("~{} files", plan.estimated_files_changed),
+        format!("~{}", plural(plan.estimated_files_changed as usize, "file")),
     ];
     if let Some(t) = v.tokens {
         parts.push(format!("{} tokens", thousands(t)));

@@ -8,6 +8,7 @@ mod context;
 mod crs_plan;
 mod llm;
 mod review;
+mod tui;
 
 // jobs, sandbox, agent
 mod agent;

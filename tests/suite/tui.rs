@@ -1,0 +1,117 @@
+//! The review screen on a real pseudo-terminal: the real binary, the loopback model server,
+//! keys typed as a person would. Only `python3` (its `pty` module) is needed.
+
+use std::process::Stdio;
+
+use serde_json::json;
+use vibe::store::Store;
+
+use crate::common::openai::OpenAiServer;
+use crate::common::TestEnv;
+use crate::suite::jobs::{crs_doc, plan_doc};
+
+const CHECK: &str = "grep -q hello hello.txt";
+
+/// Runs `vibe ARGS` on an 80×24 pseudo-terminal. Each `(wait_for, keys)` pair waits until the
+/// screen has shown `wait_for` (one word: the screen is drawn word by word), then types `keys`. Returns the exit code and what the terminal
+/// showed.
+fn on_terminal(env: &TestEnv, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
+    const DRIVER: &str = r#"
+import fcntl, json, os, pty, select, struct, sys, termios, time
+argv, script = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    os.execv(argv[0], argv)
+seen, step, deadline = b"", 0, time.time() + 120
+while time.time() < deadline:
+    ready, _, _ = select.select([fd], [], [], 1)
+    if not ready:
+        continue
+    try:
+        data = os.read(fd, 65536)
+    except OSError:
+        break
+    if not data:
+        break
+    seen += data
+    while step < len(script) and script[step][0].encode() in seen:
+        os.write(fd, script[step][1].encode())
+        step += 1
+else:
+    os.kill(pid, 9)
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(seen)
+sys.exit(os.waitstatus_to_exitcode(status) if step == len(script) else 99)
+"#;
+    let bin = assert_cmd::cargo::cargo_bin("vibe");
+    let mut argv = vec![bin.display().to_string()];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let out = std::process::Command::new("python3")
+        .args(["-c", DRIVER, &json!(argv).to_string(), &json!(script).to_string()])
+        .env_clear()
+        .envs(&env.env)
+        .current_dir(&env.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("python3 is needed to give vibe a terminal");
+    let shown = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.code() != Some(99), "a key was never asked for: {shown}");
+    (out.status.code().unwrap_or(-1), shown)
+}
+
+fn world() -> (TestEnv, std::path::PathBuf, OpenAiServer) {
+    let mut env = TestEnv::new();
+    let repo = env.git_repo("repo");
+    env.cwd = repo.clone();
+    let server = OpenAiServer::start();
+    env.set("OPENAI_BASE_URL", server.base_url());
+    env.set("OPENAI_API_KEY", "sk-test-tui-0000");
+    env.set("TERM", "xterm-256color");
+    server.push_json(&crs_doc());
+    server.push_json(&plan_doc(&[(CHECK, &["AC1"])]));
+    (env, repo, server)
+}
+
+#[test]
+fn vibe_run_on_a_terminal_opens_the_review_and_approving_runs_the_job() {
+    let (env, repo, server) = world();
+    server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    server.push_tool_call("run_command", json!({"command": CHECK}));
+    server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+    // The Tests tab first, then approve.
+    let (code, shown) =
+        on_terminal(&env, &["run", "add a greeting file", "--no-pr"], &[("approve", "3"), ("proves:", "a")]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("Review focus") || shown.contains("Write the file"), "{shown}");
+    // The alternate screen was left and raw mode ended before the job's output.
+    assert!(shown.contains("\u{1b}[?1049l"), "{shown}");
+    let store = Store::open(&env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    let plan = store.plan(job.plan_id.as_deref().unwrap()).unwrap();
+    assert_eq!(plan.status, "approved");
+    assert_eq!(std::fs::read_to_string(repo.join("hello.txt")).ok(), None, "the user's tree is untouched");
+    assert!(env.vibe_home().join("logs/tui.log").exists());
+}
+
+#[test]
+fn vibe_plan_on_a_terminal_records_a_rejection_with_its_reason() {
+    let (env, _repo, _server) = world();
+    let (code, shown) = on_terminal(&env, &["plan", "add a greeting file"], &[("approve", "xtoo vague\r")]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("rejected."), "{shown}");
+    let store = Store::open(&env.db_path()).unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["plan", "list", "--json"])).unwrap();
+    let id = listed[0]["id"].as_str().or(listed[0]["record"]["id"].as_str()).unwrap().to_string();
+    assert_eq!(store.plan(&id).unwrap().status, "rejected");
+    let reviews = store.reviews(&id).unwrap();
+    assert_eq!(reviews.last().unwrap().body.as_deref(), Some("too vague"));
+}
