@@ -760,8 +760,8 @@ pub struct Config {
     pub ignored: Vec<Ignored>,
     /// Lines of the repository's `.env` that are not assignments and were skipped.
     pub dotenv_skipped: Vec<usize>,
-    /// Environment variables vibe passes on (e.g. `VIBE_NOW` in tests); everything else of
-    /// the environment stays out of the configuration.
+    /// Environment variables vibe passes on (e.g. `VIBE_NOW` in tests, and [`EDITOR_VARS`]);
+    /// everything else of the environment stays out of the configuration.
     pub env: HashMap<String, String>,
 }
 
@@ -971,12 +971,15 @@ impl Config {
             env: inputs
                 .env
                 .iter()
-                .filter(|(k, _)| k.starts_with("VIBE_"))
+                .filter(|(k, _)| k.starts_with("VIBE_") || EDITOR_VARS.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         })
     }
 }
+
+/// The variables naming the editor the review screen opens a plan in, strongest first.
+pub const EDITOR_VARS: &[&str] = &["VISUAL", "EDITOR"];
 
 /// The REST base: as set, or derived from the web URL when only that was set (github.com →
 /// api.github.com, `*.ghe.com` → `api.*.ghe.com`, any other host → `/api/v3` on it).

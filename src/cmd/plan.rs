@@ -154,6 +154,7 @@ fn review_here(
         tokens: Some(outcome.usage.total()),
         cost_usd: Some(outcome.usage.cost_usd),
     };
+    let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, short_id(&outcome.record.id));
     let mut app = crate::tui::ReviewApp::new(crs.clone(), first);
     let mut change = PlannedChange {
         crs_id: Some(crs_record.id),
@@ -163,8 +164,6 @@ fn review_here(
     };
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<Event>();
     let (op_tx, mut op_rx) = mpsc::unbounded_channel::<Op>();
-    let theme = crate::tui::Theme { color: ctx.out.color };
-    let log = ctx.config.logs_dir().join("tui.log");
     let rt = ctx.runtime()?;
     let (served, ended) = rt.block_on(async {
         let serve = async {
@@ -175,7 +174,7 @@ fn review_here(
             served
         };
         let screen = async {
-            let ended = crate::tui::review_on_terminal(&mut app, theme, &log, &mut ev_rx, &op_tx).await;
+            let ended = crate::tui::review_on_terminal(&mut app, &setup, &mut ev_rx, &op_tx).await;
             // The review is over for the pipeline too.
             drop(op_tx);
             ended

@@ -93,9 +93,9 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
                                 cost_usd: None,
                             };
                             let mut app = review_app(ctx, (**crs).clone(), first);
-                            let theme = crate::tui::Theme { color: ctx.out.color };
-                            let log = ctx.config.logs_dir().join("tui.log");
-                            let ended = crate::tui::review_on_terminal(&mut app, theme, &log, &mut ev_rx, ops).await?;
+                            let name = plan_id.as_deref().map_or("unrecorded", short_id);
+                            let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, name);
+                            let ended = crate::tui::review_on_terminal(&mut app, &setup, &mut ev_rx, ops).await?;
                             if ended == crate::tui::app::Ended::Left {
                                 // Nothing runs; the plan stays as it is.
                                 left = true;

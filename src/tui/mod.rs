@@ -3,15 +3,18 @@
 //! state does no I/O, so tests drive it with key events and snapshot the drawn buffer.
 //! - [`review`]: the plan review — read the CRS and the plan, shape it, approve or reject.
 //! - [`focus`]: what in a plan most needs a human's eyes.
-//! - [`input`]: a one-line text field.
+//! - [`input`]: a one-line text field; [`text`]: the plan as text for `$EDITOR`;
+//!   [`diff`]: what changed between versions, by step and by word.
 //! - [`app`]: the review loop over keys and pipeline events; [`term`]: the real terminal.
 
 pub mod app;
+pub mod diff;
 pub mod focus;
 pub mod input;
 mod render;
 pub mod review;
 pub mod term;
+pub mod text;
 
 pub use render::{thousands, KEYS};
 pub use review::{Action, ReviewApp};
@@ -33,20 +36,50 @@ impl ReviewApp {
 #[cfg(test)]
 mod tests;
 
+/// Where the review screen keeps its log and the plan text handed to the editor.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The palette.
+    pub theme: Theme,
+    /// Log lines go here while the screen is up.
+    pub log: std::path::PathBuf,
+    /// The editor command (`$VISUAL`, `$EDITOR`, else `vi`).
+    pub editor: String,
+    /// The file the plan's text is edited in (kept afterwards).
+    pub edit_file: std::path::PathBuf,
+}
+
+impl Setup {
+    /// The set-up for `config`, editing in `VIBE_HOME/edits/plan-NAME.txt`.
+    pub fn new(config: &crate::config::Config, color: bool, name: &str) -> Self {
+        let editor = crate::config::EDITOR_VARS
+            .iter()
+            .find_map(|v| config.env.get(*v).filter(|e| !e.trim().is_empty()))
+            .cloned()
+            .unwrap_or_else(|| "vi".into());
+        Self {
+            theme: Theme { color },
+            log: config.logs_dir().join("tui.log"),
+            editor,
+            edit_file: config.home.join("edits").join(format!("plan-{name}.txt")),
+        }
+    }
+}
+
 /// Opens the review of `app` on the terminal and runs it until it ends; log lines go to
-/// `log` meanwhile. The terminal is restored when this returns, and on a panic.
+/// the set-up's log meanwhile. The terminal is restored when this returns, and on a panic.
 pub async fn review_on_terminal(
     app: &mut ReviewApp,
-    theme: Theme,
-    log: &std::path::Path,
+    setup: &Setup,
     events: &mut tokio::sync::mpsc::UnboundedReceiver<crate::event::Event>,
     ops: &tokio::sync::mpsc::UnboundedSender<crate::event::Op>,
 ) -> Result<app::Ended, crate::error::Error> {
-    let (mut screen, mut keys) = term::Screen::open(log).map_err(|e| {
+    let (screen, mut terminal, mut keys) = term::Screen::open(&setup.log).map_err(|e| {
         crate::error::Error::failure(format!("cannot take over the terminal: {e}"))
             .with_hint("pass --yes to skip the review, or run it where a terminal is at hand")
     })?;
-    app::review(&mut screen.terminal, app, theme, &mut keys, events, ops).await
+    let mut editor = |text: &str| screen.edit(&setup.editor, &setup.edit_file, text);
+    app::review(&mut terminal, app, setup.theme, &mut keys, events, ops, &mut editor).await
 }
 
 /// Whether a screen can open: standard input and output are terminals.

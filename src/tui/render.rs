@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::diff::{self, Piece, StepChange};
 use super::focus;
 use super::review::{CrsItem, Mark, Mode, ReviewApp, StepForm, Tab, FORM_FIELDS};
 use super::Theme;
@@ -284,6 +285,14 @@ fn detail(app: &ReviewApp, theme: &Theme) -> Text<'static> {
                 lines.push(Line::from(format!(" $ {c}")));
             }
             lines.extend(notes_for(app, &format!("S{}", sel + 1), theme));
+            if let Some(before) = app.before() {
+                if let Some(StepChange::Changed(i)) = diff::steps(before, plan).0.get(sel).copied() {
+                    lines.push(Line::from(""));
+                    lines.push(head("Changed since the version before".into()));
+                    let pieces = diff::words(&diff::step_words(&before.steps[i]), &diff::step_words(step));
+                    lines.push(word_diff(&pieces, theme));
+                }
+            }
         }
         Tab::Crs => {
             let crs = &app.crs;
@@ -351,6 +360,21 @@ fn detail(app: &ReviewApp, theme: &Theme) -> Text<'static> {
     Text::from(lines)
 }
 
+/// A word-level diff on one line: removed words `[-so-]`, added ones `{+so+}` (coloured too
+/// when colour is on).
+fn word_diff(pieces: &[Piece], theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for p in pieces {
+        let span = match p {
+            Piece::Same(w) => Span::raw(format!("{w} ")),
+            Piece::Added(w) => Span::styled(format!("{{+{w}+}} "), theme.added()),
+            Piece::Removed(w) => Span::styled(format!("[-{w}-] "), theme.removed()),
+        };
+        spans.push(span);
+    }
+    Line::from(spans)
+}
+
 fn key_bar(app: &ReviewApp) -> &'static str {
     match app.tab {
         _ if app.working.is_some() => {
@@ -413,6 +437,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("d", "delete the selected step"),
     ("J / K", "move the selected step down / up"),
     ("s / u", "submit your edits as a new version / drop them"),
+    ("E", "edit the whole plan in $VISUAL or $EDITOR"),
     ("c", "comment on the selected step or criterion"),
     ("l", "lock or unlock the selected step"),
     ("o", "answer an open question"),
@@ -469,6 +494,14 @@ impl Theme {
     fn note(&self) -> Style {
         use ratatui::style::Color;
         self.pick(Style::default().fg(Color::Magenta), Style::default().add_modifier(Modifier::ITALIC))
+    }
+    fn added(&self) -> Style {
+        use ratatui::style::Color;
+        self.pick(Style::default().fg(Color::Green), Style::default().add_modifier(Modifier::BOLD))
+    }
+    fn removed(&self) -> Style {
+        use ratatui::style::Color;
+        self.pick(Style::default().fg(Color::Red).add_modifier(Modifier::CROSSED_OUT), Style::default())
     }
     fn selected(&self) -> Style {
         Style::default().add_modifier(Modifier::REVERSED)

@@ -6,8 +6,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::diff::{self, StepChange};
 use super::focus::{self, Focus};
 use super::input::{Edit, TextInput};
+use super::text;
 use crate::crs::Crs;
 use crate::event::{Event, Op, Stage};
 use crate::plan::{FileAction, FileOp, Plan, Step};
@@ -23,6 +25,9 @@ pub enum Action {
     Send(Op),
     /// Leave the review without a decision.
     Quit,
+    /// Open this text (the plan, see [`super::text`]) in the editor and hand the result to
+    /// [`ReviewApp::edited`].
+    Edit(String),
 }
 
 /// One version of the plan as the reviewer saw it arrive.
@@ -195,7 +200,7 @@ pub enum Mode {
 pub enum Mark {
     /// The same as before.
     Same,
-    /// A step with this title or intent existed and is changed.
+    /// A step with the same title or intent was there and is changed.
     Changed,
     /// New.
     New,
@@ -252,6 +257,8 @@ pub struct ReviewApp {
     pub problems: Vec<String>,
     /// What the keys do now.
     pub mode: Mode,
+    /// The text of the last editor session that could not be used, with its problems marked.
+    pub edit_text: Option<String>,
 }
 
 fn key_is(key: &KeyEvent, c: char) -> bool {
@@ -276,6 +283,7 @@ impl ReviewApp {
             status: None,
             problems: Vec::new(),
             mode: Mode::Normal,
+            edit_text: None,
         }
     }
 
@@ -319,25 +327,60 @@ impl ReviewApp {
         v
     }
 
-    /// How each step of the version on screen differs from the version before it.
-    pub fn marks(&self) -> Vec<Mark> {
-        let plan = self.plan();
-        let before = match (self.shown, &self.working) {
+    /// The version the one on screen is compared with: the newest as recorded while it is
+    /// being edited, otherwise the version before it.
+    pub fn before(&self) -> Option<&Plan> {
+        match (self.shown, &self.working) {
             (_, Some(_)) if self.at_newest() => Some(&self.newest().plan),
             (0, _) => None,
             (n, _) => Some(&self.versions[n - 1].plan),
-        };
-        plan.steps
-            .iter()
-            .map(|s| match before {
-                None => Mark::Same,
-                Some(b) if b.steps.contains(s) => Mark::Same,
-                Some(b) if b.steps.iter().any(|o| o.title == s.title || o.intent == s.intent) => {
-                    Mark::Changed
-                }
-                Some(_) => Mark::New,
+        }
+    }
+
+    /// How each step of the version on screen differs from the version before it.
+    pub fn marks(&self) -> Vec<Mark> {
+        let Some(before) = self.before() else { return vec![Mark::Same; self.plan().steps.len()] };
+        diff::steps(before, self.plan())
+            .0
+            .into_iter()
+            .map(|c| match c {
+                StepChange::Same(_) => Mark::Same,
+                StepChange::Changed(_) => Mark::Changed,
+                StepChange::New => Mark::New,
             })
             .collect()
+    }
+
+    /// Shows a failure on the status line.
+    pub fn fail(&mut self, text: impl Into<String>) {
+        self.refuse(text);
+    }
+
+    /// Takes the text back from the editor: an unchanged or empty text changes nothing; a
+    /// text that reads as a plan is submitted as a new version; otherwise its problems are
+    /// marked in it and kept for the next edit.
+    pub fn edited(&mut self, before: &str, after: String) -> Action {
+        if after.trim().is_empty() || after == before {
+            self.edit_text = None;
+            self.say("the plan is unchanged");
+            return Action::None;
+        }
+        match text::parse(&after) {
+            Ok(plan) => {
+                self.edit_text = None;
+                self.working = Some(plan.clone());
+                self.say("submitting your edit…");
+                Action::Send(Op::Replace { plan: Box::new(plan) })
+            }
+            Err(problems) => {
+                let n = problems.len();
+                self.edit_text = Some(text::annotate(&after, &problems));
+                self.refuse(format!(
+                    "your text has {n} problem(s), marked `# !` beside them: press E to fix them (your text is kept)"
+                ));
+                Action::None
+            }
+        }
     }
 
     fn tab_index(&self) -> usize {
@@ -561,6 +604,13 @@ impl ReviewApp {
                 content_hash: v.content_hash.clone(),
             });
         }
+        if key.code == KeyCode::Char('E') {
+            if !self.can_change() || !self.recorded() {
+                return Action::None;
+            }
+            let text = self.edit_text.clone().unwrap_or_else(|| text::to_text(self.plan()));
+            return Action::Edit(text);
+        }
         if key_is(&key, 'x') {
             if !self.can_change() {
                 return Action::None;
@@ -725,6 +775,7 @@ impl ReviewApp {
             }
             Event::PlanVersion { plan_id, how, plan, content_hash, tokens, .. } => {
                 self.busy = None;
+                let before = self.newest().plan.clone();
                 self.versions.push(Version {
                     plan_id: Some(plan_id.clone()),
                     plan: (**plan).clone(),
@@ -740,10 +791,20 @@ impl ReviewApp {
                 self.pending.clear();
                 self.locked.clear();
                 let n = self.versions.len();
-                self.say(match how {
+                let (changes, gone) = diff::steps(&before, plan);
+                let changed = changes.iter().filter(|c| matches!(c, StepChange::Changed(_))).count();
+                let new = changes.iter().filter(|c| **c == StepChange::New).count();
+                let mut text = match how {
                     ReviewKind::Edit => format!("your edit is saved as v{n}"),
-                    _ => format!("v{n} is here; changed steps are marked ~ and new ones +"),
-                });
+                    _ => format!("v{n} is here"),
+                };
+                text.push_str(&format!(": {changed} step(s) changed ~, {new} new +"));
+                if !gone.is_empty() {
+                    let titles: Vec<String> =
+                        gone.iter().map(|&i| format!("\"{}\"", before.steps[i].title)).collect();
+                    text.push_str(&format!(", removed {}", titles.join(", ")));
+                }
+                self.say(text);
             }
             Event::ReviewNoted { kind, target, .. } => {
                 let target = target.clone().unwrap_or_default();
@@ -775,6 +836,7 @@ impl ReviewApp {
             }
             Event::EditRefused { problems, plan } => {
                 self.problems = problems.clone();
+                self.edit_text = Some(text::engine_problems(&text::to_text(plan), problems));
                 self.working = Some((**plan).clone());
                 self.refuse(format!("the edit was not saved: {} problem(s), listed below", problems.len()));
             }

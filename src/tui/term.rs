@@ -63,11 +63,13 @@ fn restore() {
     *LOG_FILE.lock().unwrap_or_else(|p| p.into_inner()) = None;
 }
 
+/// The real terminal as screens draw on it.
+pub type Real = Terminal<CrosstermBackend<Stdout>>;
+
 /// The terminal, owned by a screen until dropped.
 pub struct Screen {
-    /// What screens draw on.
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
     stop: Arc<AtomicBool>,
+    paused: Arc<AtomicBool>,
     reader: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -80,7 +82,7 @@ impl std::fmt::Debug for Screen {
 impl Screen {
     /// Takes the terminal: log lines go to `log` from now on, and the terminal's events
     /// (keys, pastes, resizes) arrive on the returned channel.
-    pub fn open(log: &Path) -> io::Result<(Screen, mpsc::UnboundedReceiver<crossterm::event::Event>)> {
+    pub fn open(log: &Path) -> io::Result<(Screen, Real, mpsc::UnboundedReceiver<crossterm::event::Event>)> {
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -109,12 +111,18 @@ impl Screen {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let stop = Arc::new(AtomicBool::new(false));
+        let paused = Arc::new(AtomicBool::new(false));
         let halt = Arc::clone(&stop);
+        let hold = Arc::clone(&paused);
         // Polls with a timeout so the thread ends soon after the screen closes, leaving the
         // terminal's input to whoever reads it next.
         let reader = std::thread::spawn(move || {
             while !halt.load(Ordering::SeqCst) {
-                match crossterm::event::poll(Duration::from_millis(50)) {
+                if hold.load(Ordering::SeqCst) {
+                    std::thread::sleep(POLL);
+                    continue;
+                }
+                match crossterm::event::poll(POLL) {
                     Ok(true) => match crossterm::event::read() {
                         Ok(ev) => {
                             if tx.send(ev).is_err() {
@@ -128,9 +136,48 @@ impl Screen {
                 }
             }
         });
-        Ok((Screen { terminal, stop, reader: Some(reader) }, rx))
+        Ok((Screen { stop, paused, reader: Some(reader) }, terminal, rx))
+    }
+
+    /// Hands the terminal to `command` editing `file`, which holds `text` first; returns the
+    /// text as saved. The file stays, so an edit is never lost.
+    pub fn edit(&self, command: &str, file: &Path, text: &str) -> Result<String, String> {
+        let cannot = |e: io::Error| format!("cannot open {} in the editor: {e}", file.display());
+        if let Some(dir) = file.parent() {
+            std::fs::create_dir_all(dir).map_err(cannot)?;
+        }
+        std::fs::write(file, text).map_err(cannot)?;
+        // The key reader lets go of the terminal before the editor reads it.
+        self.paused.store(true, Ordering::SeqCst);
+        std::thread::sleep(POLL * 2);
+        let _ = disable_raw_mode();
+        let _ = crossterm::execute!(
+            io::stdout(),
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            crossterm::cursor::Show
+        );
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{command} \"$1\""))
+            .arg("sh")
+            .arg(file)
+            .status();
+        let _ = enable_raw_mode();
+        let _ = crossterm::execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste);
+        self.paused.store(false, Ordering::SeqCst);
+        match status {
+            Ok(s) if s.success() => std::fs::read_to_string(file).map_err(cannot),
+            Ok(s) => {
+                Err(format!("the editor `{command}` ended with {s}; your text is kept in {}", file.display()))
+            }
+            Err(e) => Err(format!("cannot start the editor `{command}`: {e}; set VISUAL or EDITOR")),
+        }
     }
 }
+
+/// How long the key reader waits for a key before looking whether to stop or pause.
+const POLL: Duration = Duration::from_millis(50);
 
 impl Drop for Screen {
     fn drop(&mut self) {

@@ -13,7 +13,8 @@ use crate::suite::jobs::{crs_doc, plan_doc};
 const CHECK: &str = "grep -q hello hello.txt";
 
 /// Runs `vibe ARGS` on an 80×24 pseudo-terminal. Each `(wait_for, keys)` pair waits until the
-/// screen has shown `wait_for` (one word: the screen is drawn word by word), then types `keys`. Returns the exit code and what the terminal
+/// screen has shown `wait_for` since the keys before were typed (one word that was not on the
+/// screen at that place before: only changed cells are drawn), then types `keys`. Returns the exit code and what the terminal
 /// showed.
 fn on_terminal(env: &TestEnv, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
     const DRIVER: &str = r#"
@@ -23,7 +24,7 @@ pid, fd = pty.fork()
 if pid == 0:
     fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     os.execv(argv[0], argv)
-seen, step, deadline = b"", 0, time.time() + 120
+seen, step, mark, deadline = b"", 0, 0, time.time() + 120
 while time.time() < deadline:
     ready, _, _ = select.select([fd], [], [], 1)
     if not ready:
@@ -35,8 +36,9 @@ while time.time() < deadline:
     if not data:
         break
     seen += data
-    while step < len(script) and script[step][0].encode() in seen:
+    while step < len(script) and script[step][0].encode() in seen[mark:]:
         os.write(fd, script[step][1].encode())
+        mark = len(seen)
         step += 1
 else:
     os.kill(pid, 9)
@@ -114,4 +116,34 @@ fn vibe_plan_on_a_terminal_records_a_rejection_with_its_reason() {
     assert_eq!(store.plan(&id).unwrap().status, "rejected");
     let reviews = store.reviews(&id).unwrap();
     assert_eq!(reviews.last().unwrap().body.as_deref(), Some("too vague"));
+}
+
+#[test]
+fn the_whole_plan_edited_in_the_editor_becomes_a_new_version_that_is_approved() {
+    let (mut env, _repo, _server) = world();
+    let editor = env.root().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/^intent: greet$/intent: greet the world/' \"$1\"\n")
+        .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    env.set("EDITOR", editor.display().to_string());
+    let (code, shown) =
+        on_terminal(&env, &["plan", "add a greeting file"], &[("approve", "E"), ("approve", "a")]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("approved."), "{shown}");
+    let store = Store::open(&env.db_path()).unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["plan", "list", "--json"])).unwrap();
+    let ids: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().or(r["record"]["id"].as_str()).unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    let newest = ids.iter().map(|id| store.plan(id).unwrap()).find(|p| p.parent_id.is_some()).unwrap();
+    assert_eq!(newest.status, "approved");
+    let plan: serde_json::Value = serde_json::from_str(newest.plan_json.as_deref().unwrap()).unwrap();
+    assert_eq!(plan["steps"][0]["intent"], "greet the world");
+    // The text stays where the editor had it.
+    let kept = std::fs::read_dir(env.vibe_home().join("edits")).unwrap().count();
+    assert_eq!(kept, 1);
 }
