@@ -17,7 +17,7 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -248,42 +248,10 @@ impl Request {
 }
 
 fn read_request(conn: &TcpStream) -> std::io::Result<Request> {
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_string();
-    let target = parts.next().unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h)?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-        }
-    }
-    let find = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let mut body = Vec::new();
-    if let Some(len) = find("content-length").and_then(|l| l.parse::<usize>().ok()) {
-        body.resize(len, 0);
-        reader.read_exact(&mut body)?;
-    } else if find("transfer-encoding").is_some_and(|t| t.contains("chunked")) {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size)?;
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            let mut chunk = vec![0; n + 2];
-            reader.read_exact(&mut chunk)?;
-            if n == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..n]);
-        }
-    }
+    let Some(super::gh_http::Request { method, target, headers, body }) = super::gh_http::read_request(conn)?
+    else {
+        return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "no request"));
+    };
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p.to_string(), parse_query(q)),
         None => (target.clone(), BTreeMap::new()),

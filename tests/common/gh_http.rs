@@ -121,7 +121,8 @@ pub fn serve(handler: Arc<dyn Fn(Request) -> Response + Send + Sync>) -> String 
     format!("http://{addr}")
 }
 
-fn handle(stream: TcpStream, handler: &(dyn Fn(Request) -> Response + Send + Sync)) -> std::io::Result<()> {
+/// Reads one request (Content-Length or chunked body); `None` when the peer sent nothing.
+pub fn read_request(stream: &TcpStream) -> std::io::Result<Option<Request>> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -129,7 +130,7 @@ fn handle(stream: TcpStream, handler: &(dyn Fn(Request) -> Response + Send + Syn
     let method = parts.next().unwrap_or("").to_string();
     let target = parts.next().unwrap_or("").to_string();
     if method.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let mut headers = Vec::new();
     loop {
@@ -166,7 +167,12 @@ fn handle(stream: TcpStream, handler: &(dyn Fn(Request) -> Response + Send + Syn
         body.resize(len, 0);
         reader.read_exact(&mut body)?;
     }
-    let resp = handler(Request { method, target, headers, body });
+    Ok(Some(Request { method, target, headers, body }))
+}
+
+fn handle(stream: TcpStream, handler: &(dyn Fn(Request) -> Response + Send + Sync)) -> std::io::Result<()> {
+    let Some(req) = read_request(&stream)? else { return Ok(()) };
+    let resp = handler(req);
     let mut out = stream;
     let reason = match resp.status {
         200 => "OK",
