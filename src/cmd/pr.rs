@@ -2,12 +2,12 @@
 
 use std::io::Read;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::Ctx;
 use crate::cli::{PrCommand, PrCreateArgs, PrListArgs, PrStatusArgs};
 use crate::error::Error;
-use crate::github::pr::{self, PrOptions};
+use crate::github::pr::{self, JobContext, PrOptions};
 use crate::github::{push, Client, GithubError, RepoRef};
 use crate::store::PrRecord;
 
@@ -42,16 +42,26 @@ fn create(ctx: &Ctx, a: PrCreateArgs) -> Result<(), Error> {
         title: a.title,
         body,
         draft: a.draft,
-        job_id: a.job,
+        job: None,
         repo_path: Some(ctx.config.require_repo()?.to_path_buf()),
     };
     let mut store = ctx.store()?;
+    let opts = match &a.job {
+        Some(id) => PrOptions { job: Some(job_context(ctx, &store, id)?), ..opts },
+        None => opts,
+    };
     let rt = ctx.runtime()?;
-    let opened = rt.block_on(pr::open(&ctx.config, &mut store, &ctx.clock, opts))?;
+    let opened = rt.block_on(pr::open(&ctx.config, opts))?;
+    let record = pr::record_opened(&mut store, &ctx.clock, &opened)?;
     if ctx.out.json {
-        return ctx.out.json(&opened);
+        return ctx.out.json(&json!({
+            "record": record,
+            "existed": opened.existed,
+            "fork": opened.fork,
+            "pushed_to": opened.pushed_to,
+        }));
     }
-    let r = &opened.record;
+    let r = &record;
     if opened.existed {
         ctx.out.line(format!(
             "Pull request #{} is already open for {}: {}",
@@ -74,6 +84,32 @@ fn create(ctx: &Ctx, a: PrCreateArgs) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// What a pull request for job `id` is built from, as recorded: its branch, its CRS
+/// (through its plan, else its `spec.json`) and its result.
+fn job_context(ctx: &Ctx, store: &crate::store::Store, id: &str) -> Result<JobContext, Error> {
+    let full = store.resolve_id(crate::store::Table::Jobs, id)?;
+    let job = store.job(&full)?;
+    let from_store = || {
+        let plan = store.plan(job.plan_id.as_deref()?).ok()?;
+        let crs = store.crs(plan.crs_id.as_deref()?).ok()?;
+        serde_json::from_str(&crs.crs_json).ok()
+    };
+    let from_spec = || {
+        let text = std::fs::read_to_string(ctx.config.jobs_dir().join(&job.id).join("spec.json")).ok()?;
+        let spec: Value = serde_json::from_str(&text).ok()?;
+        serde_json::from_value(spec.get("crs")?.clone()).ok()
+    };
+    let result = job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+    Ok(JobContext {
+        crs: from_store().or_else(from_spec),
+        id: job.id,
+        status: job.status,
+        branch: job.branch_name,
+        repo_path: job.repo_path.map(std::path::PathBuf::from),
+        result,
+    })
 }
 
 fn refresh(

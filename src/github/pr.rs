@@ -1,7 +1,7 @@
 //! Opening pull requests: push the branch (to a fork when the user cannot push), open the
-//! PR or find the one already open for that head, and record it in `pr_records`.
-//! [`open_for_job`] is what `vibe run` calls at the end of a job; [`readiness`] is the cheap
-//! check it makes first. The PR body is built by the pure [`render_body`].
+//! PR or find the one already open for that head. [`open`] returns what GitHub answered and
+//! leaves recording it to the caller ([`record_opened`]); [`readiness`] is the cheap check a
+//! job makes first. The PR body is built by the pure [`render_body`].
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -9,11 +9,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::client::{Client, Created, NewPull, Pull, Repo};
+use super::client::{Client, Created, NewPull, Pull, Repo, User};
 use super::{auth, host_of, ids, push, GithubError, GithubResult, RepoRef};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::store::{JobRecord, PrRecord, Store, UserRecord};
+use crate::store::{PrRecord, Store, UserRecord};
 
 /// What to open.
 #[derive(Debug, Clone, Default)]
@@ -29,16 +29,42 @@ pub struct PrOptions {
     /// Open as a draft.
     pub draft: bool,
     /// The job whose result the PR carries.
-    pub job_id: Option<String>,
-    /// The local repository (default: the configured repository).
+    pub job: Option<JobContext>,
+    /// The local repository (default: the job's, else the configured repository).
     pub repo_path: Option<PathBuf>,
 }
 
-/// The outcome of [`open`].
-#[derive(Debug, Clone, Serialize)]
+/// The job a pull request carries: what its branch, title and body come from. The caller
+/// hands it over, so opening a PR never reads the job back from the store.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// The job id.
+    pub id: String,
+    /// Where the job is (`done`, `failed`, …), for messages.
+    pub status: String,
+    /// The branch the job committed to, if it did.
+    pub branch: Option<String>,
+    /// The repository the job ran in.
+    pub repo_path: Option<PathBuf>,
+    /// The job's change request.
+    pub crs: Option<crate::crs::Crs>,
+    /// The job's result (the jobs engine's `JobResult` as JSON; `null` when there is none).
+    pub result: Value,
+}
+
+/// The outcome of [`open`]: what GitHub answered, not yet recorded.
+#[derive(Debug, Clone)]
 pub struct Opened {
-    /// The stored record.
-    pub record: PrRecord,
+    /// The repository the PR is on.
+    pub repo: RepoRef,
+    /// The pull request as GitHub reports it.
+    pub pull: Pull,
+    /// The user the token belongs to.
+    pub author: User,
+    /// The commit the branch pointed at when it was pushed.
+    pub head_sha: String,
+    /// The job the PR carries.
+    pub job_id: Option<String>,
     /// The PR was already open for this head; nothing new was opened.
     pub existed: bool,
     /// `owner/name` of the fork the branch was pushed to, when the user could not push.
@@ -92,18 +118,6 @@ pub fn later_command(job_id: &str) -> String {
     format!("vibe pr create --job {job_id}")
 }
 
-/// Opens the PR for a finished job (what `vibe run` calls). `options.job_id` is set to `job_id`.
-pub async fn open_for_job(
-    config: &Config,
-    store: &mut Store,
-    clock: &Clock,
-    job_id: &str,
-    options: PrOptions,
-) -> GithubResult<PrRecord> {
-    let options = PrOptions { job_id: Some(job_id.to_string()), ..options };
-    Ok(open(config, store, clock, options).await?.record)
-}
-
 /// The repository `origin` points at, checked against the configured host.
 pub fn upstream_of(config: &Config, repo_path: &Path) -> GithubResult<RepoRef> {
     let host = host_of(&config.github.url);
@@ -123,21 +137,11 @@ pub fn upstream_of(config: &Config, repo_path: &Path) -> GithubResult<RepoRef> {
     Ok(upstream)
 }
 
-/// Pushes the branch and opens (or finds) its pull request, then records it.
-pub async fn open(
-    config: &Config,
-    store: &mut Store,
-    clock: &Clock,
-    opts: PrOptions,
-) -> GithubResult<Opened> {
-    let job = match &opts.job_id {
-        Some(id) => {
-            let full = store.resolve_id(crate::store::Table::Jobs, id)?;
-            Some(store.job(&full)?)
-        }
-        None => None,
-    };
-    let job_repo = job.as_ref().and_then(|j| j.repo_path.clone()).map(PathBuf::from).filter(|p| p.is_dir());
+/// Pushes the branch and opens (or finds) its pull request. Nothing is recorded: the caller
+/// keeps the answer with [`record_opened`].
+pub async fn open(config: &Config, opts: PrOptions) -> GithubResult<Opened> {
+    let job = opts.job.as_ref();
+    let job_repo = job.and_then(|j| j.repo_path.clone()).filter(|p| p.is_dir());
     let repo_path = match opts.repo_path.clone().or(job_repo) {
         Some(p) => p,
         None => config.repo.clone().ok_or_else(|| GithubError::Local {
@@ -146,7 +150,7 @@ pub async fn open(
         })?,
     };
     let upstream = upstream_of(config, &repo_path)?;
-    if let Some(j) = job.as_ref().filter(|j| j.branch_name.is_none() && opts.branch.is_none()) {
+    if let Some(j) = job.filter(|j| j.branch.is_none() && opts.branch.is_none()) {
         return Err(GithubError::Local {
             message: format!(
                 "job {} has no branch to open a pull request from (it is {})",
@@ -156,7 +160,7 @@ pub async fn open(
             hint: format!("only a job that committed has a branch; see `vibe jobs show {}`", short(&j.id)),
         });
     }
-    let branch = match opts.branch.clone().or_else(|| job.as_ref().and_then(|j| j.branch_name.clone())) {
+    let branch = match opts.branch.clone().or_else(|| job.and_then(|j| j.branch.clone())) {
         Some(b) => b,
         None => push::current_branch(&repo_path)?.ok_or_else(|| GithubError::Local {
             message: "HEAD is not on a branch".into(),
@@ -167,7 +171,6 @@ pub async fn open(
     let token = auth::resolve_token(config)?;
     let client = Client::new(config, Some(token.secret.clone()))?;
     let (me, _) = client.user().await?;
-    let user = record_user(store, clock, &upstream.host, &me, false)?;
     let upstream_repo = client.repo(&upstream).await?;
     let base = opts.base.clone().unwrap_or_else(|| upstream_repo.default_branch.clone());
     if base == branch {
@@ -196,11 +199,11 @@ pub async fn open(
 
     let title = match opts.title.clone() {
         Some(t) => t,
-        None => default_title(config, store, job.as_ref(), &repo_path, &branch)?,
+        None => default_title(job, &repo_path, &branch)?,
     };
-    let body = match (&opts.body, &job) {
+    let body = match (&opts.body, job) {
         (Some(b), _) => b.clone(),
-        (None, Some(j)) => render_body(&body_input(config, store, j)?),
+        (None, Some(j)) => render_body(&body_input_from(&j.id, j.crs.as_ref(), &j.result)),
         (None, None) => "Opened with vibe.".to_string(),
     };
     let body = scrub_secrets(config, &body, token.secret.expose());
@@ -228,16 +231,30 @@ pub async fn open(
             }
         },
     };
-    let record = record_pull(
+    Ok(Opened {
+        repo: upstream,
+        pull,
+        author: me,
+        head_sha,
+        job_id: job.map(|j| j.id.clone()),
+        existed,
+        fork,
+        pushed_to: crate::untrusted::url_shown(&url),
+    })
+}
+
+/// Records an opened pull request and its author in the history.
+pub fn record_opened(store: &mut Store, clock: &Clock, opened: &Opened) -> GithubResult<PrRecord> {
+    let user = record_user(store, clock, &opened.repo.host, &opened.author, false)?;
+    record_pull(
         store,
         clock,
-        &upstream,
-        &pull,
-        job.as_ref().map(|j| j.id.clone()),
+        &opened.repo,
+        &opened.pull,
+        opened.job_id.clone(),
         Some(user.id),
-        Some(head_sha),
-    )?;
-    Ok(Opened { record, existed, fork, pushed_to: crate::untrusted::url_shown(&url) })
+        Some(opened.head_sha.clone()),
+    )
 }
 
 /// Redacts the token and every configured secret (model key, E2B and Supabase keys, …) from
@@ -327,17 +344,9 @@ pub fn record_pull(
     })?)
 }
 
-fn default_title(
-    config: &Config,
-    store: &Store,
-    job: Option<&JobRecord>,
-    repo: &Path,
-    branch: &str,
-) -> GithubResult<String> {
-    if let Some(j) = job {
-        if let Some(s) = crs_of(config, store, j).map(|c| c.summary).filter(|s| !s.trim().is_empty()) {
-            return Ok(first_line(&s, 72));
-        }
+fn default_title(job: Option<&JobContext>, repo: &Path, branch: &str) -> GithubResult<String> {
+    if let Some(s) = job.and_then(|j| j.crs.as_ref()).map(|c| &c.summary).filter(|s| !s.trim().is_empty()) {
+        return Ok(first_line(s, 72));
     }
     let s = push::head_summary(repo, branch)?;
     Ok(if s.is_empty() { branch.to_string() } else { first_line(&s, 72) })
@@ -351,20 +360,6 @@ fn first_line(s: &str, max: usize) -> String {
         let cut: String = line.chars().take(max - 1).collect();
         format!("{}…", cut.trim_end())
     }
-}
-
-/// The job's CRS: through its plan record, else from the job's `spec.json` artifact.
-fn crs_of(config: &Config, store: &Store, job: &JobRecord) -> Option<crate::crs::Crs> {
-    let from_store = || {
-        let plan = store.plan(job.plan_id.as_deref()?).ok()?;
-        let crs = store.crs(plan.crs_id.as_deref()?).ok()?;
-        serde_json::from_str(&crs.crs_json).ok()
-    };
-    from_store().or_else(|| {
-        let text = std::fs::read_to_string(config.jobs_dir().join(&job.id).join("spec.json")).ok()?;
-        let spec: Value = serde_json::from_str(&text).ok()?;
-        serde_json::from_value(spec.get("crs")?.clone()).ok()
-    })
 }
 
 /// Everything the PR body shows; built from a job and its CRS.
@@ -413,20 +408,12 @@ pub struct TestRow {
     pub passed: Option<bool>,
 }
 
-/// Builds the body input from a job record (its `result_json`) and its CRS.
+/// Builds the body input from a job's result (the jobs engine's `JobResult` as JSON) and
+/// its CRS. Pure.
 ///
-/// Reads from `result_json` (the jobs engine's `JobResult`): `summary`, `files` (objects with
-/// `path`, `added`, `removed`; or `files_changed` as a list of paths), `checks` (objects with
-/// `command` and `passed`/`exit_code`) and `criteria` (objects with `id`, `description`,
-/// `holds` (or `met`/`status`) and `evidence`).
-pub fn body_input(config: &Config, store: &Store, job: &JobRecord) -> GithubResult<BodyInput> {
-    let crs = crs_of(config, store, job);
-    let result: Value =
-        job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
-    Ok(body_input_from(&job.id, crs.as_ref(), &result))
-}
-
-/// The pure part of [`body_input`].
+/// Reads `summary`, `files` (objects with `path`, `added`, `removed`; or `files_changed` as
+/// a list of paths), `checks` (objects with `command` and `passed`/`exit_code`) and
+/// `criteria` (objects with `id`, `description`, `holds` (or `met`/`status`) and `evidence`).
 pub fn body_input_from(job_id: &str, crs: Option<&crate::crs::Crs>, result: &Value) -> BodyInput {
     let text = |v: &Value, keys: &[&str]| {
         keys.iter().find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_string))

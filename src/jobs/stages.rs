@@ -404,7 +404,7 @@ impl Work {
         self.result.files_changed = done.files_changed;
         self.result.lines_added = done.lines_added;
         self.result.lines_removed = done.lines_removed;
-        // Record the commit now: the pull request is built from the job record.
+        // Record the commit now, so a crash while the pull request opens keeps the branch.
         let result_json = serde_json::to_string(&self.result).ok();
         let now = cx.journal.now();
         cx.journal.store().change_job(&job_id, &now, |j| {
@@ -434,15 +434,27 @@ impl Work {
                     skipped(reason, how_to_later.replace("<JOB_ID>", short))
                 }
                 pr::Readiness::Ready { .. } => {
-                    let clock = cx.journal.clock();
+                    let job = pr::JobContext {
+                        id: job_id.to_string(),
+                        status: Status::Committing.as_str().to_string(),
+                        branch: self.result.branch.clone(),
+                        repo_path: Some(self.spec.repo.clone()),
+                        crs: Some(self.spec.crs.clone()),
+                        result: serde_json::to_value(&self.result).unwrap_or_default(),
+                    };
                     let options = pr::PrOptions {
                         base: self.spec.pr_base.clone(),
                         // A job that did not pass is only ever opened as a draft.
                         draft: self.spec.draft || !self.result.passed,
                         repo_path: Some(self.spec.repo.clone()),
+                        job: Some(job),
                         ..pr::PrOptions::default()
                     };
-                    match pr::open_for_job(&self.config, cx.journal.store(), &clock, job_id, options).await {
+                    let clock = cx.journal.clock();
+                    let opened = pr::open(&self.config, options)
+                        .await
+                        .and_then(|o| pr::record_opened(cx.journal.store(), &clock, &o));
+                    match opened {
                         Ok(rec) => {
                             JobEvent::PullRequest { url: rec.pr_url, number: rec.pr_number.max(0) as u64 }
                         }
