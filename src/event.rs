@@ -162,6 +162,9 @@ pub enum JobEvent {
         to: Status,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// For a job that ended other than `done`: what kind of failure it was.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<crate::jobs::Failure>,
     },
     /// A stage finished and its result is saved; a resumed job starts after it.
     StageCompleted { stage: Status },
@@ -254,7 +257,12 @@ mod tests {
 
     #[test]
     fn job_events_round_trip_through_rows() {
-        let ev = JobEvent::Status { from: Some(Status::Queued), to: Status::Provisioning, reason: None };
+        let ev = JobEvent::Status {
+            from: Some(Status::Queued),
+            to: Status::Provisioning,
+            reason: None,
+            failure: None,
+        };
         let row = crate::store::JobEventRecord {
             id: "x".into(),
             job_id: "j".into(),

@@ -5,7 +5,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::agent::{Agent, AgentConfig, AgentError, AgentEvent, Checkpoint, Task};
+use crate::agent::{Agent, AgentConfig, AgentEvent, Checkpoint, Task};
 use crate::config::Config;
 use crate::event::JobEvent;
 use crate::llm::Client;
@@ -50,14 +50,7 @@ pub(super) async fn run(
     while let Ok(ev) = rx.try_recv() {
         record(art, &checkpoint_path, cx, ev)?;
     }
-    let outcome = outcome.map_err(|e| match e {
-        AgentError::Cancelled => JobError::Stage("cancelled".into()),
-        AgentError::Sandbox(e) if e.is_gone() => e.into(),
-        other => {
-            let e: crate::error::Error = other.into();
-            JobError::Stage(e.message)
-        }
-    })?;
+    let outcome = outcome.map_err(JobError::from)?;
     // An agent that stopped early assessed nothing: the checks alone speak for the criteria.
     let assessed = if outcome.stop.is_some() { &[][..] } else { &outcome.criteria[..] };
     let criteria = assessed
@@ -95,13 +88,7 @@ pub(super) async fn run(
 
 /// A model client for the agent.
 pub(super) fn client(config: &Config) -> Result<Client, JobError> {
-    Client::new(&config.model).map_err(|e| {
-        let e: crate::error::Error = e.into();
-        JobError::Stage(match e.hint {
-            Some(h) => format!("{} ({h})", e.message),
-            None => e.message,
-        })
-    })
+    Ok(Client::new(&config.model)?)
 }
 
 /// Logs one agent event (or saves the checkpoint it carries).

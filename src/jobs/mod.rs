@@ -31,7 +31,10 @@ mod state;
 
 pub use state::{resume_stage, Status};
 
-/// An error while running or controlling a job.
+/// An error while running or controlling a job. Each variant says what happened, wrapping
+/// the layer's own error, so a frontend can tell a cancel from a sandbox that expired from a
+/// model that needs configuring without reading the text; [`JobError::failure`] names it
+/// for the job's log.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     /// The store failed.
@@ -49,23 +52,101 @@ pub enum JobError {
     /// Another live process runs the job.
     #[error("job {id} is already running in process {pid}")]
     Busy { id: String, pid: i64 },
-    /// Anything the stages report (sandbox, agent, …), already worded for the user.
-    #[error("{0}")]
-    Stage(String),
-    /// The job's sandbox expired or was killed: the job is interrupted, and resuming it
-    /// continues in a new sandbox from the work saved so far.
-    #[error("{0}")]
-    SandboxGone(String),
+    /// The user stopped the job.
+    #[error("cancelled")]
+    Cancelled,
+    /// The sandbox failed. An expired or killed one ([`SandboxError::is_gone`]) makes the job
+    /// interrupted, and resuming it continues in a new sandbox from the work saved so far.
+    ///
+    /// [`SandboxError::is_gone`]: crate::sandbox::SandboxError::is_gone
+    #[error(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
+    /// The model failed (or cannot be reached as configured).
+    #[error(transparent)]
+    Model(#[from] crate::llm::LlmError),
+    /// The model would not do the task.
+    #[error("the model refused the task: {0}")]
+    ModelRefused(String),
+    /// The agent finished without changing anything, so there is nothing to commit.
+    #[error("the agent made no changes; there is nothing to commit")]
+    NothingToCommit,
 }
 
-impl From<crate::sandbox::SandboxError> for JobError {
-    fn from(e: crate::sandbox::SandboxError) -> Self {
-        if e.is_gone() {
-            JobError::SandboxGone(e.to_string())
-        } else {
-            JobError::Stage(e.to_string())
+impl From<crate::agent::AgentError> for JobError {
+    fn from(e: crate::agent::AgentError) -> Self {
+        use crate::agent::AgentError;
+        match e {
+            AgentError::Cancelled => JobError::Cancelled,
+            AgentError::Sandbox(e) => JobError::Sandbox(e),
+            AgentError::Llm(e) => JobError::Model(e),
+            AgentError::ModelRefused(m) => JobError::ModelRefused(m),
         }
     }
+}
+
+impl JobError {
+    /// True when the job's sandbox expired or was killed.
+    pub fn is_sandbox_gone(&self) -> bool {
+        matches!(self, JobError::Sandbox(e) if e.is_gone())
+    }
+
+    /// What kind of failure this is, as the job's log records it.
+    pub fn failure(&self) -> Failure {
+        match self {
+            JobError::Cancelled => Failure::Cancelled,
+            JobError::Sandbox(e) if e.is_gone() => Failure::SandboxGone,
+            JobError::Sandbox(_) => Failure::Sandbox,
+            JobError::Model(e) if e.is_config() => Failure::ModelConfig,
+            JobError::Model(_) | JobError::ModelRefused(_) => Failure::Model,
+            JobError::NothingToCommit => Failure::NoChanges,
+            JobError::Store(_)
+            | JobError::Git(_)
+            | JobError::Artifact { .. }
+            | JobError::BadState { .. }
+            | JobError::Busy { .. } => Failure::Internal,
+        }
+    }
+
+    /// The text kept as the job's error message: the error, and for a model that needs
+    /// configuring, what to set.
+    pub fn message(&self) -> String {
+        match self {
+            JobError::Model(e) => {
+                let shown: crate::error::Error = e.clone().into();
+                match shown.hint {
+                    Some(h) if e.is_config() => format!("{} ({h})", shown.message),
+                    _ => shown.message,
+                }
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// How a job that did not finish `done` ended, for frontends: carried by the final
+/// [`crate::event::JobEvent::Status`] so nobody has to read the message to tell a cancel from
+/// failed tests or a model that needs configuring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The user cancelled it.
+    Cancelled,
+    /// The acceptance checks failed (the work is kept on its branch).
+    TestsFailed,
+    /// The agent stopped before finishing (a budget ran out, or the model gave up).
+    AgentStopped,
+    /// The agent changed nothing.
+    NoChanges,
+    /// The sandbox failed to start or run.
+    Sandbox,
+    /// The sandbox expired or was killed; resuming continues in a new one.
+    SandboxGone,
+    /// The model failed (server, network, refusal).
+    Model,
+    /// The model is not configured usably (key, endpoint, model name).
+    ModelConfig,
+    /// vibe's own bookkeeping failed (store, git, job files).
+    Internal,
 }
 
 impl From<JobError> for crate::error::Error {
@@ -74,6 +155,9 @@ impl From<JobError> for crate::error::Error {
         match e {
             JobError::Store(e) => e.into(),
             JobError::Git(e) => e.into(),
+            JobError::Sandbox(e) => e.into(),
+            JobError::Model(e) => e.into(),
+            JobError::Cancelled => Error::new(crate::error::ErrorKind::Interrupted, "the job was cancelled"),
             JobError::BadState { ref status, .. } if status == "done" => {
                 Error::usage(e.to_string()).with_hint("see its result with `vibe jobs result ID`")
             }
@@ -106,7 +190,7 @@ pub struct JobSpec {
     /// The plan.
     pub plan: Plan,
     /// `local`, `e2b` or `none`.
-    pub sandbox: String,
+    pub sandbox: crate::config::Backend,
     /// Network allowed inside the sandbox.
     pub network: bool,
     /// Include uncommitted changes of the user's tree.
@@ -340,6 +424,18 @@ impl Journal {
         reason: Option<String>,
         edit: impl FnOnce(&mut JobRecord),
     ) -> Result<JobRecord, JobError> {
+        self.end_as(to, reason, None, edit)
+    }
+
+    /// Like [`Journal::move_to`], for a final state that is not `done`: the status event
+    /// carries what kind of failure it was.
+    pub fn end_as(
+        &mut self,
+        to: Status,
+        reason: Option<String>,
+        failure: Option<Failure>,
+        edit: impl FnOnce(&mut JobRecord),
+    ) -> Result<JobRecord, JobError> {
         let now = self.now();
         let mut bad = None;
         let mut event = None;
@@ -351,7 +447,7 @@ impl Journal {
             }
             job.status = to.as_str().to_string();
             edit(job);
-            let ev = JobEvent::Status { from, to, reason };
+            let ev = JobEvent::Status { from, to, reason, failure };
             let rec = NewJobEvent { kind: ev.kind().into(), payload: ev.payload() };
             event = Some(ev);
             Some(vec![rec])
@@ -395,7 +491,8 @@ pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, 
         let from = Status::parse(&j.status);
         j.status = Status::Interrupted.as_str().to_string();
         j.error_message = Some(format!("interrupted: {reason}"));
-        let ev = JobEvent::Status { from, to: Status::Interrupted, reason: Some(reason.clone()) };
+        let ev =
+            JobEvent::Status { from, to: Status::Interrupted, reason: Some(reason.clone()), failure: None };
         Some(vec![NewJobEvent { kind: ev.kind().into(), payload: ev.payload() }])
     })?;
     match changed {
@@ -541,7 +638,12 @@ mod tests {
         assert_eq!(log.len(), 2);
         assert_eq!(
             log[0].event,
-            JobEvent::Status { from: Some(Status::Queued), to: Status::Provisioning, reason: None }
+            JobEvent::Status {
+                from: Some(Status::Queued),
+                to: Status::Provisioning,
+                reason: None,
+                failure: None
+            }
         );
         assert_eq!(log[1].seq, 2);
         // The frontend saw the same two events, in order.

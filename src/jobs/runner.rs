@@ -25,7 +25,7 @@ use crate::llm::Client;
 use crate::store::{JobRecord, Store};
 
 use super::stages::{StageCx, Work};
-use super::{completed_stages, liveness, Artifacts, JobError, JobSpec, Journal, Status};
+use super::{completed_stages, liveness, Artifacts, Failure, JobError, JobSpec, Journal, Status};
 
 /// How long a cancelled stage may take to stop on its own.
 const CANCEL_GRACE: Duration = Duration::from_secs(5);
@@ -109,23 +109,29 @@ pub async fn run(
             j.execution_time_ms = Some(j.execution_time_ms.unwrap_or(0) + elapsed);
             journal.job().unwrap_or(j)
         }
-        Err(JobError::SandboxGone(message)) if !cancelled => {
+        Err(e) if e.is_sandbox_gone() && !cancelled => {
             let message = format!(
-                "{message}; `vibe jobs resume {}` continues in a new sandbox",
+                "{}; `vibe jobs resume {}` continues in a new sandbox",
+                e.message(),
                 &job_id[..8.min(job_id.len())]
             );
-            journal.move_to(Status::Interrupted, Some(message.clone()), |j| {
+            journal.end_as(Status::Interrupted, Some(message.clone()), Some(Failure::SandboxGone), |j| {
                 finish(j);
                 j.error_message = Some(message.clone());
             })?
         }
         Err(_) if cancelled => {
             journal.store().clear_cancel(job_id)?;
-            journal.move_to(Status::Cancelled, Some("cancelled by the user".into()), finish)?
+            journal.end_as(
+                Status::Cancelled,
+                Some("cancelled by the user".into()),
+                Some(Failure::Cancelled),
+                finish,
+            )?
         }
         Err(e) => {
-            let message = e.to_string();
-            journal.move_to(Status::Failed, Some(message.clone()), |j| {
+            let message = e.message();
+            journal.end_as(Status::Failed, Some(message.clone()), Some(e.failure()), |j| {
                 finish(j);
                 j.error_message = Some(message.clone());
             })?
@@ -164,7 +170,7 @@ async fn run_stages(
                     // to notice and return, then drop it (which kills what is left).
                     tokio::time::timeout(CANCEL_GRACE, &mut stage_run)
                         .await
-                        .unwrap_or_else(|_| Err(JobError::Stage("cancelled".into())))
+                        .unwrap_or(Err(JobError::Cancelled))
                 }
             }
         };
@@ -192,7 +198,9 @@ async fn run_stages(
     let passed = result.passed;
     let final_status = if passed { Status::Done } else { Status::Failed };
     let failure = (!passed).then(|| failure_message(&result));
-    journal.move_to(final_status, failure.clone(), |j| {
+    let kind =
+        (!passed).then_some(if result.stop.is_some() { Failure::AgentStopped } else { Failure::TestsFailed });
+    journal.end_as(final_status, failure.clone(), kind, |j| {
         j.result_json = result_json.clone();
         j.files_changed = result.files_changed as i64;
         j.lines_added = Some(result.lines_added as i64);
@@ -213,7 +221,7 @@ async fn cancelled(work: &mut Work, journal: &mut Journal, cancel: &watch::Recei
             .emit(JobEvent::Warning { message: format!("the cancelled job's work was not kept: {e}") });
     }
     work.cleanup(false).await;
-    JobError::Stage("cancelled".into())
+    JobError::Cancelled
 }
 
 /// Why a job that ran to its end did not pass: the agent's stop, the criteria not met, and

@@ -153,9 +153,8 @@ impl Work {
         self.commit_to_branch(cx, &patch)
     }
 
-    fn backend(&self) -> Result<Backend, JobError> {
-        Backend::parse(&self.spec.sandbox)
-            .ok_or_else(|| JobError::Stage(format!("unknown sandbox backend `{}`", self.spec.sandbox)))
+    fn backend(&self) -> Backend {
+        self.spec.sandbox
     }
 
     /// Makes the job's sandbox for this attempt: a new one from the base commit, brought to
@@ -165,7 +164,7 @@ impl Work {
         if self.sandbox.is_some() {
             return Ok(());
         }
-        let backend = self.backend()?;
+        let backend = self.backend();
         super::release_sandbox(&self.sandboxes, &self.art, false).await;
         let dir = self.art.sandbox_dir();
         if dir.exists() {
@@ -233,7 +232,9 @@ impl Work {
     }
 
     fn sandbox(&self) -> Result<&dyn Sandbox, JobError> {
-        self.sandbox.as_deref().ok_or_else(|| JobError::Stage("the sandbox is not ready".into()))
+        self.sandbox.as_deref().ok_or_else(|| {
+            JobError::Sandbox(crate::sandbox::SandboxError::Invalid("the sandbox is not ready".into()))
+        })
     }
 
     async fn agent(&mut self, cx: &mut StageCx<'_>) -> Result<(), JobError> {
@@ -282,7 +283,7 @@ impl Work {
                 .await
                 .map_err(JobError::from)?;
             if out.cancelled || *cx.cancel.borrow() {
-                return Err(JobError::Stage("cancelled".into()));
+                return Err(JobError::Cancelled);
             }
             let text = if out.stderr.is_empty() {
                 out.stdout.clone()
@@ -352,7 +353,7 @@ impl Work {
                 // A failed job that changed nothing: nothing to keep.
                 return Ok(());
             }
-            return Err(JobError::Stage("the agent made no changes; there is nothing to commit".into()));
+            return Err(JobError::NothingToCommit);
         }
         self.commit_to_branch(cx, &patch)?;
         let job_id = cx.journal.job_id().to_string();

@@ -256,8 +256,12 @@ mod tests {
             tail: String::new(),
         };
         assert_eq!(describe_job(&ev).as_deref(), Some("  $ cargo test  (exit 0, 1.2s)"));
-        let ev =
-            JobEvent::Status { from: None, to: Status::Interrupted, reason: Some("pid 7 is gone".into()) };
+        let ev = JobEvent::Status {
+            from: None,
+            to: Status::Interrupted,
+            reason: Some("pid 7 is gone".into()),
+            failure: None,
+        };
         assert_eq!(describe_job(&ev).as_deref(), Some("● interrupted: pid 7 is gone"));
         assert_eq!(
             describe_job(&JobEvent::Tokens { prompt: 1, completion: 1, total: 2, cost_usd: None }),

@@ -224,6 +224,8 @@ fn a_sandbox_that_expires_interrupts_the_job_and_resume_continues_in_a_new_one()
         statuses(&shown),
         ["provisioning", "running", "interrupted", "queued", "running", "testing", "committing", "done"]
     );
+    let interrupted = shown["events"].as_array().unwrap().iter().find(|e| e["to"] == "interrupted").unwrap();
+    assert_eq!(interrupted["failure"], "sandbox_gone", "{interrupted}");
     let branch = shown["job"]["branch_name"].as_str().unwrap();
     assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
     // Two sandboxes, neither left alive; the second got the saved work as a file.

@@ -91,6 +91,12 @@ fn statuses(job: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The kind of failure the job's final status event names (`null` for `done`).
+fn final_failure(job: &Value) -> Value {
+    let events = job["events"].as_array().unwrap();
+    events.iter().rev().find(|e| e["kind"] == "status").unwrap()["failure"].clone()
+}
+
 fn assert_no_secret_under(dir: &Path) {
     for entry in walk(dir) {
         let bytes = std::fs::read(&entry).unwrap_or_default();
@@ -203,6 +209,8 @@ fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_keeping_the_work_
     );
     let error = &lines.last().unwrap()["error"];
     assert_eq!(error["kind"], "tests_failed");
+    let failed = lines.iter().find(|l| l["kind"] == "status" && l["to"] == "failed").unwrap();
+    assert_eq!(failed["failure"], "tests_failed", "{failed}");
     let store = Store::open(&w.env.db_path()).unwrap();
     let job = store.recent_jobs(1, None).unwrap().remove(0);
     assert_eq!(job.status, "failed");
@@ -298,6 +306,7 @@ fn a_model_that_does_not_call_tools_ends_the_job_after_three_requests_saying_wha
     let job = store.recent_jobs(1, None).unwrap().remove(0);
     assert_eq!(job.status, "failed");
     assert!(job.branch_name.is_none() && job.commit_sha.is_none());
+    assert_eq!(final_failure(&job_json(&w.env, &job.id)), "agent_stopped");
     // Nothing to test or keep: the job ends right after the agent.
     assert_eq!(statuses(&job_json(&w.env, &job.id)), ["provisioning", "running", "failed"]);
 }
@@ -689,6 +698,7 @@ fn cancel_from_another_process_kills_the_sandboxed_tree() {
     let shown = job_json(&w.env, &job_id);
     assert_eq!(statuses(&shown), ["provisioning", "running", "cancelled"]);
     assert_log_is_gap_free(&shown);
+    assert_eq!(final_failure(&shown), "cancelled");
     assert!(!w.env.vibe_home().join("jobs").join(&job_id).join("sandbox").exists());
 }
 
