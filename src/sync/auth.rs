@@ -137,44 +137,28 @@ impl Auth {
 
     async fn call(&self, path: &str, body: Value, bearer: Option<&str>) -> Result<Value, SyncError> {
         let url = format!("{}/auth/v1/{path}", self.url);
-        let mut last = String::new();
-        for attempt in 0..super::ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        let (status, text) = super::with_retries(|| {
+            let req = self.http.post(&url).header("apikey", self.key.expose()).json(&body);
+            match bearer {
+                Some(b) => req.bearer_auth(b),
+                None => req,
             }
-            let mut req = self.http.post(&url).header("apikey", self.key.expose()).json(&body);
-            if let Some(b) = bearer {
-                req = req.bearer_auth(b);
-            }
-            let resp = match req.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    last = super::without_url(&e);
-                    continue;
-                }
-            };
-            let status = resp.status().as_u16();
-            let text = resp.text().await.unwrap_or_default();
-            if (200..300).contains(&status) {
-                return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
-            }
-            if status >= 500 {
-                last = format!("{status}");
-                continue;
-            }
-            let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let s = |k: &str| err.get(k).and_then(Value::as_str).map(str::to_string);
-            let code = s("error_code")
-                .or_else(|| s("code"))
-                .or_else(|| s("error"))
-                .unwrap_or_else(|| status.to_string());
-            let message = s("msg")
-                .or_else(|| s("message"))
-                .or_else(|| s("error_description"))
-                .unwrap_or_else(|| text.chars().take(200).collect());
-            return Err(SyncError::Auth { status, code, message });
+        })
+        .await?;
+        if (200..300).contains(&status) {
+            return Ok(serde_json::from_str(&text).unwrap_or(Value::Null));
         }
-        Err(SyncError::Unreachable { message: last })
+        let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let s = |k: &str| err.get(k).and_then(Value::as_str).map(str::to_string);
+        let code = s("error_code")
+            .or_else(|| s("code"))
+            .or_else(|| s("error"))
+            .unwrap_or_else(|| status.to_string());
+        let message = s("msg")
+            .or_else(|| s("message"))
+            .or_else(|| s("error_description"))
+            .unwrap_or_else(|| text.chars().take(200).collect());
+        Err(SyncError::Auth { status, code, message })
     }
 }
 

@@ -219,11 +219,7 @@ impl Mirror {
         prefer: &str,
     ) -> Result<String, SyncError> {
         let url = format!("{}/rest/v1/{path}", self.url);
-        let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-            }
+        let (status, text) = with_retries(|| {
             let mut req = self.http.request(method.clone(), &url).header("apikey", self.key.expose());
             if let Some(body) = &body {
                 req = req.header("Content-Type", "application/json").body(body.clone());
@@ -236,40 +232,60 @@ impl Mirror {
             } else if self.key.expose().starts_with("eyJ") {
                 req = req.bearer_auth(self.key.expose());
             }
-            let resp = match req.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    last = without_url(&e);
-                    continue;
-                }
-            };
-            let status = resp.status().as_u16();
-            let ok = resp.status().is_success();
-            let text = resp.text().await.unwrap_or_default();
-            if ok {
-                return Ok(text);
-            }
-            let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-            let code = err.get("code").and_then(Value::as_str).unwrap_or("").to_string();
-            let message = err
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| text.chars().take(200).collect());
-            if status >= 500 {
-                last = format!("{status} {message}");
+            req
+        })
+        .await?;
+        if (200..300).contains(&status) {
+            return Ok(text);
+        }
+        let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let code = err.get("code").and_then(Value::as_str).unwrap_or("").to_string();
+        let message = err
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| text.chars().take(200).collect());
+        let table = table.to_string();
+        Err(match (status, code.as_str()) {
+            (401 | 403, "42501") | (403, _) => SyncError::Forbidden { table, status, message },
+            (401, _) => SyncError::Unauthorized { message },
+            (404, _) | (_, "42P01") => SyncError::SchemaMissing { table, message },
+            _ => SyncError::Rejected { table, status, code, message },
+        })
+    }
+}
+
+/// Sends the request `make` builds until an answer other than a 5xx comes, with bounded
+/// back-off on network errors and 5xx; returns that answer's status and body, or
+/// [`SyncError::Unreachable`] with the last failure.
+pub(crate) async fn with_retries(
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<(u16, String), SyncError> {
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
+        let resp = match make().send().await {
+            Ok(r) => r,
+            Err(e) => {
+                last = without_url(&e);
                 continue;
             }
-            let table = table.to_string();
-            return Err(match (status, code.as_str()) {
-                (401 | 403, "42501") | (403, _) => SyncError::Forbidden { table, status, message },
-                (401, _) => SyncError::Unauthorized { message },
-                (404, _) | (_, "42P01") => SyncError::SchemaMissing { table, message },
-                _ => SyncError::Rejected { table, status, code, message },
-            });
+        };
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        if status < 500 {
+            return Ok((status, text));
         }
-        Err(SyncError::Unreachable { message: last })
+        let err: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let said = ["message", "msg"].iter().find_map(|k| err.get(*k).and_then(Value::as_str));
+        last = match said {
+            Some(m) => format!("{status} {m}"),
+            None => status.to_string(),
+        };
     }
+    Err(SyncError::Unreachable { message: last })
 }
 
 /// A network error's text without the URL (it names the project, not a secret, but is noise).
