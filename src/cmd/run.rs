@@ -342,7 +342,7 @@ pub(super) fn review_app(
 }
 
 /// Asks a yes/no question on the terminal.
-fn ask(question: &str) -> Result<bool, Error> {
+pub(super) fn ask(question: &str) -> Result<bool, Error> {
     let mut err = std::io::stderr();
     write!(err, "{question}")?;
     err.flush()?;

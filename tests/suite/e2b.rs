@@ -427,3 +427,91 @@ fn ctrl_c_cancels_every_job_of_a_batch_and_kills_every_sandbox() {
     let jobs = store.recent_jobs(10, None).unwrap();
     assert_eq!(jobs.iter().map(|j| j.status.as_str()).collect::<Vec<_>>(), ["cancelled", "cancelled"]);
 }
+
+/// The model for a batch: the CRS and plan for every prompt, then an agent that writes
+/// hello.txt, checks and finishes.
+fn batch_model(model: &OpenAiServer) {
+    let plan = crate::suite::jobs::plan_doc(&[(CHECK, &["AC1"])]);
+    let crs = crate::suite::jobs::crs_doc();
+    model.respond_with(move |r| {
+        let schema = r.json_schema().map(|s| s["properties"].clone()).unwrap_or(Value::Null);
+        if schema.get("acceptance_criteria").is_some() {
+            return crate::common::openai::Reply::json(&crs);
+        }
+        if schema.get("testing_strategy").is_some() {
+            return crate::common::openai::Reply::json(&plan);
+        }
+        match r.messages().iter().filter(|m| m["role"] == "tool").count() {
+            0 => crate::common::openai::Reply::tool_call(
+                "write_file",
+                json!({"path": "hello.txt", "content": "hello\n"}),
+            ),
+            1 => crate::common::openai::Reply::tool_call("run_command", json!({"command": CHECK})),
+            _ => crate::common::openai::Reply::tool_call(
+                "finish",
+                json!({"summary": "Wrote hello.txt.", "criteria": [
+                    {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+                ]}),
+            ),
+        }
+    });
+}
+
+#[test]
+fn a_batch_without_yes_reviews_every_plan_before_any_job_and_runs_only_the_approved() {
+    let mut w = world();
+    w.env.set("TERM", "xterm-256color");
+    batch_model(&w.model);
+    let file = w.env.root().join("batch.txt");
+    std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
+    let file = file.display().to_string();
+    let args = ["run", "--batch", &file, "--parallel", "2", "--no-pr", "--sandbox", "e2b"];
+    // The first plan is approved, the second rejected with a reason.
+    let (code, shown) = crate::suite::tui::on_terminal(
+        &w.env,
+        &args,
+        &[("approve", "a"), ("[2/2] planning", ""), ("approve", "xnot this one\r")],
+    );
+    assert_eq!(code, 0, "{shown}");
+    // Both plans were reviewed before the one job started.
+    let reviewed = shown.find("[2/2] planning").unwrap();
+    let started = shown.find(" started: add a greeting file").unwrap_or_else(|| panic!("{shown}"));
+    assert!(reviewed < started, "{shown}");
+    assert!(!shown.contains("started: add a farewell"), "{shown}");
+    assert!(shown.contains("rejected     add a farewell file  plan "), "{shown}");
+    assert!(shown.contains("not run, as reviewed: #2"), "{shown}");
+
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let jobs = store.recent_jobs(10, None).unwrap();
+    assert_eq!(jobs.len(), 1, "only the approved plan became a job");
+    assert_eq!(jobs[0].status, "done");
+    let approved = store.plan(jobs[0].plan_id.as_deref().unwrap()).unwrap();
+    assert_eq!(approved.status, "approved");
+    let listed: Value = serde_json::from_str(&w.env.ok(&["plan", "list", "--json"])).unwrap();
+    let rejected: Vec<String> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().or(r["record"]["id"].as_str()).unwrap().to_string())
+        .filter(|id| store.plan(id).unwrap().status == "rejected")
+        .collect();
+    assert_eq!(rejected.len(), 1, "{listed}");
+    assert_eq!(store.reviews(&rejected[0]).unwrap().last().unwrap().body.as_deref(), Some("not this one"));
+    // One sandbox, for the approved job, and it is gone.
+    assert_eq!(w.e2b.sandboxes().len(), 1);
+    assert!(w.e2b.alive().is_empty());
+}
+
+#[test]
+fn a_batch_without_yes_and_without_a_terminal_is_refused_before_anything_is_written() {
+    let w = world();
+    let file = w.env.root().join("batch.txt");
+    std::fs::write(&file, "add a greeting file\n").unwrap();
+    let out =
+        w.env.vibe().args(["run", "--batch", file.to_str().unwrap(), "--sandbox", "e2b"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("there is no terminal here") && stderr.contains("--yes"), "{stderr}");
+    assert!(w.model.requests().is_empty(), "a plan was written");
+    assert!(w.e2b.sandboxes().is_empty());
+}

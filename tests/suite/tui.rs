@@ -16,7 +16,7 @@ const CHECK: &str = "grep -q hello hello.txt";
 /// screen has shown `wait_for` since the keys before were typed (one word that was not on the
 /// screen at that place before: only changed cells are drawn), then types `keys`. Returns the exit code and what the terminal
 /// showed.
-fn on_terminal(env: &TestEnv, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
+pub(crate) fn on_terminal(env: &TestEnv, args: &[&str], script: &[(&str, &str)]) -> (i32, String) {
     const DRIVER: &str = r#"
 import fcntl, json, os, pty, select, struct, sys, termios, time
 argv, script = json.loads(sys.argv[1]), json.loads(sys.argv[2])
