@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::Status;
+use crate::jobs::state::{Failure, Status};
 
 /// A stage of the pipeline before and around the job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,7 +164,7 @@ pub enum JobEvent {
         reason: Option<String>,
         /// For a job that ended other than `done`: what kind of failure it was.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        failure: Option<crate::jobs::Failure>,
+        failure: Option<Failure>,
     },
     /// A stage finished and its result is saved; a resumed job starts after it.
     StageCompleted { stage: Status },

@@ -3,7 +3,7 @@
 //! artifact `agent-checkpoint.json`, so a resumed job continues the conversation where the
 //! last completed turn left it instead of starting over.
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::agent::{Agent, AgentConfig, AgentEvent, Checkpoint, Task};
 use crate::config::Config;
@@ -11,8 +11,7 @@ use crate::event::JobEvent;
 use crate::llm::Client;
 use crate::sandbox::Sandbox;
 
-use super::stages::{AgentReport, StageCx};
-use super::{Artifacts, CriterionResult, JobError, JobSpec};
+use super::{Artifacts, CriterionResult, JobError, JobSpec, Journal};
 
 /// Longest tool-call argument text kept in the log.
 const ARGS_IN_LOG: usize = 300;
@@ -24,7 +23,8 @@ pub(super) async fn run(
     spec: &JobSpec,
     art: &Artifacts,
     sandbox: &dyn Sandbox,
-    cx: &mut StageCx<'_>,
+    journal: &mut Journal,
+    cancel: &watch::Receiver<bool>,
 ) -> Result<AgentReport, JobError> {
     let agent = Agent::new(client, sandbox, AgentConfig::from_config(config));
     let checkpoint_path = art.dir.join("agent-checkpoint.json");
@@ -33,14 +33,14 @@ pub(super) async fn run(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let task = Task { crs: &spec.crs, plan: &spec.plan };
     let outcome = {
-        let run = agent.run(task, resume, tx, cx.cancel.clone());
+        let run = agent.run(task, resume, tx, cancel.clone());
         tokio::pin!(run);
         loop {
             tokio::select! {
                 biased;
                 ev = rx.recv() => {
                     if let Some(ev) = ev {
-                        record(art, &checkpoint_path, cx, ev)?;
+                        record(art, &checkpoint_path, journal, ev)?;
                     }
                 }
                 outcome = &mut run => break outcome,
@@ -48,7 +48,7 @@ pub(super) async fn run(
         }
     };
     while let Ok(ev) = rx.try_recv() {
-        record(art, &checkpoint_path, cx, ev)?;
+        record(art, &checkpoint_path, journal, ev)?;
     }
     let outcome = outcome.map_err(JobError::from)?;
     // An agent that stopped early assessed nothing: the checks alone speak for the criteria.
@@ -86,16 +86,27 @@ pub(super) async fn run(
     })
 }
 
-/// A model client for the agent.
-pub(super) fn client(config: &Config) -> Result<Client, JobError> {
-    Ok(Client::new(&config.model)?)
+/// The agent's outcome as saved between stages.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct AgentReport {
+    /// What the agent says it did.
+    pub summary: String,
+    /// The agent's verdict per criterion.
+    pub criteria: Vec<CriterionResult>,
+    /// Tokens spent.
+    pub tokens: u64,
+    /// Estimated cost.
+    pub cost_usd: Option<f64>,
+    /// Why the agent stopped before finishing, if it did.
+    #[serde(default)]
+    pub stop: Option<crate::agent::Stop>,
 }
 
 /// Logs one agent event (or saves the checkpoint it carries).
 fn record(
     art: &Artifacts,
     checkpoint: &std::path::Path,
-    cx: &mut StageCx<'_>,
+    journal: &mut Journal,
     ev: AgentEvent,
 ) -> Result<(), JobError> {
     let event = match ev {
@@ -119,7 +130,7 @@ fn record(
         }
         AgentEvent::Message { text } => JobEvent::Message { text },
         AgentEvent::Usage { turn, call, total } => {
-            cx.journal.emit(JobEvent::ModelRequest {
+            journal.emit(JobEvent::ModelRequest {
                 turn,
                 model: call.model,
                 prompt_tokens: call.prompt_tokens,
@@ -135,6 +146,6 @@ fn record(
             }
         }
     };
-    cx.journal.emit(event)?;
+    journal.emit(event)?;
     Ok(())
 }

@@ -27,9 +27,9 @@ mod agent_bridge;
 pub mod liveness;
 pub mod runner;
 pub mod stages;
-mod state;
+pub mod state;
 
-pub use state::{resume_stage, Status};
+pub use state::{resume_stage, Failure, Status};
 
 /// An error while running or controlling a job. Each variant says what happened, wrapping
 /// the layer's own error, so a frontend can tell a cancel from a sandbox that expired from a
@@ -121,32 +121,6 @@ impl JobError {
             other => other.to_string(),
         }
     }
-}
-
-/// How a job that did not finish `done` ended, for frontends: carried by the final
-/// [`crate::event::JobEvent::Status`] so nobody has to read the message to tell a cancel from
-/// failed tests or a model that needs configuring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Failure {
-    /// The user cancelled it.
-    Cancelled,
-    /// The acceptance checks failed (the work is kept on its branch).
-    TestsFailed,
-    /// The agent stopped before finishing (a budget ran out, or the model gave up).
-    AgentStopped,
-    /// The agent changed nothing.
-    NoChanges,
-    /// The sandbox failed to start or run.
-    Sandbox,
-    /// The sandbox expired or was killed; resuming continues in a new one.
-    SandboxGone,
-    /// The model failed (server, network, refusal).
-    Model,
-    /// The model is not configured usably (key, endpoint, model name).
-    ModelConfig,
-    /// vibe's own bookkeeping failed (store, git, job files).
-    Internal,
 }
 
 impl From<JobError> for crate::error::Error {

@@ -8,6 +8,7 @@ use crate::config::{Backend, Config};
 use crate::event::JobEvent;
 use crate::sandbox::{CommandRequest, Policy, Sandbox, SandboxSpec, Sandboxes};
 
+use super::agent_bridge::{self, AgentReport};
 use super::{
     Artifacts, CheckResult, CriterionResult, FileStat, JobError, JobResult, JobSpec, Journal, Status,
 };
@@ -39,22 +40,6 @@ impl std::fmt::Debug for Work {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Work").field("spec", &self.spec.repo).field("art", &self.art.dir).finish()
     }
-}
-
-/// The agent's outcome as saved between stages.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct AgentReport {
-    /// What the agent says it did.
-    pub summary: String,
-    /// The agent's verdict per criterion.
-    pub criteria: Vec<CriterionResult>,
-    /// Tokens spent.
-    pub tokens: u64,
-    /// Estimated cost.
-    pub cost_usd: Option<f64>,
-    /// Why the agent stopped before finishing, if it did.
-    #[serde(default)]
-    pub stop: Option<crate::agent::Stop>,
 }
 
 impl Work {
@@ -241,13 +226,14 @@ impl Work {
         let client = match &self.client {
             Some(c) => std::sync::Arc::clone(c),
             None => {
-                let c = std::sync::Arc::new(super::agent_bridge::client(&self.config)?);
+                let c = std::sync::Arc::new(crate::llm::Client::new(&self.config.model)?);
                 self.client = Some(std::sync::Arc::clone(&c));
                 c
             }
         };
+        let sandbox = self.sandbox()?;
         let report =
-            super::agent_bridge::run(&client, &self.config, &self.spec, &self.art, self.sandbox()?, cx)
+            agent_bridge::run(&client, &self.config, &self.spec, &self.art, sandbox, cx.journal, &cx.cancel)
                 .await?;
         self.art.write_json(&self.art.agent(), &report)?;
         let diff = self.sandbox()?.diff().await.map_err(JobError::from)?;

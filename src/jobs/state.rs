@@ -1,4 +1,5 @@
-//! The job state machine, pure: which states exist and which moves between them are legal.
+//! The job state machine, pure: which states exist, which moves between them are legal, and
+//! the kinds of failure a job can end with.
 //!
 //! ```text
 //! queued → provisioning → running → testing → committing → done
@@ -128,6 +129,32 @@ impl fmt::Display for Status {
 /// Where a resumed job starts: the stage after the last one completed.
 pub fn resume_stage(completed: &[Status]) -> Status {
     Status::STAGES.into_iter().find(|s| !completed.contains(s)).unwrap_or(Status::Done)
+}
+
+/// How a job that did not finish `done` ended, for frontends: carried by the final
+/// `status` event so nobody has to read the message to tell a cancel from
+/// failed tests or a model that needs configuring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// The user cancelled it.
+    Cancelled,
+    /// The acceptance checks failed (the work is kept on its branch).
+    TestsFailed,
+    /// The agent stopped before finishing (a budget ran out, or the model gave up).
+    AgentStopped,
+    /// The agent changed nothing.
+    NoChanges,
+    /// The sandbox failed to start or run.
+    Sandbox,
+    /// The sandbox expired or was killed; resuming continues in a new one.
+    SandboxGone,
+    /// The model failed (server, network, refusal).
+    Model,
+    /// The model is not configured usably (key, endpoint, model name).
+    ModelConfig,
+    /// vibe's own bookkeeping failed (store, git, job files).
+    Internal,
 }
 
 #[cfg(test)]
