@@ -423,6 +423,14 @@ pub static KEYS: &[Key] = &[
     ),
     key("e2b.template", &["VIBE_E2B_TEMPLATE"], Some("base"), Kind::Text, Guard::Service, "E2B template"),
     key(
+        "e2b.create_timeout_secs",
+        &["VIBE_E2B_CREATE_TIMEOUT_SECS"],
+        Some("120"),
+        Kind::Count,
+        Guard::Service,
+        "how long E2B may take to create a sandbox, in seconds",
+    ),
+    key(
         "supabase.url",
         &["SUPABASE_URL"],
         None,
@@ -721,6 +729,8 @@ pub struct E2bSettings {
     pub api_url: String,
     pub sandbox_url: Option<String>,
     pub template: String,
+    /// How long creating a sandbox may take, in seconds.
+    pub create_timeout_secs: u64,
 }
 
 /// Supabase mirror settings.
@@ -959,6 +969,7 @@ impl Config {
                 api_url: get("e2b.api_url").unwrap_or_else(|| format!("https://api.{domain}")),
                 sandbox_url: get("e2b.sandbox_url"),
                 template: text("e2b.template"),
+                create_timeout_secs: count("e2b.create_timeout_secs"),
                 domain,
             },
             supabase: SupabaseSettings { url: get("supabase.url"), key: secret("supabase.key") },

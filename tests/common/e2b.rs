@@ -117,6 +117,8 @@ struct State {
     canned: VecDeque<Canned>,
     /// A command containing this makes its sandbox expire once it has started.
     expire_on: Option<String>,
+    /// The next create makes its sandbox and never answers.
+    stall_create: bool,
 }
 
 impl State {
@@ -186,6 +188,12 @@ impl E2bServer {
     /// stream then just drops, as the real proxy's does).
     pub fn expire_on(&self, marker: &str) {
         self.state.lock().unwrap().expire_on = Some(marker.to_string());
+    }
+
+    /// Makes the next create take the request, make the sandbox and never answer (the
+    /// connection is held until the client closes it).
+    pub fn stall_create(&self) {
+        self.state.lock().unwrap().stall_create = true;
     }
 
     /// A canned control-plane answer: `status` with an error body and these headers.
@@ -353,7 +361,14 @@ fn control(mut conn: TcpStream, ctx: &Ctx, req: &Request) -> std::io::Result<()>
                 "envdVersion": "0.5.7", "envdAccessToken": token, "trafficAccessToken": null, "domain": null
             });
             st.sandboxes.insert(id, sandbox);
+            let stall = std::mem::take(&mut st.stall_create);
             drop(st);
+            if stall {
+                let mut byte = [0u8; 1];
+                // Held until the client gives up and closes the connection.
+                let _ = conn.read(&mut byte);
+                return Ok(());
+            }
             respond_json(&mut conn, 201, &reply)
         }
         ("GET", ["v2", "sandboxes"]) => {
@@ -362,6 +377,11 @@ fn control(mut conn: TcpStream, ctx: &Ctx, req: &Request) -> std::io::Result<()>
                 .sandboxes
                 .values()
                 .filter(|s| s.killed_at.is_none())
+                .filter(|s| {
+                    // `metadata` is `k=v&k2=v2`, URL-encoded as one value.
+                    let wanted = req.query.get("metadata").map(String::as_str).unwrap_or("");
+                    wanted.split('&').filter_map(|kv| kv.split_once('=')).all(|(k, v)| s.metadata.get(k).map(String::as_str) == Some(v))
+                })
                 .take(limit)
                 .map(|s| json!({"sandboxID": s.id, "templateID": s.template, "state": "running", "metadata": s.metadata}))
                 .collect();

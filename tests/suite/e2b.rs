@@ -515,3 +515,62 @@ fn a_batch_without_yes_and_without_a_terminal_is_refused_before_anything_is_writ
     assert!(w.model.requests().is_empty(), "a plan was written");
     assert!(w.e2b.sandboxes().is_empty());
 }
+
+fn run_e2b_plan(w: &World) -> (std::process::Output, String) {
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out, stderr)
+}
+
+#[test]
+fn a_sandbox_creation_that_hangs_past_its_deadline_is_a_timeout_and_leaves_no_sandbox() {
+    let mut w = world();
+    w.env.set("VIBE_E2B_CREATE_TIMEOUT_SECS", "1");
+    w.e2b.stall_create();
+    let (out, stderr) = run_e2b_plan(&w);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("E2B did not create a sandbox within 1 s (e2b.create_timeout_secs)"), "{stderr}");
+    assert!(stderr.contains("vibe config set e2b.create_timeout_secs"), "{stderr}");
+    // The sandbox E2B made for the request that never came back was found by the job's
+    // label and killed.
+    assert_eq!(w.e2b.sandboxes().len(), 1);
+    assert!(w.e2b.alive().is_empty(), "{:?}", w.e2b.alive());
+    let listed =
+        w.e2b.requests().into_iter().find(|r| r.method == "GET" && r.path.starts_with("/v2/sandboxes?"));
+    assert!(listed.unwrap().path.contains("metadata=vibe_job="));
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "failed");
+    assert!(job.error_message.unwrap().contains("within 1 s"));
+}
+
+#[test]
+fn a_sandbox_limit_still_reached_after_the_retries_says_so_and_what_to_do() {
+    let w = world();
+    let body = json!({"code": 429, "message": "You have reached the maximum number of concurrent E2B sandboxes (20)."});
+    for _ in 0..4 {
+        w.e2b.push(crate::common::e2b::Canned {
+            method: "POST".into(),
+            prefix: "/v2/sandboxes".into(),
+            status: 429,
+            headers: vec![
+                ("Retry-After".into(), "0".into()),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: body.to_string(),
+        });
+    }
+    let (out, stderr) = run_e2b_plan(&w);
+    assert!(!out.status.success(), "{stderr}");
+    let creates = w.e2b.requests().iter().filter(|r| r.method == "POST" && r.path == "/v2/sandboxes").count();
+    assert_eq!(creates, 4, "the first attempt and three retries");
+    assert!(stderr.contains("E2B's limit on sandboxes"), "{stderr}");
+    assert!(stderr.contains("maximum number of concurrent E2B sandboxes (20)"), "{stderr}");
+    assert!(stderr.contains("--parallel") && stderr.contains("E2B plan"), "{stderr}");
+    assert!(w.e2b.sandboxes().is_empty());
+}

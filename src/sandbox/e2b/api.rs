@@ -67,16 +67,32 @@ impl Api {
     }
 
     /// `POST /v2/sandboxes` → 201. Retried safely: the request carries an idempotency key.
-    pub async fn create(&self, body: &NewSandbox) -> Result<SandboxInfo, SandboxError> {
+    /// When no sandbox comes within `deadline` (retries included) it is a
+    /// [`Failure::Timeout`], and a sandbox E2B made for the request meanwhile is killed.
+    pub async fn create(&self, body: &NewSandbox, deadline: Duration) -> Result<SandboxInfo, SandboxError> {
         let idempotency = uuid::Uuid::new_v4().to_string();
-        let resp = self
-            .send("creating an E2B sandbox", || {
-                self.http
-                    .post(format!("{}/v2/sandboxes", self.base))
-                    .header("Idempotency-Key", &idempotency)
-                    .json(body)
-            })
-            .await?;
+        let sent = self.send("creating an E2B sandbox", || {
+            self.http
+                .post(format!("{}/v2/sandboxes", self.base))
+                .header("Idempotency-Key", &idempotency)
+                .timeout(deadline)
+                .json(body)
+        });
+        let resp = match tokio::time::timeout(deadline, sent).await {
+            Ok(resp) => resp?,
+            Err(_) => {
+                // The request may have been taken: what it made must not live on unseen.
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(30), self.kill_labelled(&body.metadata)).await;
+                return Err(cloud(
+                    Failure::Timeout,
+                    format!(
+                        "E2B did not create a sandbox within {} s (e2b.create_timeout_secs); it may be busy: try again, or allow it longer with `vibe config set e2b.create_timeout_secs N`",
+                        deadline.as_secs()
+                    ),
+                ));
+            }
+        };
         match resp.status().as_u16() {
             200 | 201 => resp.json().await.map_err(|e| {
                 cloud(Failure::Service, format!("E2B answered the creation with an unexpected body: {e}"))
@@ -91,6 +107,38 @@ impl Api {
             )),
             _ => Err(status_error(resp, "creating a sandbox").await),
         }
+    }
+
+    /// Kills every running sandbox whose metadata holds all of `metadata`
+    /// (`GET /v2/sandboxes?metadata=…`, then `DELETE` each).
+    async fn kill_labelled(&self, metadata: &BTreeMap<String, String>) -> Result<(), SandboxError> {
+        let filter: Vec<String> = metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let filter = filter.join("&");
+        let resp = self
+            .send("listing E2B sandboxes", || {
+                self.http
+                    .get(format!("{}/v2/sandboxes", self.base))
+                    .query(&[("state", "running,paused"), ("metadata", filter.as_str())])
+            })
+            .await?;
+        if resp.status().as_u16() != 200 {
+            return Err(status_error(resp, "listing sandboxes").await);
+        }
+        #[derive(Deserialize)]
+        struct Listed {
+            #[serde(rename = "sandboxID")]
+            sandbox_id: String,
+            #[serde(default)]
+            metadata: BTreeMap<String, String>,
+        }
+        let listed: Vec<Listed> = resp.json().await.unwrap_or_default();
+        for sandbox in listed {
+            // Only what carries every label, whatever the service filtered.
+            if metadata.iter().all(|(k, v)| sandbox.metadata.get(k) == Some(v)) {
+                self.kill(&sandbox.sandbox_id).await?;
+            }
+        }
+        Ok(())
     }
 
     /// `GET /sandboxes/{id}`: the sandbox and its envd token; [`SandboxError::Gone`] when it
@@ -233,7 +281,9 @@ async fn status_error(resp: reqwest::Response, what: &str) -> SandboxError {
     let detail = message(resp).await;
     let text = match failure {
         Failure::Auth => format!("E2B refused the API key in E2B_API_KEY while {what} ({detail})"),
-        Failure::Limit => format!("E2B's sandbox limit was reached while {what} ({detail})"),
+        Failure::Limit => format!(
+            "E2B's limit on sandboxes (how many may run at once, or how fast they are made) was reached while {what}, and still was after {RETRIES} retries ({detail}); wait for running sandboxes to end, run fewer at once (`--parallel`), or raise the limit of your E2B plan"
+        ),
         _ => format!("E2B failed while {what} ({detail})"),
     };
     cloud(failure, text)

@@ -60,6 +60,8 @@ pub struct Options {
     pub domain: String,
     pub key: Option<Secret>,
     pub template: String,
+    /// How long creating a sandbox may take before it is a [`Failure::Timeout`].
+    pub create_timeout: Duration,
 }
 
 impl Options {
@@ -71,6 +73,7 @@ impl Options {
             domain: settings.domain.clone(),
             key: settings.api_key.clone(),
             template: settings.template.clone(),
+            create_timeout: Duration::from_secs(settings.create_timeout_secs.max(1)),
         }
     }
 
@@ -194,7 +197,7 @@ impl E2bSandbox {
             metadata: BTreeMap::from([("vibe_job".to_string(), spec.label.clone())]),
             allow_internet_access: spec.policy.network,
         };
-        let info = match api.create(&request).await {
+        let info = match api.create(&request, options.create_timeout).await {
             Ok(info) => info,
             Err(e) => {
                 let _ = mirror.destroy().await;
@@ -753,6 +756,7 @@ mod tests {
             domain: "e2b.app".into(),
             key: None,
             template: "base".into(),
+            create_timeout: Duration::from_secs(120),
         };
         assert_eq!(o.envd_url("abc", None), "https://sandbox.e2b.app");
         assert_eq!(o.envd_url("abc", Some("example.org")), "https://49983-abc.example.org");
