@@ -320,6 +320,10 @@ fn no_result(job: &JobRecord) -> Error {
 fn watch(ctx: &Ctx, id: &str) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
+    if !ctx.out.json && crate::tui::can_open() {
+        drop(store);
+        return watch_on_terminal(ctx, &job.id);
+    }
     let mut printer = EventPrinter::new(ctx.out);
     let mut after = 0;
     let mut last_check = Instant::now();
@@ -347,6 +351,23 @@ fn watch(ctx: &Ctx, id: &str) -> Result<(), Error> {
             return outcome(ctx, &job);
         }
         std::thread::sleep(POLL);
+    }
+}
+
+/// The watch screen on the terminal until the user leaves it: the job's outcome when it was
+/// watched to its end, a hint on how to watch again when left running.
+pub(crate) fn watch_on_terminal(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
+    let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, short_id(job_id));
+    let rt = ctx.runtime()?;
+    match rt.block_on(crate::tui::watch_job(&ctx.config, ctx.clock, job_id, &setup))? {
+        crate::tui::Watched::Over(job) => outcome(ctx, &job),
+        crate::tui::Watched::Detached => {
+            let short = short_id(job_id);
+            ctx.out.note(format!(
+                "job {short} goes on in the background; watch it again with `vibe jobs watch {short}`"
+            ));
+            Ok(())
+        }
     }
 }
 
@@ -439,16 +460,8 @@ fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
     }
     let now = ctx.clock.now_ts();
     store.request_cancel(&job.id, &now)?;
-    let live = job.pid.filter(|p| {
-        jobs::liveness::pid_alive(*p) && Status::parse(&job.status).is_some_and(Status::is_active)
-    });
-    let job = match live {
-        Some(pid) => {
-            // Wake the runner at once; it also sees the request at its next heartbeat.
-            if let Ok(pid) = libc::pid_t::try_from(pid) {
-                // SAFETY: sending SIGTERM to the pid recorded for the job's runner.
-                unsafe { libc::kill(pid, libc::SIGTERM) };
-            }
+    let job = match jobs::liveness::signal_runner(&job) {
+        Some(_) => {
             let deadline = Instant::now() + Duration::from_secs(30);
             loop {
                 let j = jobs::refresh(&mut store, &ctx.clock, &job.id)?;

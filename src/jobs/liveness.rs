@@ -16,6 +16,18 @@ pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(2);
 /// A heartbeat older than this means the process hangs or the pid was reused.
 pub const STALE_AFTER: Duration = Duration::from_secs(60);
 
+/// Wakes the live process working on `job` with SIGTERM, so it sees a cancel request at once
+/// (it also sees it at its next heartbeat); returns its pid, or `None` when nobody runs it.
+pub fn signal_runner(job: &JobRecord) -> Option<i64> {
+    let pid =
+        job.pid.filter(|p| pid_alive(*p) && Status::parse(&job.status).is_some_and(Status::is_active))?;
+    if let Ok(p) = libc::pid_t::try_from(pid) {
+        // SAFETY: sending SIGTERM to the pid recorded for the job's runner.
+        unsafe { libc::kill(p, libc::SIGTERM) };
+    }
+    Some(pid)
+}
+
 /// Whether a process with this pid exists and is not a zombie.
 pub fn pid_alive(pid: i64) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {

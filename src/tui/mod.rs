@@ -6,6 +6,8 @@
 //! - [`input`]: a one-line text field; [`text`]: the plan as text for `$EDITOR`;
 //!   [`diff`]: what changed between versions, by step and by word.
 //! - [`app`]: the review loop over keys and pipeline events; [`term`]: the real terminal.
+//! - [`watch`]: the job watch and its result view; [`watch_run`]: its loop over keys and
+//!   the job's log read from the store ([`watch_job`] opens it on the terminal).
 
 pub mod app;
 pub mod diff;
@@ -15,9 +17,14 @@ mod render;
 pub mod review;
 pub mod term;
 pub mod text;
+pub mod watch;
+mod watch_render;
+pub mod watch_run;
 
 pub use render::{thousands, KEYS};
 pub use review::{Action, ReviewApp};
+pub use watch::{WatchAction, WatchApp};
+pub use watch_run::{watch_job, Watched};
 
 /// The palette: a few colours readable on dark and light terminals, or none (`NO_COLOR`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +40,17 @@ impl ReviewApp {
     }
 }
 
+impl WatchApp {
+    /// Draws the screen.
+    pub fn render(&self, frame: &mut ratatui::Frame, theme: &Theme) {
+        watch_render::draw(frame, self, theme);
+    }
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod watch_tests;
 
 /// Where the review screen keeps its log and the plan text handed to the editor.
 #[derive(Debug, Clone)]

@@ -56,6 +56,7 @@ fn restore() {
         let _ = crossterm::execute!(
             io::stdout(),
             DisableBracketedPaste,
+            crossterm::event::DisableMouseCapture,
             LeaveAlternateScreen,
             crossterm::cursor::Show
         );

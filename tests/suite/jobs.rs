@@ -8,7 +8,7 @@ use vibe::store::{JobRecord, Store};
 
 use crate::common::{git, TestEnv, NOW};
 
-fn job(id: &str, status: &str, pid: Option<i64>) -> JobRecord {
+pub(crate) fn job(id: &str, status: &str, pid: Option<i64>) -> JobRecord {
     JobRecord {
         id: id.into(),
         plan_id: None,
@@ -103,7 +103,7 @@ fn cancel_stops_a_job_nobody_runs_and_refuses_a_finished_one() {
     assert!(err.contains("cannot be resumed") && err.contains("vibe jobs result"), "{err}");
 }
 
-fn finished_job(env: &TestEnv, id: &str, passed: bool) {
+pub(crate) fn finished_job(env: &TestEnv, id: &str, passed: bool) {
     let mut store = Store::open(&env.db_path()).unwrap();
     let mut j = job(id, if passed { "done" } else { "failed" }, None);
     let result = serde_json::json!({

@@ -9,6 +9,7 @@ mod crs_plan;
 mod llm;
 mod review;
 mod tui;
+mod tui_watch;
 
 // jobs, sandbox, agent
 mod agent;

@@ -64,7 +64,7 @@ sys.exit(os.waitstatus_to_exitcode(status) if step == len(script) else 99)
     (out.status.code().unwrap_or(-1), shown)
 }
 
-fn world() -> (TestEnv, std::path::PathBuf, OpenAiServer) {
+pub(crate) fn world() -> (TestEnv, std::path::PathBuf, OpenAiServer) {
     let mut env = TestEnv::new();
     let repo = env.git_repo("repo");
     env.cwd = repo.clone();
