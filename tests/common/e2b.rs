@@ -528,7 +528,8 @@ fn envd(mut conn: TcpStream, ctx: &Ctx, req: &Request, id: &str) -> std::io::Res
         ("POST", "/process.Process/SendSignal") => {
             let body = serde_json::from_slice::<Value>(&req.body).unwrap_or(Value::Null);
             let pid = body["process"]["pid"].as_i64().unwrap_or(0) as i32;
-            if pid > 0 && sandbox.pids.contains(&pid) && unsafe { libc::kill(-pid, libc::SIGKILL) } == 0 {
+            // Like envd: the signal reaches the process itself, not its children.
+            if pid > 0 && sandbox.pids.contains(&pid) && unsafe { libc::kill(pid, libc::SIGKILL) } == 0 {
                 respond(&mut conn, 200, &[("Content-Type", "application/json")], b"{}")
             } else {
                 respond_json(
@@ -726,7 +727,8 @@ fn start(mut conn: TcpStream, ctx: &Ctx, req: &Request, sandbox: &Sandbox) -> st
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
-                    unsafe { libc::kill(-pid, libc::SIGKILL) };
+                    // Like envd: the process itself, not its children.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
                     let _ = child.wait();
                     return conn.write_all(&envelope(
                         2,

@@ -574,3 +574,72 @@ fn a_sandbox_limit_still_reached_after_the_retries_says_so_and_what_to_do() {
     assert!(stderr.contains("--parallel") && stderr.contains("E2B plan"), "{stderr}");
     assert!(w.e2b.sandboxes().is_empty());
 }
+
+/// Whether process `pid` runs (a zombie waiting for its parent does not).
+fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| s.rsplit_once(") ").map(|(_, rest)| !rest.starts_with('Z')))
+        .unwrap_or(false)
+}
+
+#[test]
+fn cancelling_an_e2b_job_kills_the_processes_its_command_detached() {
+    let w = world();
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("child.pid");
+    let sleeper = format!("sleep 4{}", std::process::id() % 100);
+    // A child in a session of its own, which envd's kill of the command does not reach.
+    let command = format!(
+        "setsid sh -c 'echo $$ > {}.tmp && mv {0}.tmp {0}; exec {sleeper}' & {sleeper}",
+        pid_file.display()
+    );
+    w.model.push_tool_call("run_command", json!({"command": command}));
+    let mut vibe = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&w.env.env)
+        .current_dir(&w.env.cwd)
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !pid_file.exists() {
+        assert!(started.elapsed().as_secs() < 60, "the command never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let child: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    assert!(running(child));
+    unsafe { libc::kill(vibe.id() as i32, libc::SIGINT) };
+    assert!(!vibe.wait().unwrap().success());
+    // SIGKILL is delivered by now; the process may take a moment to go.
+    let killed = std::time::Instant::now();
+    while running(child) && killed.elapsed().as_secs() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let survived = running(child);
+    if survived {
+        unsafe { libc::kill(child, libc::SIGKILL) };
+    }
+    assert!(!survived, "the detached child outlived the cancelled command");
+    // Found by the command's mark, by one more command in the sandbox.
+    let starts: Vec<Value> = w
+        .e2b
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/process.Process/Start")
+        .map(|r| serde_json::from_slice(&r.body[5..]).unwrap())
+        .collect();
+    let mark = starts.iter().find(|s| s["process"]["args"][2].as_str().unwrap().contains(&sleeper)).unwrap()
+        ["process"]["envs"]["VIBE_RUN_ID"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(starts
+        .iter()
+        .any(|s| s["process"]["args"][1].as_str().unwrap().contains(&format!("VIBE_RUN_ID={mark}"))));
+    let store = Store::open(&w.env.db_path()).unwrap();
+    assert_eq!(store.recent_jobs(1, None).unwrap()[0].status, "cancelled");
+    assert!(w.e2b.alive().is_empty());
+}

@@ -50,6 +50,12 @@ const STATE_FILE: &str = "e2b.json";
 const MIRROR_DIR: &str = "mirror";
 /// Extra time past a command's limit before vibe stops waiting for envd to end it.
 const GRACE: Duration = Duration::from_secs(30);
+/// Every process a command starts inherits this variable, set to the command's own mark:
+/// what a cancel or a timeout kills is found by it, however the processes detached
+/// themselves (`setsid`, `nohup`, `&`). envd's kill reaches only the command's first process.
+const RUN_MARK: &str = "VIBE_RUN_ID";
+/// How long killing a command's processes may take.
+const REAP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How to reach E2B, from the configuration.
 #[derive(Debug, Clone)]
@@ -332,11 +338,15 @@ impl E2bSandbox {
         mut cancel: Option<tokio::sync::watch::Receiver<bool>>,
     ) -> Result<CommandOutcome, SandboxError> {
         let started = Instant::now();
+        let mark = uuid::Uuid::new_v4().simple().to_string();
+        let mut envs: BTreeMap<String, String> =
+            self.env.iter().chain(extra_env).map(|(k, v)| (k.clone(), v.clone())).collect();
+        envs.insert(RUN_MARK.to_string(), mark.clone());
         let request = connect::StartRequest {
             process: connect::ProcessConfig {
                 cmd: "/bin/bash".into(),
                 args: vec!["-l".into(), "-c".into(), line.to_string()],
-                envs: self.env.iter().chain(extra_env).map(|(k, v)| (k.clone(), v.clone())).collect(),
+                envs,
                 cwd,
             },
             stdin: false,
@@ -408,10 +418,11 @@ impl E2bSandbox {
                 }
             }
         }
-        if (cancelled || timed_out) && end.is_none() {
-            if let Some(pid) = pid {
+        if cancelled || timed_out {
+            if let (Some(pid), None) = (pid, &end) {
                 let _ = self.envd.kill(pid).await;
             }
+            self.reap(&mark).await;
         }
         let (exit_code, signal) = match end {
             Some((code, true, _)) if !timed_out && !cancelled => (Some(code), None),
@@ -429,6 +440,30 @@ impl E2bSandbox {
             truncated,
             duration_ms: started.elapsed().as_millis() as u64,
         })
+    }
+
+    /// Kills every process that carries a command's mark (its children and whatever they
+    /// detached), a few passes so that one forking meanwhile is caught too. Best effort:
+    /// the sandbox is killed at the job's end anyway.
+    async fn reap(&self, mark: &str) {
+        let line = format!(
+            r#"for pass in 1 2 3; do found=; for d in /proc/[0-9]*; do p=${{d#/proc/}}; [ "$p" = "$$" ] && continue; if grep -qsxzF '{RUN_MARK}={mark}' "$d/environ"; then kill -9 "$p" 2>/dev/null; found=1; fi; done; [ -z "$found" ] && break; done; exit 0"#
+        );
+        let request = connect::StartRequest {
+            process: connect::ProcessConfig {
+                cmd: "/bin/bash".into(),
+                args: vec!["-c".into(), line],
+                envs: self.env.clone(),
+                cwd: None,
+            },
+            stdin: false,
+        };
+        let reaped = async {
+            let mut stream = self.envd.start(&request, Some(REAP_TIMEOUT)).await?;
+            while !matches!(stream.next().await?, StreamItem::End(_)) {}
+            Ok::<(), SandboxError>(())
+        };
+        let _ = tokio::time::timeout(REAP_TIMEOUT + GRACE, reaped).await;
     }
 
     /// The sandbox's tree now, relative to [`WORK`], without `.git`.
