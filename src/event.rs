@@ -70,6 +70,18 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tokens: Option<u64>,
     },
+    /// A new version whose CRS has edited acceptance criteria (the plan is unchanged): the
+    /// new CRS, and where the plan's testing strategy no longer matches it.
+    CriteriaVersion {
+        plan_id: String,
+        parent_id: Option<String>,
+        crs_id: String,
+        crs: Box<crate::crs::Crs>,
+        plan: Box<crate::plan::Plan>,
+        content_hash: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        problems: Vec<String>,
+    },
     /// A review entry was recorded on a version (a comment, a lock, an answer).
     ReviewNoted {
         plan_id: String,
@@ -116,6 +128,8 @@ pub enum Op {
     Replace { plan: Box<crate::plan::Plan> },
     /// Ask the model for a new version with this feedback.
     Revise { feedback: String },
+    /// Change the acceptance criteria of the CRS: a new CRS and plan version, no model call.
+    EditCriteria { edits: Vec<crate::review::CriterionEdit> },
     /// Stop the running job.
     Cancel,
 }

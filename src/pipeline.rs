@@ -365,6 +365,8 @@ async fn serve_review(
                     Ok(v) => {
                         change.plan = v.plan;
                         change.plan_id = Some(id);
+                        change.crs = v.crs;
+                        change.crs_id = Some(v.crs_record.id);
                         return Ok(true);
                     }
                     Err(e) => failed(e.into()),
@@ -384,6 +386,7 @@ async fn serve_review(
             | Op::Answer { .. }
             | Op::Replace { .. }
             | Op::Revise { .. }
+            | Op::EditCriteria { .. }
                 if current.is_none() =>
             {
                 failed(unrecorded())
@@ -438,6 +441,27 @@ async fn serve_review(
                     }
                     Err(review::ReviewError::Invalid { problems, plan }) => {
                         let _ = events.send(Event::EditRefused { problems, plan });
+                    }
+                    Err(e) => failed(e.into()),
+                }
+            }
+            Op::EditCriteria { edits } => {
+                let id = current.unwrap_or_default();
+                match review::edit_criteria(store, &clock, &id, &edits) {
+                    Ok(made) => {
+                        change.crs = made.crs.clone();
+                        change.crs_id = Some(made.crs_record.id.clone());
+                        change.plan = made.plan.clone();
+                        change.plan_id = Some(made.record.id.clone());
+                        let _ = events.send(Event::CriteriaVersion {
+                            plan_id: made.record.id,
+                            parent_id: Some(id),
+                            crs_id: made.crs_record.id,
+                            crs: Box::new(made.crs),
+                            content_hash: crate::plan::content_hash(&made.plan),
+                            plan: Box::new(made.plan),
+                            problems: made.problems,
+                        });
                     }
                     Err(e) => failed(e.into()),
                 }

@@ -3,15 +3,18 @@
 //! criterion, lock a step, answer the CRS's open questions, replace the plan with an edited
 //! one (checked like a generated one; on problems the edit comes back), and revise with
 //! feedback (the model writes a new version that records its parent and the feedback, and
-//! the parent becomes `superseded`). Every entry is in the store before the next model call,
-//! so nothing a reviewer typed is lost when the model fails.
+//! the parent becomes `superseded`), and edit the CRS's acceptance criteria (a new CRS and a
+//! new plan version implementing it, the parent `superseded`; the plan's testing strategy is
+//! checked against the new criteria and cannot be approved while a check names a removed
+//! criterion or a criterion has no check). Every entry is in the store before the next model
+//! call, so nothing a reviewer typed is lost when the model fails.
 
 use std::path::Path;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crs::schema::CriterionIds;
-use crate::crs::{Crs, Owner};
+use crate::crs::{AcceptanceCriterion, Crs, Owner};
 use crate::error::Error;
 use crate::llm::Progress;
 use crate::plan::{self, Plan, PlanOutcome, Revision};
@@ -55,6 +58,12 @@ pub enum ReviewError {
     /// The target does not exist.
     #[error("the plan has no {0}")]
     NoTarget(String),
+    /// The plan's testing strategy does not match its CRS's acceptance criteria.
+    #[error("plan {id} does not match its acceptance criteria: {}", problems.join("; "))]
+    Uncovered { id: String, problems: Vec<String> },
+    /// An edit of the acceptance criteria cannot be made.
+    #[error("{0}")]
+    Criteria(String),
     /// The edited plan fails the plan's checks; it is handed back.
     #[error("the edited plan has {} problem(s): {}", problems.len(), problems.join("; "))]
     Invalid { problems: Vec<String>, plan: Box<Plan> },
@@ -75,6 +84,10 @@ impl From<ReviewError> for Error {
             }
             ReviewError::NotApproved { .. } => Error::usage(e.to_string())
                 .with_hint("review it again, or pass --yes to approve it as it stands"),
+            ReviewError::Uncovered { .. } => Error::usage(e.to_string()).with_hint(
+                "regenerate the plan, or edit its testing strategy, so every criterion has a check",
+            ),
+            ReviewError::Criteria(_) => Error::usage(e.to_string()),
             ReviewError::Invalid { .. } => {
                 Error::usage(e.to_string()).with_hint("fix the problems named and submit the plan again")
             }
@@ -110,6 +123,18 @@ impl Version {
             .map_err(|e| ReviewError::Corrupt(format!("CRS {crs_id} cannot be read: {e}")))?;
         Ok(Version { record, plan, crs_record, crs })
     }
+
+    /// The criterion ids of the CRS, with the ids the model first gave them.
+    pub fn criterion_ids(&self) -> Result<CriterionIds, ReviewError> {
+        let stored: serde_json::Value = serde_json::from_str(&self.crs_record.crs_json)
+            .map_err(|e| ReviewError::Corrupt(format!("CRS {} cannot be read: {e}", self.crs_record.id)))?;
+        Ok(CriterionIds::with_originals(&self.crs, &stored))
+    }
+
+    /// Where the plan's testing strategy does not match the CRS's criteria (empty when it does).
+    pub fn criteria_problems(&self) -> Result<Vec<String>, ReviewError> {
+        Ok(plan::schema::check_criteria(&self.plan, &self.crs, &self.criterion_ids()?))
+    }
 }
 
 fn entry(plan_id: &str, kind: ReviewKind, clock: &Clock) -> ReviewRecord {
@@ -144,6 +169,10 @@ pub fn approve(
     let plan = plan::from_record(&rec).map_err(|e| ReviewError::Corrupt(e.message))?;
     if plan::content_hash(&plan) != content_hash {
         return Err(ReviewError::Changed { id: plan_id.to_string() });
+    }
+    let problems = Version::load(store, plan_id)?.criteria_problems()?;
+    if !problems.is_empty() {
+        return Err(ReviewError::Uncovered { id: plan_id.to_string(), problems });
     }
     let mut e = entry(plan_id, ReviewKind::Approve, clock);
     e.content_hash = Some(content_hash.to_string());
@@ -410,3 +439,173 @@ pub async fn revise(
     carry_locks(store, clock, &v, &out.record, &out.plan)?;
     Ok(out)
 }
+
+/// A change to one acceptance criterion of the CRS.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CriterionEdit {
+    /// A new criterion; it takes the id after the highest one (`AC4` after `AC3`).
+    Add { description: String, verification: String },
+    /// New wording for a criterion; its id stays.
+    Change { id: String, description: String, verification: String },
+    /// The criterion is dropped; its id is not given to another.
+    Remove { id: String },
+}
+
+impl CriterionEdit {
+    /// One line for the record, naming the criterion `id`: `added AC4: …`, `removed AC2`.
+    fn describe(&self, id: &str) -> String {
+        match self {
+            CriterionEdit::Add { description, .. } => format!("added {id}: {}", description.trim()),
+            CriterionEdit::Change { description, .. } => format!("changed {id}: {}", description.trim()),
+            CriterionEdit::Remove { .. } => format!("removed {id}"),
+        }
+    }
+}
+
+/// A version made by editing the acceptance criteria.
+#[derive(Debug, Clone)]
+pub struct CriteriaEdited {
+    /// The new plan version (the same plan, bound to the new CRS).
+    pub record: PlanRecord,
+    /// The plan.
+    pub plan: Plan,
+    /// The new CRS's record.
+    pub crs_record: CrsRecord,
+    /// The new CRS.
+    pub crs: Crs,
+    /// Where the plan's testing strategy no longer matches the criteria (a check covering a
+    /// removed criterion, a criterion no check covers): the version cannot be approved until
+    /// a revision or an edit fixes them.
+    pub problems: Vec<String>,
+}
+
+fn criterion_number(id: &str) -> Option<u32> {
+    id.strip_prefix("AC")?.parse().ok()
+}
+
+/// Applies `edits` to the acceptance criteria of the version `plan_id`: records a new CRS and
+/// a new plan version implementing it (parent `plan_id`, which becomes `superseded`), with an
+/// `edit` entry on `criteria` saying what changed. Nothing calls the model; the plan's
+/// testing strategy is checked against the new criteria and the problems come back.
+pub fn edit_criteria(
+    store: &mut Store,
+    clock: &Clock,
+    plan_id: &str,
+    edits: &[CriterionEdit],
+) -> Result<CriteriaEdited, ReviewError> {
+    current(store, plan_id)?;
+    if edits.is_empty() {
+        return Err(ReviewError::Criteria("no change to the acceptance criteria was given".into()));
+    }
+    let v = Version::load(store, plan_id)?;
+    let old_doc: serde_json::Value = serde_json::from_str(&v.crs_record.crs_json)
+        .map_err(|e| ReviewError::Corrupt(format!("CRS {} cannot be read: {e}", v.crs_record.id)))?;
+    let mut list: Vec<(AcceptanceCriterion, Option<String>)> = v
+        .crs
+        .acceptance_criteria
+        .iter()
+        .cloned()
+        .zip(crate::crs::schema::original_ids(&old_doc).into_iter().chain(std::iter::repeat(None)))
+        .collect();
+    let mut next =
+        list.iter().filter_map(|(c, _)| criterion_number(&c.id)).max().unwrap_or(0).max(list.len() as u32);
+    let mut said = Vec::new();
+    let filled = |what: &str, text: &str| {
+        let t = text.trim();
+        if t.is_empty() {
+            Err(ReviewError::Criteria(format!("a criterion needs {what}")))
+        } else {
+            Ok(t.to_string())
+        }
+    };
+    for edit in edits {
+        let at = |id: &str, list: &[(AcceptanceCriterion, Option<String>)]| {
+            list.iter()
+                .position(|(c, _)| c.id.eq_ignore_ascii_case(id.trim()))
+                .ok_or_else(|| ReviewError::NoTarget(format!("criterion {}", id.trim())))
+        };
+        match edit {
+            CriterionEdit::Add { description, verification } => {
+                next += 1;
+                let id = format!("AC{next}");
+                list.push((
+                    AcceptanceCriterion {
+                        id: id.clone(),
+                        description: filled("a description", description)?,
+                        verification: filled("a way to verify it", verification)?,
+                    },
+                    None,
+                ));
+                said.push(edit.describe(&id));
+            }
+            CriterionEdit::Change { id, description, verification } => {
+                let i = at(id, &list)?;
+                list[i].0.description = filled("a description", description)?;
+                list[i].0.verification = filled("a way to verify it", verification)?;
+                said.push(edit.describe(&list[i].0.id));
+            }
+            CriterionEdit::Remove { id } => {
+                let i = at(id, &list)?;
+                let gone = list.remove(i);
+                said.push(edit.describe(&gone.0.id));
+            }
+        }
+    }
+    if list.is_empty() {
+        return Err(ReviewError::Criteria(
+            "the CRS needs at least one acceptance criterion; change the last one instead of removing it"
+                .into(),
+        ));
+    }
+    let originals: Vec<Option<String>> = list.iter().map(|(_, o)| o.clone()).collect();
+    let crs = Crs { acceptance_criteria: list.into_iter().map(|(c, _)| c).collect(), ..v.crs.clone() };
+    let doc =
+        crate::crs::schema::stored(&crs, &originals).map_err(|e| ReviewError::Corrupt(e.to_string()))?;
+    let now = clock.now_ts();
+    let crs_record = CrsRecord {
+        id: crate::store::new_id(),
+        crs_json: doc.to_string(),
+        model: None,
+        prompt_tokens: None,
+        completion_tokens: None,
+        tokens_used: None,
+        cost_usd: None,
+        processing_time_ms: None,
+        created_at: now.clone(),
+        updated_at: now.clone(),
+        ..v.crs_record.clone()
+    };
+    let record = PlanRecord {
+        id: crate::store::new_id(),
+        parent_id: Some(plan_id.to_string()),
+        status: "draft".into(),
+        crs_id: Some(crs_record.id.clone()),
+        processing_time_ms: None,
+        model: None,
+        prompt_tokens: None,
+        completion_tokens: None,
+        tokens_used: None,
+        cost_usd: None,
+        created_at: now.clone(),
+        updated_at: now,
+        ..v.record.clone()
+    };
+    let mut how = entry(&record.id, ReviewKind::Edit, clock);
+    how.target = Some(CRITERIA.to_string());
+    how.body = Some(said.join("; "));
+    store.insert_crs_version(&crs_record, &record, &how)?;
+    carry_locks(store, clock, &v, &record, &v.plan)?;
+    let made = Version { record, plan: v.plan.clone(), crs_record, crs };
+    let problems = made.criteria_problems()?;
+    Ok(CriteriaEdited {
+        record: made.record,
+        plan: made.plan,
+        crs_record: made.crs_record,
+        crs: made.crs,
+        problems,
+    })
+}
+
+/// The target of the entry that records an edit of the acceptance criteria.
+pub const CRITERIA: &str = "criteria";

@@ -138,6 +138,18 @@ pub fn describe(event: &Event) -> Option<String> {
             plan.steps.len(),
             if plan.steps.len() == 1 { "" } else { "s" }
         ),
+        Event::CriteriaVersion { plan_id, crs, problems, .. } => {
+            let n = crs.acceptance_criteria.len();
+            let mut line = format!(
+                "plan {}: acceptance criteria edited ({n} criteri{})",
+                short_id(plan_id),
+                if n == 1 { "on" } else { "a" }
+            );
+            if !problems.is_empty() {
+                line.push_str(&format!("; the plan's checks no longer match: {}", problems.join("; ")));
+            }
+            line
+        }
         Event::ReviewNoted { plan_id, kind, target } => format!(
             "plan {}: {}{}",
             short_id(plan_id),

@@ -165,6 +165,14 @@ pub fn check_with(plan: &Plan, crs: &Crs, ids: &CriterionIds, root: &Path) -> Ve
             }
         }
     }
+    errors.extend(check_criteria(plan, crs, ids));
+    errors
+}
+
+/// The part of [`check_with`] that needs no repository: every check's criteria are criteria
+/// of the CRS, and every criterion is covered by a check.
+pub fn check_criteria(plan: &Plan, crs: &Crs, ids: &CriterionIds) -> Vec<String> {
+    let mut errors = Vec::new();
     let mut covered: HashSet<&str> = HashSet::new();
     for (i, t) in plan.testing_strategy.iter().enumerate() {
         for c in &t.criteria {

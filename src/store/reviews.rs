@@ -147,6 +147,34 @@ impl Store {
         }
     }
 
+    /// Records a version made by editing the CRS in one transaction: the new CRS, the plan
+    /// version that implements it, the entry saying how it was made, and the parent plan
+    /// marked `superseded`.
+    pub fn insert_crs_version(
+        &mut self,
+        crs: &super::CrsRecord,
+        plan: &PlanRecord,
+        how: &ReviewRecord,
+    ) -> StoreResult<()> {
+        self.conn().execute_batch("begin immediate")?;
+        let done = (|| -> StoreResult<()> {
+            self.insert_crs(crs)?;
+            self.insert_plan(plan)?;
+            self.insert_review(how)?;
+            if let Some(p) = &plan.parent_id {
+                self.set_plan_status(p, "superseded", &plan.created_at)?;
+            }
+            Ok(())
+        })();
+        match done {
+            Ok(()) => Ok(self.conn().execute_batch("commit")?),
+            Err(e) => {
+                let _ = self.conn().execute_batch("rollback");
+                Err(e)
+            }
+        }
+    }
+
     /// The versions of a plan, oldest first: `id`, its ancestors through `parent_id`, and
     /// its descendants along the newest child.
     pub fn plan_versions(&self, id: &str) -> StoreResult<Vec<PlanRecord>> {

@@ -10,7 +10,10 @@ use ratatui::Frame;
 
 use super::diff::{self, Piece, StepChange};
 use super::focus;
-use super::review::{CrsItem, Mark, Mode, ReviewApp, StepForm, Tab, FORM_FIELDS};
+use super::input::TextInput;
+use super::review::{
+    CriterionForm, CrsItem, Mark, Mode, ReviewApp, StepForm, Tab, CRITERION_FIELDS, FORM_FIELDS,
+};
 use super::Theme;
 use crate::plan::Plan;
 use crate::store::ReviewKind;
@@ -125,6 +128,7 @@ pub fn draw(frame: &mut Frame, app: &ReviewApp, theme: &Theme) {
     }
     match &app.mode {
         Mode::Form(form) => draw_form(frame, form, theme),
+        Mode::Criterion(form) => draw_criterion_form(frame, form, theme),
         Mode::Help => draw_help(frame, theme),
         _ => {}
     }
@@ -381,7 +385,7 @@ fn key_bar(app: &ReviewApp) -> &'static str {
             "s submit edits · u drop them · e edit · n add · d delete · J/K move · ? all keys"
         }
         Tab::Plan => "a approve · x reject · r regenerate · e edit · c comment · l lock · ? all keys",
-        Tab::Crs => "a approve · x reject · Enter answer · c comment · Tab next tab · ? all keys",
+        Tab::Crs => "a approve · n e d criterion · Enter edit/answer · c comment · ? all keys",
         Tab::Tests => "a approve · x reject · r regenerate · [ ] versions · Tab next tab · ? all keys",
     }
 }
@@ -393,17 +397,26 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-fn draw_form(frame: &mut Frame, form: &StepForm, theme: &Theme) {
-    let area = centered(frame.area(), 76, 12);
+/// A form of named one-line fields in a box, the cursor in `field`.
+struct FormView<'a> {
+    title: String,
+    names: &'a [&'a str],
+    fields: &'a [TextInput],
+    field: usize,
+    hints: &'a [&'a str],
+    error: Option<&'a str>,
+}
+
+fn draw_fields(frame: &mut Frame, form: FormView<'_>, theme: &Theme) {
+    let height = form.names.len() + form.hints.len() + 6;
+    let area = centered(frame.area(), 76, height as u16);
     frame.render_widget(Clear, area);
-    let title =
-        if form.new { format!(" New step {} ", form.at + 1) } else { format!(" Edit step {} ", form.at + 1) };
-    let block = Block::bordered().title(title).border_style(theme.strong());
+    let block = Block::bordered().title(form.title).border_style(theme.strong());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines = Vec::new();
     let room = (inner.width as usize).saturating_sub(11);
-    for (i, (name, field)) in FORM_FIELDS.iter().zip(&form.fields).enumerate() {
+    for (i, (name, field)) in form.names.iter().zip(form.fields).enumerate() {
         let chars: Vec<char> = field.text().chars().collect();
         let from = if i == form.field { field.cursor().saturating_sub(room) } else { 0 };
         let shown: String = chars[from.min(chars.len())..].iter().take(room).collect();
@@ -418,13 +431,48 @@ fn draw_form(frame: &mut Frame, form: &StepForm, theme: &Theme) {
         }
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(" Files: read|create|modify|delete PATH, separated by commas").style(theme.dim()));
-    lines.push(Line::from(" Commands: separated by ;;").style(theme.dim()));
-    if let Some(e) = &form.error {
+    for h in form.hints {
+        lines.push(Line::from(format!(" {h}")).style(theme.dim()));
+    }
+    if let Some(e) = form.error {
         lines.push(Line::from(Span::styled(format!(" {e}"), theme.error())));
     }
     lines.push(Line::from(" Tab next field · Enter save · Esc cancel").style(theme.dim()));
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn draw_form(frame: &mut Frame, form: &StepForm, theme: &Theme) {
+    let title =
+        if form.new { format!(" New step {} ", form.at + 1) } else { format!(" Edit step {} ", form.at + 1) };
+    let view = FormView {
+        title,
+        names: &FORM_FIELDS,
+        fields: &form.fields,
+        field: form.field,
+        hints: &["Files: read|create|modify|delete PATH, separated by commas", "Commands: separated by ;;"],
+        error: form.error.as_deref(),
+    };
+    draw_fields(frame, view, theme);
+}
+
+fn draw_criterion_form(frame: &mut Frame, form: &CriterionForm, theme: &Theme) {
+    let title = match &form.id {
+        Some(id) => format!(" Edit acceptance criterion {id} "),
+        None => " New acceptance criterion ".to_string(),
+    };
+    let view = FormView {
+        title,
+        names: &CRITERION_FIELDS,
+        fields: &form.fields,
+        field: form.field,
+        hints: &[
+            "Condition: what must hold, stated so it can be checked",
+            "Verify by: a command, a test or an observation",
+            "Saved as a new version; the plan's checks are matched against it",
+        ],
+        error: form.error.as_deref(),
+    };
+    draw_fields(frame, view, theme);
 }
 
 /// Every key of the review, for the `?` list.
@@ -441,6 +489,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("c", "comment on the selected step or criterion"),
     ("l", "lock or unlock the selected step"),
     ("o", "answer an open question"),
+    ("n e d (CRS)", "add, edit, delete an acceptance criterion"),
     ("[ / ]", "earlier / later version"),
     ("Tab 1 2 3", "Plan, CRS, Tests"),
     ("↑↓ j k", "select; PgUp PgDn scroll the detail"),
@@ -448,13 +497,13 @@ pub const KEYS: &[(&str, &str)] = &[
 ];
 
 fn draw_help(frame: &mut Frame, theme: &Theme) {
-    let area = centered(frame.area(), 64, KEYS.len() as u16 + 3);
+    let area = centered(frame.area(), 66, KEYS.len() as u16 + 3);
     frame.render_widget(Clear, area);
     let block = Block::bordered().title(" Keys ").border_style(theme.strong());
     let mut lines: Vec<Line> = KEYS
         .iter()
         .map(|(k, what)| {
-            Line::from(vec![Span::styled(format!(" {k:<10} "), theme.strong()), Span::raw(*what)])
+            Line::from(vec![Span::styled(format!(" {k:<12} "), theme.strong()), Span::raw(*what)])
         })
         .collect();
     lines.push(Line::from(" any key closes this list").style(theme.dim()));

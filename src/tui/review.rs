@@ -1,7 +1,8 @@
 //! The plan review screen's state and keys. It shows one CRS and the versions of its plan;
 //! keys move around, shape a working copy of the newest version (edit, add, delete and
 //! reorder steps) and return [`Action`]s: the [`Op`]s the pipeline answers (approve, reject,
-//! comment, lock, answer, replace with the edit, revise with feedback). The pipeline's
+//! comment, lock, answer, replace with the edit, revise with feedback, add, edit or delete an
+//! acceptance criterion). The pipeline's
 //! [`Event`]s come back through [`ReviewApp::on_event`]. No I/O here.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -13,7 +14,7 @@ use super::text;
 use crate::crs::Crs;
 use crate::event::{Event, Op, Stage};
 use crate::plan::{FileAction, FileOp, Plan, Step};
-use crate::review::Target;
+use crate::review::{CriterionEdit, Target};
 use crate::store::ReviewKind;
 
 /// What the caller does after a key.
@@ -172,6 +173,40 @@ impl StepForm {
     }
 }
 
+/// The fields of an acceptance criterion being edited or added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CriterionForm {
+    /// The criterion edited, or `None` for a new one.
+    pub id: Option<String>,
+    /// Description, verification.
+    pub fields: [TextInput; 2],
+    /// The field with the cursor.
+    pub field: usize,
+    /// Why the last save was refused.
+    pub error: Option<String>,
+}
+
+/// The names of [`CriterionForm::fields`].
+pub const CRITERION_FIELDS: [&str; 2] = ["Condition", "Verify by"];
+
+impl CriterionForm {
+    /// The edit the fields describe, or what is missing.
+    pub fn edit(&self) -> Result<CriterionEdit, String> {
+        let description = self.fields[0].text().trim().to_string();
+        let verification = self.fields[1].text().trim().to_string();
+        if description.is_empty() {
+            return Err("a criterion needs a condition that can be checked".into());
+        }
+        if verification.is_empty() {
+            return Err("say how to verify it: a command, a test, an observation".into());
+        }
+        Ok(match &self.id {
+            Some(id) => CriterionEdit::Change { id: id.clone(), description, verification },
+            None => CriterionEdit::Add { description, verification },
+        })
+    }
+}
+
 /// The word for a file action.
 pub fn op_word(op: FileOp) -> &'static str {
     match op {
@@ -191,6 +226,8 @@ pub enum Mode {
     Prompt(Purpose, TextInput),
     /// Editing or adding a step.
     Form(StepForm),
+    /// Editing or adding an acceptance criterion.
+    Criterion(CriterionForm),
     /// The list of keys.
     Help,
 }
@@ -468,7 +505,66 @@ impl ReviewApp {
                 }
             },
             Mode::Form(form) => self.form(form, key),
+            Mode::Criterion(form) => self.criterion_form(form, key),
         }
+    }
+
+    fn criterion_form(&mut self, mut form: CriterionForm, key: KeyEvent) -> Action {
+        match key.code {
+            KeyCode::Tab | KeyCode::Down | KeyCode::BackTab | KeyCode::Up => form.field = 1 - form.field,
+            _ => match form.fields[form.field].key(key) {
+                Edit::Cancel => return Action::None,
+                Edit::Submit => match form.edit() {
+                    Ok(edit) => {
+                        self.say("saving the criteria as a new version…");
+                        return Action::Send(Op::EditCriteria { edits: vec![edit] });
+                    }
+                    Err(e) => form.error = Some(e),
+                },
+                Edit::Changed | Edit::Ignored => {}
+            },
+        }
+        self.mode = Mode::Criterion(form);
+        Action::None
+    }
+
+    /// The keys that change acceptance criteria on the CRS tab: `n` adds one, `e` or Enter
+    /// edits the selected one, `d` deletes it. `None` when the key is not one of them.
+    fn criteria_keys(&mut self, key: &KeyEvent, sel: usize) -> Option<Action> {
+        let selected = match self.crs_items().get(sel) {
+            Some(CrsItem::Criterion(i)) => Some(*i),
+            _ => None,
+        };
+        let add = key_is(key, 'n');
+        let edit = key_is(key, 'e') || (key.code == KeyCode::Enter && selected.is_some());
+        let delete = key_is(key, 'd');
+        if !(add || edit || delete) {
+            return None;
+        }
+        if !self.can_change() || !self.recorded() || !self.clean() {
+            return Some(Action::None);
+        }
+        if add {
+            let blank = CriterionForm { id: None, fields: Default::default(), field: 0, error: None };
+            self.mode = Mode::Criterion(blank);
+            return Some(Action::None);
+        }
+        let Some(i) = selected else {
+            self.refuse("select an acceptance criterion (AC…) to edit or delete it, or press n to add one");
+            return Some(Action::None);
+        };
+        let ac = self.crs.acceptance_criteria[i].clone();
+        if edit {
+            self.mode = Mode::Criterion(CriterionForm {
+                id: Some(ac.id.clone()),
+                fields: [TextInput::with(ac.description.clone()), TextInput::with(ac.verification.clone())],
+                field: 0,
+                error: None,
+            });
+            return Some(Action::None);
+        }
+        self.say(format!("removing {}…", ac.id));
+        Some(Action::Send(Op::EditCriteria { edits: vec![CriterionEdit::Remove { id: ac.id.clone() }] }))
     }
 
     /// Inserts pasted text into the field being typed.
@@ -476,6 +572,7 @@ impl ReviewApp {
         match &mut self.mode {
             Mode::Prompt(_, input) => input.paste(text),
             Mode::Form(f) => f.fields[f.field].paste(text),
+            Mode::Criterion(f) => f.fields[f.field].paste(text),
             _ => {}
         }
     }
@@ -646,6 +743,11 @@ impl ReviewApp {
             };
             return self.prompt(Purpose::Comment(target));
         }
+        if self.tab == Tab::Crs {
+            if let Some(action) = self.criteria_keys(&key, sel) {
+                return action;
+            }
+        }
         if key_is(&key, 'o') || (key.code == KeyCode::Enter && self.tab == Tab::Crs) {
             if !self.can_change() || !self.recorded() {
                 return Action::None;
@@ -805,6 +907,33 @@ impl ReviewApp {
                     text.push_str(&format!(", removed {}", titles.join(", ")));
                 }
                 self.say(text);
+            }
+            Event::CriteriaVersion { plan_id, crs, plan, content_hash, problems, .. } => {
+                self.busy = None;
+                self.versions.push(Version {
+                    plan_id: Some(plan_id.clone()),
+                    plan: (**plan).clone(),
+                    content_hash: content_hash.clone(),
+                    how: Some(ReviewKind::Edit),
+                    tokens: None,
+                    cost_usd: None,
+                });
+                self.shown = self.versions.len() - 1;
+                self.crs = (**crs).clone();
+                self.working = None;
+                self.notes.clear();
+                self.pending.clear();
+                self.problems = problems.clone();
+                self.select(self.selection());
+                let n = self.versions.len();
+                if problems.is_empty() {
+                    self.say(format!("the criteria are saved as v{n}; every criterion has a check"));
+                } else {
+                    self.refuse(format!(
+                        "criteria saved as v{n}; the plan's checks no longer match ({} below): r regenerate · E edit",
+                        problems.len()
+                    ));
+                }
             }
             Event::ReviewNoted { kind, target, .. } => {
                 let target = target.clone().unwrap_or_default();
@@ -1132,6 +1261,62 @@ pub(crate) mod tests {
                 content_hash: crate::plan::content_hash(&p)
             })]
         );
+    }
+
+    #[test]
+    fn criteria_are_added_edited_and_deleted_on_the_crs_tab() {
+        let mut a = app();
+        // Summary, Goals, Non-goals, Constraints, AC1: edit its verification.
+        press(&mut a, "2jjjje\t");
+        a.handle_key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert_eq!(
+            press(&mut a, "cargo test verbose_lists_files\n"),
+            [Action::Send(Op::EditCriteria {
+                edits: vec![CriterionEdit::Change {
+                    id: "AC1".into(),
+                    description: "--verbose prints each file it reads".into(),
+                    verification: "cargo test verbose_lists_files".into(),
+                }]
+            })]
+        );
+        assert_eq!(
+            press(&mut a, "j\x64"),
+            [Action::Send(Op::EditCriteria { edits: vec![CriterionEdit::Remove { id: "AC2".into() }] })]
+        );
+        // A new one needs both fields.
+        press(&mut a, "n-v works too\n");
+        let Mode::Criterion(f) = &a.mode else { panic!("{:?}", a.mode) };
+        assert!(f.error.as_ref().unwrap().contains("verify"));
+        assert_eq!(
+            press(&mut a, "\tcargo test alias\n"),
+            [Action::Send(Op::EditCriteria {
+                edits: vec![CriterionEdit::Add {
+                    description: "-v works too".into(),
+                    verification: "cargo test alias".into()
+                }]
+            })]
+        );
+        // On a goal, e and d say what they act on.
+        press(&mut a, "g");
+        assert!(press(&mut a, "d").is_empty());
+        assert!(a.status.as_ref().unwrap().text.contains("select an acceptance criterion"));
+        // The new version arrives with the plan's problems against it.
+        let mut crs = a.crs.clone();
+        crs.acceptance_criteria.remove(1);
+        let plan = a.plan().clone();
+        a.on_event(&Event::CriteriaVersion {
+            plan_id: "p2".into(),
+            parent_id: Some("p1".into()),
+            crs_id: "c2".into(),
+            crs: Box::new(crs),
+            content_hash: crate::plan::content_hash(&plan),
+            plan: Box::new(plan),
+            problems: vec!["$.testing_strategy[1].criteria: AC2 is not an acceptance criterion".into()],
+        });
+        assert_eq!((a.versions.len(), a.shown), (2, 1));
+        assert_eq!(a.crs.acceptance_criteria.len(), 2);
+        assert_eq!(a.problems.len(), 1);
+        assert!(a.status.as_ref().unwrap().text.contains("r regenerate"));
     }
 
     #[test]

@@ -84,3 +84,29 @@ fn a_reject_prompt_shows_what_is_typed() {
     let screen = draw(&a, 80, 24);
     assert!(screen.contains("Reject, reason (optional): not now"), "{screen}");
 }
+
+#[test]
+fn the_criterion_form_and_a_criteria_version_with_problems() {
+    let mut a = app();
+    press(&mut a, "2jjjjje");
+    a.handle_key(crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('u'),
+        crossterm::event::KeyModifiers::CONTROL,
+    ));
+    press(&mut a, "The README documents --verbose");
+    insta::assert_snapshot!("criterion_form", draw(&a, 80, 24));
+    press(&mut a, "\x1b");
+    let mut crs = a.crs.clone();
+    crs.acceptance_criteria.remove(1);
+    let plan = a.plan().clone();
+    a.on_event(&Event::CriteriaVersion {
+        plan_id: "p2".into(),
+        parent_id: Some("p1".into()),
+        crs_id: "c2".into(),
+        crs: Box::new(crs),
+        content_hash: crate::plan::content_hash(&plan),
+        plan: Box::new(plan),
+        problems: vec!["$.testing_strategy[1].criteria: AC2 is not an acceptance criterion of the CRS".into()],
+    });
+    insta::assert_snapshot!("criteria_version", draw(&a, 100, 30));
+}

@@ -281,3 +281,115 @@ fn an_edit_is_checked_and_handed_back_and_a_failed_revision_keeps_the_feedback()
     );
     assert_eq!(store.plan_versions(&v1).unwrap().len(), 2, "the failed revision made no version");
 }
+
+#[test]
+fn editing_the_criteria_makes_a_new_crs_version_checked_against_the_plan_and_the_job_runs_it() {
+    use vibe::review::CriterionEdit;
+    let (env, server) = setup();
+    server.push(Reply::json(&crs_doc())).push(Reply::json(&plan_doc()));
+    let mut req = run_request(&env, Start::Prompt("add a --verbose flag".into()));
+    req.run_job = false;
+    let mut v1 = None;
+    let mut approvals = 0;
+    let (outcome, events) = drive_with(&env, req, |ev| match ev {
+        Event::ApprovalNeeded { plan_id, .. } => {
+            v1 = plan_id.clone();
+            vec![
+                // Unknown criteria and blank text are refused without a trace.
+                Op::EditCriteria { edits: vec![CriterionEdit::Remove { id: "AC9".into() }] },
+                Op::EditCriteria {
+                    edits: vec![CriterionEdit::Add { description: " ".into(), verification: "x".into() }],
+                },
+                Op::EditCriteria {
+                    edits: vec![
+                        CriterionEdit::Change {
+                            id: "ac1".into(),
+                            description: "--verbose prints one line per file read".into(),
+                            verification: "cargo test verbose".into(),
+                        },
+                        CriterionEdit::Remove { id: "AC2".into() },
+                        CriterionEdit::Add {
+                            description: "-v is an alias".into(),
+                            verification: "cargo test alias".into(),
+                        },
+                    ],
+                },
+            ]
+        }
+        Event::CriteriaVersion { plan_id, content_hash, plan, .. } => {
+            // The plan still names AC2 and leaves AC3 unchecked: approval is refused.
+            let mut fixed: Plan = (**plan).clone();
+            fixed.testing_strategy[1].criteria = vec!["AC3".into()];
+            fixed.testing_strategy[1].command = "cargo test alias".into();
+            vec![
+                Op::Approve { plan_id: Some(plan_id.clone()), content_hash: content_hash.clone() },
+                Op::Replace { plan: Box::new(fixed) },
+            ]
+        }
+        Event::PlanVersion { plan_id, content_hash, .. } => {
+            approvals += 1;
+            vec![Op::Approve { plan_id: Some(plan_id.clone()), content_hash: content_hash.clone() }]
+        }
+        _ => Vec::new(),
+    });
+    assert_eq!(approvals, 1);
+    let Outcome::Created { job_id } = outcome else { panic!("{outcome:?}") };
+    let failures: Vec<&String> = events
+        .iter()
+        .filter_map(|e| if let Event::ReviewFailed { message, .. } = e { Some(message) } else { None })
+        .collect();
+    assert_eq!(failures.len(), 3, "{failures:?}");
+    assert!(failures[0].contains("no criterion AC9"), "{failures:?}");
+    assert!(failures[1].contains("needs a description"), "{failures:?}");
+    assert!(failures[2].contains("does not match its acceptance criteria"), "{failures:?}");
+    let (crs_id, crs, problems) = events
+        .iter()
+        .find_map(|e| match e {
+            Event::CriteriaVersion { crs_id, crs, problems, .. } => {
+                Some((crs_id.clone(), crs.clone(), problems.clone()))
+            }
+            _ => None,
+        })
+        .expect("a criteria version");
+    let ids: Vec<&str> = crs.acceptance_criteria.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["AC1", "AC3"], "ids stay; a removed one is not reused");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("AC2 is not an acceptance criterion"), "{problems:?}");
+    assert!(problems[1].contains("AC3 (-v is an alias) is not covered"), "{problems:?}");
+    assert_eq!(server.chat_requests().len(), 2, "editing criteria calls no model");
+
+    let store = Store::open(&env.db_path()).unwrap();
+    let v1 = v1.unwrap();
+    let chain = store.plan_versions(&v1).unwrap();
+    let shape: Vec<(&str, Option<&str>)> =
+        chain.iter().map(|p| (p.status.as_str(), p.crs_id.as_deref())).collect();
+    let first_crs = chain[0].crs_id.clone().unwrap();
+    assert_eq!(
+        shape,
+        [
+            ("superseded", Some(first_crs.as_str())),
+            ("superseded", Some(crs_id.as_str())),
+            ("approved", Some(crs_id.as_str()))
+        ]
+    );
+    assert_eq!(chain[1].parent_id.as_deref(), Some(v1.as_str()));
+    let s = |x: &str| Some(x.to_string());
+    assert_eq!(
+        kinds(&store, &chain[1].id)[0],
+        (
+            ReviewKind::Edit,
+            s("criteria"),
+            s("changed AC1: --verbose prints one line per file read; removed AC2; added AC3: -v is an alias")
+        )
+    );
+    // The first CRS is kept as it was.
+    let old: Value = serde_json::from_str(&store.crs(&first_crs).unwrap().crs_json).unwrap();
+    assert_eq!(old["acceptance_criteria"].as_array().unwrap().len(), 2);
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(env.vibe_home().join("jobs").join(&job_id).join("spec.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(spec["crs_id"], crs_id.as_str(), "the job runs the approved CRS version");
+    assert_eq!(spec["crs"]["acceptance_criteria"][1]["description"], "-v is an alias");
+    assert_eq!(spec["plan"]["testing_strategy"][1]["criteria"][0], "AC3");
+}
