@@ -643,3 +643,40 @@ fn cancelling_an_e2b_job_kills_the_processes_its_command_detached() {
     assert_eq!(store.recent_jobs(1, None).unwrap()[0].status, "cancelled");
     assert!(w.e2b.alive().is_empty());
 }
+
+#[test]
+fn ignored_directories_in_the_sandbox_are_neither_walked_nor_brought_down() {
+    let w = world();
+    // `build/` is ignored by the repository; the agent also ignores `deps/` in a new
+    // .gitignore of its own and fills both, at the top and deeper down.
+    w.model.push_tool_call(
+        "run_command",
+        json!({"command": "printf 'deps/\\n' > sub.gitignore && mkdir -p sub/deps/a/b build/c/d sub/build && mv sub.gitignore sub/.gitignore && echo j > build/c/d/out.o && echo j > sub/build/x.o && echo j > sub/deps/a/b/lib.js && echo kept > sub/kept.txt && echo hello > hello.txt"}),
+    );
+    w.model.push_tool_call("run_command", json!({"command": CHECK}));
+    w.model.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+    let job = run_job(&w, "e2b");
+    let reqs = w.e2b.requests();
+    let listed: Vec<String> = reqs
+        .iter()
+        .filter(|r| r.path == "/filesystem.Filesystem/ListDir")
+        .map(|r| r.json()["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(listed.contains(&"/home/user/repo/sub".to_string()), "{listed:?}");
+    for ignored in ["/home/user/repo/build", "/home/user/repo/sub/build", "/home/user/repo/sub/deps"] {
+        assert!(!listed.iter().any(|p| p.starts_with(ignored)), "{ignored} was walked: {listed:?}");
+        assert!(
+            !reqs.iter().any(|r| r.method == "GET" && r.path.starts_with(&format!("/files?path={ignored}"))),
+            "{ignored} was brought down"
+        );
+    }
+    let branch = job.branch_name.unwrap();
+    let files = git(&w.repo, &["ls-tree", "-r", "--name-only", &branch]);
+    assert!(files.contains("sub/kept.txt") && files.contains("sub/.gitignore"), "{files}");
+    assert!(!files.contains("build/") && !files.contains("deps/"), "{files}");
+}

@@ -45,6 +45,8 @@ const LIFETIME: Duration = Duration::from_secs(30 * 60);
 const EXTEND_EVERY: Duration = Duration::from_secs(60);
 /// How deep the sandbox's tree is listed.
 const LIST_DEPTH: u32 = 64;
+/// Directories listed at the same time.
+const LIST_AT_ONCE: usize = 16;
 /// What vibe keeps beside the mirror to find the sandbox again (no token).
 const STATE_FILE: &str = "e2b.json";
 const MIRROR_DIR: &str = "mirror";
@@ -245,7 +247,7 @@ impl E2bSandbox {
                     ),
                 });
             }
-            let manifest = sandbox.remote_state().await?;
+            let manifest = sandbox.remote_state(&mirror, &BTreeMap::new(), false).await?;
             Ok::<_, SandboxError>((sandbox, manifest))
         }
         .await;
@@ -466,33 +468,87 @@ impl E2bSandbox {
         let _ = tokio::time::timeout(REAP_TIMEOUT + GRACE, reaped).await;
     }
 
-    /// The sandbox's tree now, relative to [`WORK`], without `.git`.
-    async fn remote_state(&self) -> Result<BTreeMap<String, Remote>, SandboxError> {
-        let entries = self.envd.list_dir(WORK, LIST_DEPTH).await?;
-        let prefix = format!("{WORK}/");
+    /// The sandbox's tree now, relative to [`WORK`], without `.git` and without walking into
+    /// directories the mirror's ignore rules leave out (dependencies and build output such
+    /// as `node_modules/` or `target/`: listed as a directory, never entered). Each level is
+    /// listed one directory per call, several at once. With `fetch_rules`, a `.gitignore`
+    /// that changed since `known` is brought into the mirror before the level below it is
+    /// judged, so a rule the agent just wrote applies.
+    async fn remote_state(
+        &self,
+        mirror: &LocalSandbox,
+        known: &BTreeMap<String, Remote>,
+        fetch_rules: bool,
+    ) -> Result<BTreeMap<String, Remote>, SandboxError> {
+        let work = mirror.work_dir().to_path_buf();
         let mut out = BTreeMap::new();
-        for e in entries {
-            let Some(rel) = e.path.strip_prefix(&prefix) else { continue };
-            if rel.is_empty() || rel == ".git" || rel.starts_with(".git/") {
-                continue;
+        let mut level = vec![String::new()];
+        for _ in 0..LIST_DEPTH {
+            if level.is_empty() {
+                break;
             }
-            let kind = if e.is_symlink || e.kind == "FILE_TYPE_SYMLINK" {
-                RemoteKind::Symlink
-            } else if e.kind == "FILE_TYPE_DIRECTORY" {
-                RemoteKind::Dir
-            } else {
-                RemoteKind::File
-            };
-            out.insert(
-                rel.to_string(),
-                Remote {
+            let mut listings = Vec::new();
+            for chunk in level.chunks(LIST_AT_ONCE) {
+                let mut calls = tokio::task::JoinSet::new();
+                for rel in chunk {
+                    let envd = self.envd.clone();
+                    let rel = rel.clone();
+                    calls.spawn(async move {
+                        let dir = if rel.is_empty() { WORK.to_string() } else { format!("{WORK}/{rel}") };
+                        match envd.list_dir(&dir, 1).await {
+                            Ok(entries) => Ok(entries),
+                            // Removed since its parent was listed.
+                            Err(SandboxError::NotFound(_)) => Ok(Vec::new()),
+                            Err(e) => Err(e),
+                        }
+                    });
+                }
+                while let Some(done) = calls.join_next().await {
+                    let entries =
+                        done.map_err(|e| SandboxError::Invalid(format!("listing the sandbox: {e}")))??;
+                    listings.extend(entries);
+                }
+            }
+            let mut found = Vec::new();
+            for e in listings {
+                let Some(rel) = e.path.strip_prefix(WORK).and_then(|p| p.strip_prefix('/')) else { continue };
+                if rel.is_empty() || rel == ".git" || rel.starts_with(".git/") {
+                    continue;
+                }
+                let kind = if e.is_symlink || e.kind == "FILE_TYPE_SYMLINK" {
+                    RemoteKind::Symlink
+                } else if e.kind == "FILE_TYPE_DIRECTORY" {
+                    RemoteKind::Dir
+                } else {
+                    RemoteKind::File
+                };
+                let remote = Remote {
                     kind,
                     size: e.size,
                     modified: e.modified_time,
                     mode: e.mode,
                     target: e.symlink_target,
-                },
-            );
+                };
+                let rules = rel == ".gitignore" || rel.ends_with("/.gitignore");
+                if fetch_rules && rules && kind == RemoteKind::File && known.get(rel) != Some(&remote) {
+                    if let Some(bytes) = self.envd.download(&format!("{WORK}/{rel}")).await? {
+                        clear_link(&work, rel)?;
+                        mirror.write(rel, &bytes).await?;
+                    }
+                }
+                found.push((rel.to_string(), remote));
+            }
+            // Judged after this level's rules are in.
+            let repo = git2::Repository::open(&work).ok();
+            let mut next = Vec::new();
+            for (rel, remote) in found {
+                if remote.kind == RemoteKind::Dir && !ignored_dir(repo.as_ref(), &rel) {
+                    next.push(rel.clone());
+                }
+                out.insert(rel, remote);
+            }
+            next.sort();
+            level = next;
         }
         Ok(out)
     }
@@ -505,7 +561,7 @@ impl E2bSandbox {
         if !inner.stale {
             return Ok(());
         }
-        let remote = self.remote_state().await?;
+        let remote = self.remote_state(mirror, &inner.manifest, true).await?;
         let mut changed: Vec<(&String, &Remote)> = remote
             .iter()
             .filter(|(p, r)| r.kind != RemoteKind::Dir && inner.manifest.get(*p) != Some(*r))
@@ -555,6 +611,14 @@ fn ignored(repo: Option<&git2::Repository>, path: &str) -> bool {
     let Some(repo) = repo else { return false };
     let tracked = repo.index().ok().is_some_and(|i| i.get_path(Path::new(path), 0).is_some());
     !tracked && repo.is_path_ignored(path).unwrap_or(false)
+}
+
+/// Whether the mirror's ignore rules leave directory `dir` out, so it is not walked: not
+/// when a tracked file lies below it.
+fn ignored_dir(repo: Option<&git2::Repository>, dir: &str) -> bool {
+    let Some(repo) = repo else { return false };
+    let tracked_below = repo.index().ok().is_some_and(|i| i.find_prefix(format!("{dir}/")).is_ok());
+    !tracked_below && repo.is_path_ignored(format!("{dir}/")).unwrap_or(false)
 }
 
 /// Removes a symbolic link at `path` in the mirror (so nothing is written through it).
@@ -797,6 +861,29 @@ mod tests {
         assert_eq!(o.envd_url("abc", Some("example.org")), "https://49983-abc.example.org");
         o.sandbox_url = Some("http://127.0.0.1:9".into());
         assert_eq!(o.envd_url("abc", Some("example.org")), "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn ignored_directories_are_not_walked_unless_something_below_is_tracked() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "build/\nnode_modules\nvendor/\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("vendor")).unwrap();
+        std::fs::write(dir.path().join("vendor/kept.c"), "int x;").unwrap();
+        let mut index = repo.index().unwrap();
+        index.add_path(Path::new(".gitignore")).unwrap();
+        index.add_path(Path::new("vendor/kept.c")).unwrap();
+        index.write().unwrap();
+        let repo = Some(&repo);
+        // Judged by name: the directories need not exist here.
+        assert!(ignored_dir(repo, "build"));
+        assert!(ignored_dir(repo, "sub/build"));
+        assert!(ignored_dir(repo, "node_modules"));
+        assert!(ignored_dir(repo, "web/node_modules"));
+        assert!(!ignored_dir(repo, "src"));
+        assert!(!ignored_dir(repo, "buildings"));
+        assert!(!ignored_dir(repo, "vendor"), "a tracked file lies below");
+        assert!(!ignored_dir(None, "build"));
     }
 
     #[test]
