@@ -224,10 +224,38 @@ pub enum JobEvent {
     Committed { branch: String, sha: String, files_changed: u64, lines_added: u64, lines_removed: u64 },
     /// A pull request is open.
     PullRequest { url: String, number: u64 },
-    /// No pull request was opened; `how` says how to open it later.
-    PullRequestSkipped { reason: String, how: String },
+    /// No pull request was opened, and why.
+    PullRequestSkipped(PrSkipped),
     /// An event of a kind this build does not know (written by a newer vibe).
     Other { original_kind: String, payload: serde_json::Value },
+}
+
+/// Why a job opened no pull request: data for frontends, which choose the words (and the
+/// command that opens it later).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrSkipped {
+    /// Which case it is.
+    pub why: PrSkip,
+    /// What stood in the way, as the GitHub layer said it (for `not_ready` and `refused`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// What to do about it, as the GitHub layer said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// The cases of [`PrSkipped`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrSkip {
+    /// `--no-pr` was given.
+    NotAsked,
+    /// The job did not pass, and `--pr-on-failure` was not given.
+    JobFailed,
+    /// GitHub is not set up for this repository (no GitHub `origin`, or nobody logged in).
+    NotReady,
+    /// GitHub refused or failed.
+    Refused,
 }
 
 impl JobEvent {

@@ -9,7 +9,7 @@ use crate::cli::JobsCommand;
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, JobEvent, JobEventRecord};
 use crate::jobs::{self, Artifacts, JobResult, Status};
-use crate::output::jobs::{describe_job, describe_timing, EventPrinter};
+use crate::output::jobs::{describe_job, describe_timing, pr_skipped_words, EventPrinter};
 use crate::output::{duration_ms, short_id, when};
 use crate::store::{JobRecord, Store, Table};
 
@@ -136,7 +136,7 @@ fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
     if !events.is_empty() {
         o.line(format!("\n{} ({} of {})", o.bold("events"), events.len(), all.len()))?;
         for e in events {
-            if let Some(line) = describe_job(&e.event).or_else(|| describe_timing(&e.event)) {
+            if let Some(line) = describe_job(&e.job_id, &e.event).or_else(|| describe_timing(&e.event)) {
                 o.line(format!("{:>4} {}", e.seq, line.trim_start()))?;
             }
         }
@@ -235,7 +235,7 @@ fn progress(ctx: &Ctx, id: &str) -> Result<(), Error> {
         line.push_str(&format!("  {} tokens", p.tokens));
     }
     ctx.out.line(line)?;
-    if let Some(last) = p.last_event.as_ref().and_then(|e| describe_job(&e.event)) {
+    if let Some(last) = p.last_event.as_ref().and_then(|e| describe_job(&e.job_id, &e.event)) {
         ctx.out.line(format!("last: {}", last.trim_start()))?;
     }
     Ok(())
@@ -303,8 +303,9 @@ fn result(ctx: &Ctx, id: &str, patch_only: bool) -> Result<(), Error> {
     }
     if let Some(url) = &res.pr_url {
         o.line(format!("pull request {url}"))?;
-    } else if let Some(hint) = &res.pr_hint {
-        o.line(hint)?;
+    } else if let Some(skipped) = &res.pr_skipped {
+        let (reason, how) = pr_skipped_words(&job.id, skipped);
+        o.line(format!("no pull request ({reason}): {how}"))?;
     }
     if let Some(p) = patch.filter(|p| !p.is_empty()) {
         o.line(format!("\n{p}"))?;
@@ -385,8 +386,9 @@ pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
                 if let Some(r) = res {
                     if let Some(url) = r.pr_url {
                         ctx.out.line(format!("pull request {url}"))?;
-                    } else if let Some(h) = r.pr_hint {
-                        ctx.out.line(h)?;
+                    } else if let Some(skipped) = r.pr_skipped {
+                        let (reason, how) = pr_skipped_words(&job.id, &skipped);
+                        ctx.out.line(format!("no pull request ({reason}): {how}"))?;
                     }
                 }
             }

@@ -86,36 +86,25 @@ pub enum Readiness {
     NotReady {
         /// What is missing.
         reason: String,
-        /// What to do, then which command opens the PR later.
-        how_to_later: String,
+        /// What to do about it.
+        fix: Option<String>,
     },
 }
 
 /// Cheap, offline check: an `origin` on the configured GitHub host and a token.
 pub fn readiness(config: &Config, repo_path: &Path) -> Readiness {
-    let later = "then open the pull request with `vibe pr create --job <JOB_ID>`";
+    let not_ready = |e: GithubError| {
+        let shown: crate::error::Error = e.into();
+        Readiness::NotReady { reason: shown.message, fix: shown.hint }
+    };
     let upstream = match upstream_of(config, repo_path) {
         Ok(r) => r,
-        Err(e) => {
-            let hint: crate::error::Error = e.into();
-            return Readiness::NotReady {
-                reason: hint.message,
-                how_to_later: format!("{}; {later}", hint.hint.unwrap_or_default()),
-            };
-        }
+        Err(e) => return not_ready(e),
     };
     match auth::resolve_token(config) {
         Ok(_) => Readiness::Ready { repo: upstream },
-        Err(e) => Readiness::NotReady {
-            reason: e.to_string(),
-            how_to_later: format!("run `vibe login` (or set GITHUB_TOKEN); {later}"),
-        },
+        Err(e) => not_ready(e),
     }
-}
-
-/// The command that opens a job's PR later.
-pub fn later_command(job_id: &str) -> String {
-    format!("vibe pr create --job {job_id}")
 }
 
 /// The repository `origin` points at, checked against the configured host.

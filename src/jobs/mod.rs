@@ -254,8 +254,9 @@ pub struct JobResult {
     pub commit_sha: Option<String>,
     /// The pull request, when one was opened.
     pub pr_url: Option<String>,
-    /// How to open the pull request later, when none was opened.
-    pub pr_hint: Option<String>,
+    /// Why no pull request was opened, when none was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr_skipped: Option<crate::event::PrSkipped>,
     /// Why the agent stopped before finishing (a budget, a model that does not call tools).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop: Option<crate::agent::Stop>,

@@ -5,7 +5,7 @@
 use tokio::sync::watch;
 
 use crate::config::{Backend, Config};
-use crate::event::JobEvent;
+use crate::event::{JobEvent, PrSkip, PrSkipped};
 use crate::sandbox::{CommandRequest, Policy, Sandbox, SandboxSpec, Sandboxes};
 
 use super::agent_bridge::{self, AgentReport};
@@ -347,15 +347,13 @@ impl Work {
             return self.pull_request(cx, &job_id).await;
         }
         // A failed job keeps its branch; a pull request only when asked for.
-        let short = job_id.get(..8).unwrap_or(&job_id);
-        let branch = self.result.branch.clone().unwrap_or_default();
-        let reason = "the job did not pass".to_string();
-        let how = format!(
-            "its work is on branch {branch}; open a draft for review with `{} --draft`",
-            crate::github::pr::later_command(short)
-        );
-        self.result.pr_hint = Some(format!("no pull request ({reason}): {how}"));
-        cx.journal.emit(JobEvent::PullRequestSkipped { reason, how })?;
+        self.skip_pull_request(cx, PrSkipped { why: PrSkip::JobFailed, problem: None, fix: None })
+    }
+
+    /// Records why no pull request was opened.
+    fn skip_pull_request(&mut self, cx: &mut StageCx<'_>, skipped: PrSkipped) -> Result<(), JobError> {
+        self.result.pr_skipped = Some(skipped.clone());
+        cx.journal.emit(JobEvent::PullRequestSkipped(skipped))?;
         Ok(())
     }
 
@@ -407,62 +405,48 @@ impl Work {
     }
 
     /// Pushes the branch and opens the pull request, unless `--no-pr` or GitHub is not set
-    /// up; then it says how to open it later. A finished job never fails here.
+    /// up; then it records why not. A finished job never fails here.
     async fn pull_request(&mut self, cx: &mut StageCx<'_>, job_id: &str) -> Result<(), JobError> {
         use crate::github::pr;
-        let short = job_id.get(..8).unwrap_or(job_id);
-        let later = pr::later_command(short);
-        let skipped = |reason: String, how: String| JobEvent::PullRequestSkipped { reason, how };
-        let event = if self.spec.no_pr {
-            skipped("--no-pr was given".into(), format!("open it later with `{later}`"))
-        } else {
-            match pr::readiness(&self.config, &self.spec.repo) {
-                pr::Readiness::NotReady { reason, how_to_later } => {
-                    skipped(reason, how_to_later.replace("<JOB_ID>", short))
-                }
-                pr::Readiness::Ready { .. } => {
-                    let job = pr::JobContext {
-                        id: job_id.to_string(),
-                        status: Status::Committing.as_str().to_string(),
-                        branch: self.result.branch.clone(),
-                        repo_path: Some(self.spec.repo.clone()),
-                        crs: Some(self.spec.crs.clone()),
-                        result: serde_json::to_value(&self.result).unwrap_or_default(),
-                    };
-                    let options = pr::PrOptions {
-                        base: self.spec.pr_base.clone(),
-                        // A job that did not pass is only ever opened as a draft.
-                        draft: self.spec.draft || !self.result.passed,
-                        repo_path: Some(self.spec.repo.clone()),
-                        job: Some(job),
-                        ..pr::PrOptions::default()
-                    };
-                    let clock = cx.journal.clock();
-                    let opened = pr::open(&self.config, options)
-                        .await
-                        .and_then(|o| pr::record_opened(cx.journal.store(), &clock, &o));
-                    match opened {
-                        Ok(rec) => {
-                            JobEvent::PullRequest { url: rec.pr_url, number: rec.pr_number.max(0) as u64 }
-                        }
-                        Err(e) => {
-                            let e: crate::error::Error = e.into();
-                            let hint = e.hint.map(|h| format!("{h}; then ")).unwrap_or_default();
-                            skipped(e.message, format!("{hint}open it with `{later}`"))
-                        }
-                    }
-                }
-            }
-        };
-        match &event {
-            JobEvent::PullRequest { url, .. } => self.result.pr_url = Some(url.clone()),
-            JobEvent::PullRequestSkipped { reason, how } => {
-                self.result.pr_hint = Some(format!("no pull request ({reason}): {how}"))
-            }
-            _ => {}
+        let skipped = |why, problem, fix| PrSkipped { why, problem: Some(problem), fix };
+        if self.spec.no_pr {
+            return self.skip_pull_request(cx, PrSkipped { why: PrSkip::NotAsked, problem: None, fix: None });
         }
-        cx.journal.emit(event)?;
-        Ok(())
+        if let pr::Readiness::NotReady { reason, fix } = pr::readiness(&self.config, &self.spec.repo) {
+            return self.skip_pull_request(cx, skipped(PrSkip::NotReady, reason, fix));
+        }
+        let job = pr::JobContext {
+            id: job_id.to_string(),
+            status: Status::Committing.as_str().to_string(),
+            branch: self.result.branch.clone(),
+            repo_path: Some(self.spec.repo.clone()),
+            crs: Some(self.spec.crs.clone()),
+            result: serde_json::to_value(&self.result).unwrap_or_default(),
+        };
+        let options = pr::PrOptions {
+            base: self.spec.pr_base.clone(),
+            // A job that did not pass is only ever opened as a draft.
+            draft: self.spec.draft || !self.result.passed,
+            repo_path: Some(self.spec.repo.clone()),
+            job: Some(job),
+            ..pr::PrOptions::default()
+        };
+        let clock = cx.journal.clock();
+        let opened = pr::open(&self.config, options)
+            .await
+            .and_then(|o| pr::record_opened(cx.journal.store(), &clock, &o));
+        match opened {
+            Ok(rec) => {
+                self.result.pr_url = Some(rec.pr_url.clone());
+                cx.journal
+                    .emit(JobEvent::PullRequest { url: rec.pr_url, number: rec.pr_number.max(0) as u64 })?;
+                Ok(())
+            }
+            Err(e) => {
+                let e: crate::error::Error = e.into();
+                self.skip_pull_request(cx, skipped(PrSkip::Refused, e.message, e.hint))
+            }
+        }
     }
 
     fn rebuild_result(&mut self) -> Result<(), JobError> {

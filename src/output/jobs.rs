@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::Error;
-use crate::event::{Event, JobEvent, JobEventRecord};
+use crate::event::{Event, JobEvent, JobEventRecord, PrSkip, PrSkipped};
 use crate::jobs::Status;
 
 use super::{duration_ms, short_id, Output};
@@ -164,12 +164,28 @@ pub fn describe(event: &Event) -> Option<String> {
             None => message.clone(),
         },
         Event::JobCreated { job_id, .. } => format!("job {} created", short_id(job_id)),
-        Event::Job(rec) => return describe_job(&rec.event),
+        Event::Job(rec) => return describe_job(&rec.job_id, &rec.event),
     })
 }
 
-/// One human line for a job event.
-pub fn describe_job(event: &JobEvent) -> Option<String> {
+/// Why job `job_id` opened no pull request, and how to open it later: `(reason, how)`.
+pub fn pr_skipped_words(job_id: &str, skipped: &PrSkipped) -> (String, String) {
+    let later = format!("vibe pr create --job {}", short_id(job_id));
+    let problem = skipped.problem.clone().unwrap_or_default();
+    let fix = skipped.fix.as_deref().map(|f| format!("{f}; then ")).unwrap_or_default();
+    match skipped.why {
+        PrSkip::NotAsked => ("--no-pr was given".into(), format!("open it later with `{later}`")),
+        PrSkip::JobFailed => (
+            "the job did not pass".into(),
+            format!("its work is kept on its branch; open a draft for review with `{later} --draft`"),
+        ),
+        PrSkip::NotReady => (problem, format!("{fix}open the pull request with `{later}`")),
+        PrSkip::Refused => (problem, format!("{fix}open it with `{later}`")),
+    }
+}
+
+/// One human line for an event of job `job_id`.
+pub fn describe_job(job_id: &str, event: &JobEvent) -> Option<String> {
     Some(match event {
         JobEvent::Status { to, reason: Some(r), .. } => format!("● {to}: {r}"),
         JobEvent::Status { to, .. } => format!("● {to}"),
@@ -215,7 +231,10 @@ pub fn describe_job(event: &JobEvent) -> Option<String> {
             sha.get(..7).unwrap_or(sha)
         ),
         JobEvent::PullRequest { url, .. } => format!("  pull request: {url}"),
-        JobEvent::PullRequestSkipped { reason, how } => format!("  no pull request: {reason}\n  {how}"),
+        JobEvent::PullRequestSkipped(skipped) => {
+            let (reason, how) = pr_skipped_words(job_id, skipped);
+            format!("  no pull request: {reason}\n  {how}")
+        }
     })
 }
 
@@ -267,16 +286,16 @@ mod tests {
             duration_ms: 1200,
             tail: String::new(),
         };
-        assert_eq!(describe_job(&ev).as_deref(), Some("  $ cargo test  (exit 0, 1.2s)"));
+        assert_eq!(describe_job("j", &ev).as_deref(), Some("  $ cargo test  (exit 0, 1.2s)"));
         let ev = JobEvent::Status {
             from: None,
             to: Status::Interrupted,
             reason: Some("pid 7 is gone".into()),
             failure: None,
         };
-        assert_eq!(describe_job(&ev).as_deref(), Some("● interrupted: pid 7 is gone"));
+        assert_eq!(describe_job("j", &ev).as_deref(), Some("● interrupted: pid 7 is gone"));
         assert_eq!(
-            describe_job(&JobEvent::Tokens { prompt: 1, completion: 1, total: 2, cost_usd: None }),
+            describe_job("j", &JobEvent::Tokens { prompt: 1, completion: 1, total: 2, cost_usd: None }),
             None
         );
         let ev = JobEvent::ModelRequest {
@@ -287,7 +306,7 @@ mod tests {
             completion_tokens: 40,
             duration_ms: 420,
         };
-        assert_eq!(describe_job(&ev), None, "timings are shown with -v");
+        assert_eq!(describe_job("j", &ev), None, "timings are shown with -v");
         assert_eq!(
             describe_timing(&ev).as_deref(),
             Some("  model request 2: 1800 prompt tokens (1536 cached), 40 completion, 420ms")
@@ -300,7 +319,7 @@ mod tests {
             kinds: vec![crate::redact::SecretKind::PrivateKey, crate::redact::SecretKind::Password],
         };
         assert_eq!(
-            describe_job(&ev).as_deref(),
+            describe_job("j", &ev).as_deref(),
             Some("    2 secrets redacted from read_file output (private key, password)")
         );
     }

@@ -201,6 +201,8 @@ fn run_json_prints_one_event_per_line_and_failed_checks_exit_5_keeping_the_work_
     ] {
         assert!(kinds.contains(&k), "no {k} in {kinds:?}");
     }
+    let skipped = lines.iter().find(|l| l["kind"] == "pull_request_skipped").unwrap();
+    assert_eq!(skipped["why"], "job_failed", "{skipped}");
     let criterion = lines.iter().find(|l| l["kind"] == "criterion").unwrap();
     assert_eq!(criterion["holds"], false);
     assert!(
@@ -886,6 +888,16 @@ fn without_github_a_finished_job_ends_at_the_commit_and_says_how_to_open_the_pr(
     assert_eq!(job.status, "done");
     assert!(out.contains("no pull request (this repository has no `origin` remote on GitHub)"), "{out}");
     assert!(out.contains(&format!("vibe pr create --job {}", &job.id[..8])), "{out}");
+    // The event and the result carry the case as data; the words are the frontend's.
+    let shown = job_json(&w.env, &job.id);
+    let skipped = shown["events"].as_array().unwrap().iter().find(|e| e["kind"] == "pull_request_skipped");
+    let skipped = skipped.unwrap();
+    assert_eq!(skipped["why"], "not_ready", "{skipped}");
+    assert_eq!(skipped["problem"], "this repository has no `origin` remote on GitHub", "{skipped}");
+    assert!(skipped["fix"].as_str().unwrap().contains("git remote add origin"), "{skipped}");
+    assert!(!skipped.to_string().contains("vibe pr create"), "{skipped}");
+    let result: Value = serde_json::from_str(job.result_json.as_deref().unwrap()).unwrap();
+    assert_eq!(result["pr_skipped"]["why"], "not_ready");
 }
 
 #[test]
