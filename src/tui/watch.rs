@@ -284,7 +284,8 @@ impl WatchApp {
                 );
             }
             JobEvent::PullRequest { url, .. } => self.act(Tone::Good, format!("pull request {url}")),
-            JobEvent::PullRequestSkipped { reason, .. } => {
+            JobEvent::PullRequestSkipped(skipped) => {
+                let (reason, _) = crate::output::jobs::pr_skipped_words(&self.job_id, skipped);
                 self.act(Tone::Dim, format!("no pull request: {reason}"))
             }
             JobEvent::StageCompleted { .. }

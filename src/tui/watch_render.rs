@@ -292,9 +292,12 @@ pub fn result_lines(app: &WatchApp, theme: &Theme) -> Vec<Line<'static>> {
     if let Some(b) = &res.branch {
         lines.push(Line::raw(format!("branch {b}")));
     }
-    match (&res.pr_url, &res.pr_hint) {
+    match (&res.pr_url, &res.pr_skipped) {
         (Some(url), _) => lines.push(Line::raw(format!("pull request {url}"))),
-        (None, Some(hint)) => lines.push(Line::styled(hint.clone(), tone(theme, Tone::Dim))),
+        (None, Some(skipped)) => {
+            let (reason, how) = crate::output::jobs::pr_skipped_words(&app.job_id, skipped);
+            lines.push(Line::styled(format!("no pull request ({reason}): {how}"), tone(theme, Tone::Dim)))
+        }
         _ => {}
     }
     if let Some(patch) = outcome.patch.as_deref().filter(|p| !p.is_empty()) {

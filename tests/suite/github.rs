@@ -365,7 +365,7 @@ fn seed_job(env: &TestEnv, repo: &std::path::Path) -> String {
         "checks": [{"command": "cargo test", "proves": "AC1", "criteria": ["AC1"], "exit_code": 0, "timed_out": false, "passed": true, "tail": ""}],
         "files": [{"path": "health.rs", "added": 1, "removed": 0}],
         "files_changed": 1, "lines_added": 1, "lines_removed": 0, "tokens": 10, "cost_usd": null, "passed": true,
-        "branch": "vibe/1a2b3c4d-health", "commit_sha": null, "pr_url": null, "pr_hint": null
+        "branch": "vibe/1a2b3c4d-health", "commit_sha": null, "pr_url": null
     });
     store
         .insert_job(&vibe::store::JobRecord {

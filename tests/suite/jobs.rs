@@ -113,7 +113,7 @@ pub(crate) fn finished_job(env: &TestEnv, id: &str, passed: bool) {
         "files": [{"path": "src/lib.rs", "added": 3, "removed": 0}],
         "files_changed": 1, "lines_added": 3, "lines_removed": 0, "tokens": 1234, "cost_usd": null,
         "passed": passed, "branch": passed.then_some("vibe/cccc0000-add-two"), "commit_sha": null,
-        "pr_url": null, "pr_hint": null
+        "pr_url": null
     });
     j.result_json = Some(result.to_string());
     j.error_message = (!passed).then(|| "acceptance criteria not met: AC1".to_string());
@@ -260,7 +260,7 @@ fn a_job_that_did_not_pass_names_its_branch_and_how_to_continue_from_it() {
                 "criteria": [{"id": "AC1", "description": "two() returns 2", "holds": false, "evidence": "`cargo test` exited 101"}],
                 "files_changed": 1, "lines_added": 3, "lines_removed": 0, "tokens": 99, "cost_usd": null,
                 "passed": false, "branch": branch, "commit_sha": "89abcdef0123456789abcdef0123456789abcdef",
-                "pr_url": null, "pr_hint": null, "stop": stop
+                "pr_url": null, "stop": stop
             })
             .to_string(),
         );
