@@ -119,6 +119,14 @@ struct State {
     expire_on: Option<String>,
     /// The next create makes its sandbox and never answers.
     stall_create: bool,
+    /// The envd version sandboxes report (`0.5.7` unless set).
+    envd_version: Option<String>,
+}
+
+impl State {
+    fn envd_version(&self) -> String {
+        self.envd_version.clone().unwrap_or_else(|| "0.5.7".into())
+    }
 }
 
 impl State {
@@ -188,6 +196,12 @@ impl E2bServer {
     /// stream then just drops, as the real proxy's does).
     pub fn expire_on(&self, marker: &str) {
         self.state.lock().unwrap().expire_on = Some(marker.to_string());
+    }
+
+    /// Makes every sandbox report envd `version`; before 0.5.7 uploads must be multipart
+    /// forms, as with the real daemon.
+    pub fn set_envd_version(&self, version: &str) {
+        self.state.lock().unwrap().envd_version = Some(version.to_string());
     }
 
     /// Makes the next create take the request, make the sandbox and never answer (the
@@ -358,7 +372,7 @@ fn control(mut conn: TcpStream, ctx: &Ctx, req: &Request) -> std::io::Result<()>
             };
             let reply = json!({
                 "templateID": sandbox.template, "sandboxID": id, "clientID": "6532622b",
-                "envdVersion": "0.5.7", "envdAccessToken": token, "trafficAccessToken": null, "domain": null
+                "envdVersion": st.envd_version(), "envdAccessToken": token, "trafficAccessToken": null, "domain": null
             });
             st.sandboxes.insert(id, sandbox);
             let stall = std::mem::take(&mut st.stall_create);
@@ -391,7 +405,7 @@ fn control(mut conn: TcpStream, ctx: &Ctx, req: &Request) -> std::io::Result<()>
         ("GET", ["sandboxes", id]) => match st.sandboxes.get(*id).filter(|s| s.killed_at.is_none()) {
             Some(s) => {
                 let reply = json!({
-                    "templateID": s.template, "sandboxID": s.id, "clientID": "6532622b", "envdVersion": "0.5.7",
+                    "templateID": s.template, "sandboxID": s.id, "clientID": "6532622b", "envdVersion": st.envd_version(),
                     "envdAccessToken": s.token, "domain": null, "state": "running", "metadata": s.metadata,
                     "startedAt": "2026-03-14T15:09:26Z", "endAt": "2026-03-14T15:39:26Z",
                     "cpuCount": 2, "memoryMB": 512, "diskSizeMB": 1024
@@ -510,6 +524,35 @@ fn envd(mut conn: TcpStream, ctx: &Ctx, req: &Request, id: &str) -> std::io::Res
                 ),
             }
         }
+        ("POST", "/files")
+            if req.header("content-type").is_some_and(|c| c.starts_with("multipart/form-data")) =>
+        {
+            let boundary =
+                req.header("content-type").unwrap().split("boundary=").nth(1).unwrap_or("").trim_matches('"');
+            let mut written = Vec::new();
+            for (filename, bytes) in form_files(&req.body, boundary) {
+                // The `path` parameter names the destination of a single part; else its file name.
+                let path = req.query.get("path").cloned().unwrap_or(filename);
+                let host = sandbox.host_path(&path);
+                std::fs::create_dir_all(host.parent().unwrap()).unwrap();
+                std::fs::write(&host, bytes).unwrap();
+                let name = host.file_name().unwrap().to_string_lossy().into_owned();
+                written.push(json!({"name": name, "type": "file", "path": path}));
+            }
+            if written.is_empty() {
+                return respond_json(
+                    &mut conn,
+                    400,
+                    &json!({"code": 400, "message": "no file part in the form"}),
+                );
+            }
+            respond_json(&mut conn, 200, &Value::Array(written))
+        }
+        ("POST", "/files") if old_envd(&ctx.state.lock().unwrap().envd_version()) => respond_json(
+            &mut conn,
+            400,
+            &json!({"code": 400, "message": "error parsing multipart form: request Content-Type isn't multipart/form-data"}),
+        ),
         ("POST", "/files") => {
             let Some(path) = req.query.get("path") else {
                 return respond_json(
@@ -572,6 +615,42 @@ fn envd(mut conn: TcpStream, ctx: &Ctx, req: &Request, id: &str) -> std::io::Res
         }
         _ => respond_json(&mut conn, 404, &json!({"code": "unimplemented", "message": "no such method"})),
     }
+}
+
+/// Whether envd `version` predates raw uploads (0.5.7).
+fn old_envd(version: &str) -> bool {
+    let v: Vec<u64> = version.split('.').filter_map(|p| p.parse().ok()).collect();
+    v < vec![0, 5, 7]
+}
+
+/// The parts named `file` of a multipart form: (file name, bytes).
+fn form_files(body: &[u8], boundary: &str) -> Vec<(String, Vec<u8>)> {
+    let delimiter = format!("--{boundary}");
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay[from..].windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+    };
+    let mut out = Vec::new();
+    let mut at = match find(body, delimiter.as_bytes(), 0) {
+        Some(i) => i + delimiter.len(),
+        None => return out,
+    };
+    while body[at..].starts_with(b"\r\n") {
+        let Some(head_end) = find(body, b"\r\n\r\n", at) else { break };
+        let head = String::from_utf8_lossy(&body[at + 2..head_end]).into_owned();
+        let content = head_end + 4;
+        let Some(next) = find(body, format!("\r\n{delimiter}").as_bytes(), content) else { break };
+        let field = |name: &str| {
+            head.split(';')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix(&format!("{name}=\"")))
+                .map(|v| v.trim_end_matches('"').to_string())
+        };
+        if field("name").as_deref() == Some("file") {
+            out.push((field("filename").unwrap_or_default(), body[content..next].to_vec()));
+        }
+        at = next + 2 + delimiter.len();
+    }
+    out
 }
 
 /// `EntryInfo`s below `dir`, with protobuf JSON rules: zero values left out, int64 as text.

@@ -680,3 +680,32 @@ fn ignored_directories_in_the_sandbox_are_neither_walked_nor_brought_down() {
     assert!(files.contains("sub/kept.txt") && files.contains("sub/.gitignore"), "{files}");
     assert!(!files.contains("build/") && !files.contains("deps/"), "{files}");
 }
+
+#[test]
+fn an_envd_older_than_0_5_7_gets_its_files_as_multipart_forms() {
+    let w = world();
+    w.e2b.set_envd_version("0.5.6");
+    script(&w.model);
+    let job = run_job(&w, "e2b");
+    let uploads: Vec<_> = w
+        .e2b
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST" && r.path.starts_with("/files?"))
+        .collect();
+    assert!(uploads.len() >= 2, "the archive and the file the agent wrote");
+    for r in &uploads {
+        assert!(
+            r.header("content-type").unwrap().starts_with("multipart/form-data; boundary="),
+            "{}",
+            r.path
+        );
+    }
+    // The archive went up whole inside its form and was unpacked.
+    let archive = &uploads[0];
+    assert!(archive.contains("filename=\"/home/user/.vibe-snapshot.tar.gz\""));
+    assert!(archive.body.windows(2).any(|w| w == [0x1f, 0x8b]));
+    let branch = job.branch_name.clone().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:src/main.rs")]), "fn main() {}\n");
+}

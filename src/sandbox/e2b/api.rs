@@ -45,6 +45,9 @@ pub struct SandboxInfo {
     pub envd_access_token: Option<String>,
     #[serde(default)]
     pub domain: Option<String>,
+    /// The version of the sandbox's envd (semver), which decides what it understands.
+    #[serde(rename = "envdVersion", default)]
+    pub envd_version: Option<String>,
 }
 
 /// An error body: `{"code": int, "message": …}`; may be empty or not JSON.

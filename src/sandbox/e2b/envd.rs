@@ -25,6 +25,19 @@ pub struct Envd {
     base: String,
     id: String,
     token: String,
+    /// Uploads as a raw body (envd 0.5.7 and later); older ones take only multipart forms.
+    raw_upload: bool,
+}
+
+/// The first envd version that takes a raw (`application/octet-stream`) upload.
+const RAW_UPLOAD_SINCE: (u64, u64, u64) = (0, 5, 7);
+
+/// A semver `major.minor.patch` (a pre-release or build suffix ignored); `None` when it is not one.
+fn version(text: &str) -> Option<(u64, u64, u64)> {
+    let core = text.trim().trim_start_matches('v').split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u64>().ok());
+    let v = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(v)
 }
 
 /// What reading a process stream gives.
@@ -72,7 +85,15 @@ impl Envd {
             base: base.trim_end_matches('/').to_string(),
             id: id.to_string(),
             token: token.to_string(),
+            raw_upload: true,
         })
+    }
+
+    /// Speaks to envd `version` as it understands: uploads as multipart forms before 0.5.7,
+    /// and when the version is unknown (every envd takes those).
+    pub fn for_version(mut self, version_text: Option<&str>) -> Self {
+        self.raw_upload = version_text.and_then(version).is_some_and(|v| v >= RAW_UPLOAD_SINCE);
+        self
     }
 
     fn request(
@@ -101,11 +122,14 @@ impl Envd {
 
     /// Writes `bytes` to `path` in the sandbox (parents created).
     pub async fn upload(&self, path: &str, bytes: Vec<u8>) -> Result<(), SandboxError> {
-        let req = self
-            .request(&self.http, reqwest::Method::POST, "/files")
-            .query(&[("path", path)])
-            .header("Content-Type", "application/octet-stream")
-            .body(bytes);
+        let req = self.request(&self.http, reqwest::Method::POST, "/files").query(&[("path", path)]);
+        let req = if self.raw_upload {
+            req.header("Content-Type", "application/octet-stream").body(bytes)
+        } else {
+            let boundary = format!("vibe-{}", uuid::Uuid::new_v4().simple());
+            req.header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+                .body(multipart(&boundary, path, &bytes))
+        };
         let resp = self.send("uploading a file", req).await?;
         if resp.status().is_success() {
             return Ok(());
@@ -254,6 +278,46 @@ impl ProcessStream {
     }
 }
 
+/// A `multipart/form-data` body with one part named `file`, its file name the destination.
+fn multipart(boundary: &str, path: &str, bytes: &[u8]) -> Vec<u8> {
+    let name = path.replace(['"', '\r', '\n'], "_");
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}
+
 fn protocol(message: String) -> SandboxError {
     SandboxError::Cloud { failure: Failure::Service, message }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn versions_decide_how_files_go_up() {
+        assert_eq!(version("0.5.7"), Some((0, 5, 7)));
+        assert_eq!(version("v0.10.2-beta.1"), Some((0, 10, 2)));
+        assert_eq!(version("0.5"), None);
+        let envd = |v: Option<&str>| Envd::new("http://127.0.0.1:9", "sbx", "tok").unwrap().for_version(v);
+        assert!(envd(Some("0.5.7")).raw_upload);
+        assert!(envd(Some("0.6.0")).raw_upload);
+        assert!(!envd(Some("0.5.6")).raw_upload);
+        assert!(!envd(Some("0.1.1")).raw_upload);
+        assert!(!envd(None).raw_upload, "unknown: the form every version takes");
+    }
+
+    #[test]
+    fn a_multipart_body_names_the_destination() {
+        let body = multipart("b", "/home/user/a\"b.txt", b"hi");
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/home/user/a_b.txt\"\r\nContent-Type: application/octet-stream\r\n\r\nhi\r\n--b--\r\n"
+        );
+    }
 }

@@ -218,7 +218,8 @@ impl E2bSandbox {
                 failure: Failure::Service,
                 message: "E2B created a sandbox without an access token".into(),
             })?;
-            let envd = Envd::new(&options.envd_url(&id, info.domain.as_deref()), &id, &token)?;
+            let envd = Envd::new(&options.envd_url(&id, info.domain.as_deref()), &id, &token)?
+                .for_version(info.envd_version.as_deref());
             let sandbox = Self {
                 api: api.clone(),
                 envd,
@@ -272,7 +273,8 @@ impl E2bSandbox {
         let api = options.api()?;
         let info = api.info(id).await?;
         let token = info.envd_access_token.clone().unwrap_or_default();
-        let envd = Envd::new(&options.envd_url(id, info.domain.as_deref()), id, &token)?;
+        let envd = Envd::new(&options.envd_url(id, info.domain.as_deref()), id, &token)?
+            .for_version(info.envd_version.as_deref());
         let dir = dir.unwrap_or_default();
         let state: State = std::fs::read_to_string(dir.join(STATE_FILE))
             .ok()
