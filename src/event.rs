@@ -200,6 +200,12 @@ pub enum JobEvent {
     ToolCall { tool: String, summary: String },
     /// A tool call's outcome.
     ToolResult { tool: String, ok: bool, summary: String },
+    /// A command began in the sandbox; its output follows as [`JobEvent::Output`].
+    CommandStarted { command: String },
+    /// A piece of the running command's output (whole lines, redacted, bounded in size).
+    Output { stream: crate::sandbox::Stream, text: String },
+    /// This much of the command's output was left out of the log (past its cap).
+    OutputOmitted { bytes: u64 },
     /// A command ran in the sandbox (by the agent or by the test stage).
     Command { command: String, exit_code: Option<i32>, timed_out: bool, duration_ms: u64, tail: String },
     /// One model request of the agent: its tokens (of the prompt, those the server read from
@@ -273,6 +279,9 @@ impl JobEvent {
             JobEvent::Redacted { .. } => "redacted",
             JobEvent::ToolCall { .. } => "tool_call",
             JobEvent::ToolResult { .. } => "tool_result",
+            JobEvent::CommandStarted { .. } => "command_started",
+            JobEvent::Output { .. } => "output",
+            JobEvent::OutputOmitted { .. } => "output_omitted",
             JobEvent::Command { .. } => "command",
             JobEvent::Tokens { .. } => "tokens",
             JobEvent::ModelRequest { .. } => "model_request",

@@ -3,6 +3,8 @@
 //! artifact `agent-checkpoint.json`, so a resumed job continues the conversation where the
 //! last completed turn left it instead of starting over.
 
+use std::time::Instant;
+
 use tokio::sync::{mpsc, watch};
 
 use crate::agent::{Agent, AgentConfig, AgentEvent, Checkpoint, Task};
@@ -11,6 +13,7 @@ use crate::event::JobEvent;
 use crate::llm::Client;
 use crate::sandbox::Sandbox;
 
+use super::live_output::{self, LiveOutput};
 use super::{Artifacts, CriterionResult, JobError, JobSpec, Journal};
 
 /// Longest tool-call argument text kept in the log.
@@ -32,6 +35,8 @@ pub(super) async fn run(
         if checkpoint_path.exists() { Some(art.read_json(&checkpoint_path)?) } else { None };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let task = Task { crs: &spec.crs, plan: &spec.plan };
+    let mut live = LiveOutput::default();
+    let mut ticks = tokio::time::interval(live_output::EVERY);
     let outcome = {
         let run = agent.run(task, resume, tx, cancel.clone());
         tokio::pin!(run);
@@ -40,15 +45,23 @@ pub(super) async fn run(
                 biased;
                 ev = rx.recv() => {
                     if let Some(ev) = ev {
-                        record(art, &checkpoint_path, journal, ev)?;
+                        record(art, &checkpoint_path, journal, &mut live, ev)?;
                     }
                 }
                 outcome = &mut run => break outcome,
+                _ = ticks.tick() => {
+                    for ev in live.tick(Instant::now()) {
+                        journal.emit(ev)?;
+                    }
+                }
             }
         }
     };
     while let Ok(ev) = rx.try_recv() {
-        record(art, &checkpoint_path, journal, ev)?;
+        record(art, &checkpoint_path, journal, &mut live, ev)?;
+    }
+    for ev in live.end() {
+        journal.emit(ev)?;
     }
     let outcome = outcome.map_err(JobError::from)?;
     // An agent that stopped early assessed nothing: the checks alone speak for the criteria.
@@ -107,12 +120,18 @@ fn record(
     art: &Artifacts,
     checkpoint: &std::path::Path,
     journal: &mut Journal,
+    live: &mut LiveOutput,
     ev: AgentEvent,
 ) -> Result<(), JobError> {
     let event = match ev {
         AgentEvent::Checkpoint(cp) => return art.write_json(checkpoint, &cp),
-        // Live output stays out of the log; the finished command's tail goes in.
-        AgentEvent::CommandOutput { .. } => return Ok(()),
+        // Live output goes in batched; the finished command's tail after it.
+        AgentEvent::CommandOutput { command, stream, text } => {
+            for ev in live.push(&command, stream, text, Instant::now()) {
+                journal.emit(ev)?;
+            }
+            return Ok(());
+        }
         AgentEvent::StepStarted { n, of, title } => JobEvent::Step { n: n as u32, of: of as u32, title },
         AgentEvent::StepCompleted { n, of, summary } => {
             JobEvent::StepDone { n: n as u32, of: of as u32, summary }
@@ -126,6 +145,9 @@ fn record(
             JobEvent::Redacted { tool, count: count as u32, kinds }
         }
         AgentEvent::CommandFinished { command, exit_code, timed_out, duration_ms, tail } => {
+            for ev in live.end() {
+                journal.emit(ev)?;
+            }
             JobEvent::Command { command, exit_code, timed_out, duration_ms, tail }
         }
         AgentEvent::Message { text } => JobEvent::Message { text },

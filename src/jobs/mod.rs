@@ -24,6 +24,7 @@ use crate::plan::Plan;
 use crate::store::{JobRecord, NewJobEvent, Store, StoreError};
 
 mod agent_bridge;
+pub mod live_output;
 pub mod liveness;
 pub mod runner;
 pub mod stages;

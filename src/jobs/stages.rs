@@ -264,10 +264,10 @@ impl Work {
                 continue;
             }
             let sb = self.sandbox()?;
-            let out = sb
-                .run(CommandRequest::shell(check.command.clone()), None, Some(cx.cancel.clone()))
-                .await
-                .map_err(JobError::from)?;
+            let request = CommandRequest::shell(check.command.clone());
+            let out =
+                super::live_output::run_logged(sb, request, cx.cancel.clone(), cx.journal, &check.command)
+                    .await?;
             if out.cancelled || *cx.cancel.borrow() {
                 return Err(JobError::Cancelled);
             }

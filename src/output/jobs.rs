@@ -190,6 +190,9 @@ pub fn describe_job(job_id: &str, event: &JobEvent) -> Option<String> {
         JobEvent::Status { to, reason: Some(r), .. } => format!("● {to}: {r}"),
         JobEvent::Status { to, .. } => format!("● {to}"),
         JobEvent::StageCompleted { .. }
+        | JobEvent::CommandStarted { .. }
+        | JobEvent::Output { .. }
+        | JobEvent::OutputOmitted { .. }
         | JobEvent::Tokens { .. }
         | JobEvent::ModelRequest { .. }
         | JobEvent::StageTime { .. }

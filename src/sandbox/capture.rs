@@ -1,8 +1,13 @@
 //! Bounded output: keep the head and the tail of a long stream with a marker saying how much
 //! was left out in between. Used for command output and for any tool result that goes back
-//! to the model.
+//! to the model. And streamed output cut into whole, redacted lines ([`Lines`]) for whoever
+//! shows it live.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use super::{OutputChunk, OutputSink, Stream};
+use crate::redact::Mode;
 
 /// Collects a stream, keeping at most `cap` bytes: the first half and the last half.
 #[derive(Debug)]
@@ -98,6 +103,71 @@ fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// A line longer than this is let through unfinished.
+const LONG_LINE: usize = 8 * 1024;
+
+/// Cuts a command's output at line ends and redacts each piece.
+#[derive(Debug)]
+pub struct Lines {
+    mode: Mode,
+    open: [String; 2],
+}
+
+fn slot(stream: Stream) -> usize {
+    match stream {
+        Stream::Stdout => 0,
+        Stream::Stderr => 1,
+    }
+}
+
+impl Lines {
+    /// Lines redacted in `mode`.
+    pub fn new(mode: Mode) -> Self {
+        Self { mode, open: [String::new(), String::new()] }
+    }
+
+    /// Takes a chunk; returns the complete lines it finished, redacted.
+    pub fn push(&mut self, stream: Stream, text: &str) -> Option<String> {
+        let open = &mut self.open[slot(stream)];
+        open.push_str(text);
+        let cut = match open.rfind('\n') {
+            Some(i) => i + 1,
+            None if open.len() > LONG_LINE => open.len(),
+            None => return None,
+        };
+        let done: String = open.drain(..cut).collect();
+        Some(crate::redact::redact(&done, self.mode).into_string())
+    }
+
+    /// What is left unfinished, redacted.
+    pub fn finish(&mut self) -> Vec<(Stream, String)> {
+        let mut rest = Vec::new();
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let open = std::mem::take(&mut self.open[slot(stream)]);
+            if !open.is_empty() {
+                rest.push((stream, crate::redact::redact(&open, self.mode).into_string()));
+            }
+        }
+        rest
+    }
+
+    /// A sink for the sandbox: finished lines go to `send`, redacted.
+    pub fn sink(
+        mode: Mode,
+        send: impl Fn(Stream, String) + Send + Sync + 'static,
+    ) -> (OutputSink, Arc<Mutex<Lines>>) {
+        let lines = Arc::new(Mutex::new(Lines::new(mode)));
+        let held = Arc::clone(&lines);
+        let sink: OutputSink = Arc::new(move |chunk: OutputChunk| {
+            let done = held.lock().unwrap_or_else(|p| p.into_inner()).push(chunk.stream, &chunk.text);
+            if let Some(text) = done {
+                send(chunk.stream, text);
+            }
+        });
+        (sink, lines)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -141,5 +211,18 @@ mod tests {
         }
         assert!(buf.truncated());
         assert_eq!(buf.finish(), "abcd\n[… 8 bytes omitted …]\nmnop");
+    }
+
+    #[test]
+    fn lines_are_cut_at_line_ends_and_redacted_whole() {
+        let mut l = Lines::new(Mode::Text);
+        let key = "ghp_0123456789abcdefghijklmnopqrstuvwxyz";
+        // The token arrives in two chunks: nothing leaves until the line is whole.
+        assert_eq!(l.push(Stream::Stdout, &format!("token {}", &key[..10])), None);
+        let line = l.push(Stream::Stdout, &format!("{}\nnext", &key[10..])).unwrap();
+        assert!(!line.contains(key) && line.starts_with("token ") && line.ends_with('\n'), "{line}");
+        assert_eq!(l.push(Stream::Stderr, "warn\n"), Some("warn\n".into()));
+        assert_eq!(l.finish(), vec![(Stream::Stdout, "next".into())]);
+        assert!(l.finish().is_empty());
     }
 }

@@ -134,6 +134,8 @@ pub struct WatchApp {
     pub seq: i64,
     /// Output arrived since the last command ended (its tail is then not repeated).
     streamed: bool,
+    /// The last output line is not finished yet.
+    open_line: bool,
 }
 
 impl WatchApp {
@@ -162,6 +164,7 @@ impl WatchApp {
             help_back: Mode::Watch,
             seq: 0,
             streamed: false,
+            open_line: false,
         }
     }
 
@@ -237,7 +240,45 @@ impl WatchApp {
                 self.act(Tone::Bad, format!("{tool} failed: {summary}"))
             }
             JobEvent::ToolResult { .. } => {}
+            JobEvent::CommandStarted { command } => {
+                self.out(Origin::Command, format!("$ {command}"));
+                self.streamed = true;
+            }
+            JobEvent::Output { stream, text } => {
+                let origin = match stream {
+                    crate::sandbox::Stream::Stdout => Origin::Stdout,
+                    crate::sandbox::Stream::Stderr => Origin::Stderr,
+                };
+                self.streamed = true;
+                let mut rest = text.as_str();
+                if self.open_line {
+                    // The first piece finishes the line left open.
+                    let (first, after) = match rest.split_once('\n') {
+                        Some((first, after)) => (first, Some(after)),
+                        None => (rest, None),
+                    };
+                    match self.output.last_mut() {
+                        Some(last) => last.1.push_str(first),
+                        None => self.out(origin, first.to_string()),
+                    }
+                    match after {
+                        Some(after) => rest = after,
+                        None => return,
+                    }
+                }
+                self.open_line = !rest.is_empty() && !rest.ends_with('\n');
+                if !rest.is_empty() {
+                    for line in rest.strip_suffix('\n').unwrap_or(rest).split('\n') {
+                        self.out(origin, line.to_string());
+                    }
+                }
+            }
+            JobEvent::OutputOmitted { bytes } => {
+                self.open_line = false;
+                self.out(Origin::Stderr, format!("… {bytes} more bytes of output not kept"));
+            }
             JobEvent::Command { command, exit_code, timed_out, duration_ms, tail } => {
+                self.open_line = false;
                 if !self.streamed {
                     self.out(Origin::Command, format!("$ {command}"));
                     for line in tail.lines() {
@@ -302,8 +343,13 @@ impl WatchApp {
         }
     }
 
-    /// Adds a line of command output.
+    /// Adds a line of command output (of a line redrawn with carriage returns, what was
+    /// drawn last).
     pub fn out(&mut self, origin: Origin, text: String) {
+        let text = match text.trim_end_matches('\r').rsplit_once('\r') {
+            Some((_, last)) => last.to_string(),
+            None => text.trim_end_matches('\r').to_string(),
+        };
         self.output.push((origin, text));
         if self.output.len() > OUTPUT_LINES {
             let drop = self.output.len() - OUTPUT_LINES;
@@ -616,6 +662,33 @@ pub(crate) mod tests {
         let mut b = a.clone();
         b.on_event(&rec(5, JobEvent::ToolCall { tool: "x".into(), summary: "y".into() }));
         assert_eq!(b.activity, a.activity);
+    }
+
+    #[test]
+    fn streamed_output_joins_unfinished_lines_and_the_tail_is_not_repeated() {
+        use crate::sandbox::Stream;
+        let mut a = WatchApp::new("j");
+        let events = [
+            JobEvent::CommandStarted { command: "make".into() },
+            JobEvent::Output { stream: Stream::Stdout, text: "one\ntw".into() },
+            JobEvent::Output { stream: Stream::Stdout, text: "o\n".into() },
+            JobEvent::Output { stream: Stream::Stderr, text: "50%\r100%\n".into() },
+            JobEvent::OutputOmitted { bytes: 10 },
+            JobEvent::Command {
+                command: "make".into(),
+                exit_code: Some(2),
+                timed_out: false,
+                duration_ms: 10,
+                tail: "one\ntwo".into(),
+            },
+        ];
+        for (i, e) in events.into_iter().enumerate() {
+            a.on_event(&rec(i as i64 + 1, e));
+        }
+        let lines: Vec<&str> = a.output.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(lines, ["$ make", "one", "two", "100%", "… 10 more bytes of output not kept"]);
+        assert_eq!(a.output[3].0, Origin::Stderr);
+        assert_eq!(a.activity.last().unwrap(), &(Tone::Bad, "$ make (exit 2, 10ms)".to_string()));
     }
 
     #[test]

@@ -52,3 +52,83 @@ fn cancel_in_the_watch_asks_first_then_stops_the_job() {
     let after = &shown[shown.rfind("\u{1b}[?1049l").unwrap()..];
     assert!(after.contains("job eeee0000 was cancelled"), "{after}");
 }
+
+/// A command's output reaches the job's log while it runs, in whole lines, redacted: the
+/// agent's commands and the test stage's checks alike; `vibe jobs watch --json` carries it,
+/// and the line output of `vibe jobs watch` stays as it was.
+#[test]
+fn command_output_is_logged_as_it_comes_and_redacted() {
+    use serde_json::{json, Value};
+
+    use crate::common::openai::OpenAiServer;
+    use crate::suite::jobs::{crs_doc, plan_doc};
+
+    const TOKEN: &str = "ghp_R2d2C3poL8x7Wq4Zt6Yv9Bn1Mk3Js5Hg0Fd2";
+    const CHECK: &str = "grep -q hello hello.txt && echo checked hello.txt";
+    let mut env = TestEnv::new();
+    let repo = env.git_repo("repo");
+    env.cwd = repo;
+    let server = OpenAiServer::start();
+    env.set("OPENAI_BASE_URL", server.base_url());
+    env.set("OPENAI_API_KEY", "sk-test-output-0000");
+    server.push_json(&crs_doc());
+    server.push_json(&plan_doc(&[(CHECK, &["AC1"])]));
+    server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    server.push_tool_call(
+        "run_command",
+        // The token is put together by the shell, so only the output holds it whole.
+        json!({"command": format!(
+            "for i in 1 2 3; do echo line $i; done; A={}; echo token=${{A}}{} >&2",
+            &TOKEN[..16],
+            &TOKEN[16..]
+        )}),
+    );
+    server.push_tool_call("run_command", json!({"command": CHECK}));
+    server.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+    let out = env.vibe().args(["run", "add a greeting file", "--yes", "--no-pr"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let store = Store::open(&env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+
+    let out = env.vibe().args(["jobs", "watch", &job.id, "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(TOKEN), "{stdout}");
+    let events: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["type"] == "job")
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    // The agent's command: started, its output, then its end.
+    let started = kinds.iter().position(|k| *k == "command_started").unwrap();
+    assert!(events[started]["command"].as_str().unwrap().starts_with("for i in 1 2 3"));
+    // How the lines are batched depends on timing; what each stream carried does not.
+    let printed = |stream: &str| -> String {
+        events
+            .iter()
+            .skip(started)
+            .take_while(|e| e["kind"] != "command")
+            .filter(|e| e["kind"] == "output" && e["stream"] == stream)
+            .map(|e| e["text"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(printed("stdout"), "line 1\nline 2\nline 3\n");
+    assert_eq!(printed("stderr"), "token=[redacted: GitHub token]\n");
+    // The test stage's check streams too.
+    let check = events
+        .iter()
+        .rposition(|e| e["kind"] == "command_started" && e["command"] == CHECK)
+        .expect("the check's output is logged");
+    assert_eq!(events[check + 1]["kind"], "output");
+    assert_eq!(events[check + 1]["text"], "checked hello.txt\n");
+    // The lines of `vibe jobs watch` without a terminal do not show the output.
+    let out = env.vibe().args(["jobs", "watch", &job.id]).output().unwrap();
+    let lines = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(lines.lines().all(|l| !matches!(l.trim(), "line 2" | "checked hello.txt")), "{lines}");
+}

@@ -3,7 +3,6 @@
 //! names a secret-bearing or configuration file (`cat .env.production`) has its output
 //! redacted in configuration mode.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -13,7 +12,8 @@ use super::{checked_path, parse, secret_files, CommandRecord, ToolCx, ToolOutput
 use crate::agent::AgentEvent;
 use crate::llm::ToolSpec;
 use crate::redact::{self, Mode, SecretFiles};
-use crate::sandbox::{CommandRequest, OutputChunk, OutputSink, SandboxError};
+use crate::sandbox::capture::Lines;
+use crate::sandbox::{CommandRequest, SandboxError};
 
 pub(super) fn spec() -> ToolSpec {
     ToolSpec {
@@ -60,17 +60,18 @@ pub(super) async fn call(cx: &mut ToolCx<'_>, arguments: &str) -> Result<ToolOut
             args.timeout_secs.map_or(cx.remaining, |s| Duration::from_secs(s.max(1)).min(cx.remaining)),
         ),
     };
+    let mode = mode_for(&secret_files(cx.sandbox).await, &args.command);
+    // Live output leaves in whole lines, redacted like the output the model sees.
     let events = cx.events.clone();
     let command = args.command.clone();
-    let sink: OutputSink = Arc::new(move |chunk: OutputChunk| {
-        let _ = events.send(AgentEvent::CommandOutput {
-            command: command.clone(),
-            stream: chunk.stream,
-            text: chunk.text,
-        });
+    let (sink, lines) = Lines::sink(mode, move |stream, text| {
+        let _ = events.send(AgentEvent::CommandOutput { command: command.clone(), stream, text });
     });
     let out = cx.sandbox.run(request, Some(sink), Some(cx.cancel.clone())).await?;
-    let mode = mode_for(&secret_files(cx.sandbox).await, &args.command);
+    let rest = lines.lock().unwrap_or_else(|p| p.into_inner()).finish();
+    for (stream, text) in rest {
+        let _ = cx.events.send(AgentEvent::CommandOutput { command: args.command.clone(), stream, text });
+    }
     let stdout = redact::redact(&out.stdout, mode);
     let stderr = redact::redact(&out.stderr, mode);
     let redacted: Vec<_> = stdout.found.iter().chain(&stderr.found).copied().collect();
