@@ -181,6 +181,16 @@ pub async fn run(
     if req.stop < Stop::Job {
         return draft(config, clock, services, req, &events).await;
     }
+    // The CRS and plan are written for the sandbox the job will run in.
+    let chosen;
+    let config = if config.sandbox.backend == req.sandbox {
+        config
+    } else {
+        let mut c = config.clone();
+        c.sandbox.backend = req.sandbox;
+        chosen = c;
+        &chosen
+    };
     let repo = crate::git::open(&req.repo)?;
     let (base_commit, base_branch) = crate::git::resolve_base(&repo, req.base.as_deref())?;
     check_backend(config, req.sandbox)?;

@@ -104,6 +104,9 @@ impl Policy {
 /// One paragraph for the CRS and plan prompts: where the job's commands will run and what
 /// they can use there, so the model writes checks that can run.
 pub fn environment_note(config: &crate::config::Config, repo: &std::path::Path) -> String {
+    if config.sandbox.backend == Backend::E2b {
+        return e2b::environment_note(&config.e2b.template, config.sandbox.network);
+    }
     let mut policy = Policy::from_settings(&config.sandbox);
     policy.hidden_paths = vec![config.home.clone()];
     let host_env: BTreeMap<String, String> = std::env::vars().collect();

@@ -709,3 +709,28 @@ fn an_envd_older_than_0_5_7_gets_its_files_as_multipart_forms() {
     assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
     assert_eq!(git(&w.repo, &["show", &format!("{branch}:src/main.rs")]), "fn main() {}\n");
 }
+
+#[test]
+fn the_crs_and_plan_prompts_describe_the_e2b_template_not_this_machine() {
+    let mut w = world();
+    w.env.set("VIBE_E2B_TEMPLATE", "team-node-20");
+    w.model.push_json(&crate::suite::jobs::crs_doc());
+    w.model.push_json(&crate::suite::jobs::plan_doc(&[(CHECK, &["AC1"])]));
+    // The backend chosen on the command line, not in the configuration; the plan then
+    // waits for review (no terminal), so no sandbox is made.
+    let out = w.env.vibe().args(["run", "add a greeting file", "--sandbox", "e2b"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let requests = w.model.chat_requests();
+    assert_eq!(requests.len(), 2);
+    for r in requests {
+        let text = r.all_text();
+        assert!(text.contains("Sandbox: Commands run in an E2B cloud sandbox"), "{text}");
+        assert!(text.contains("the template `team-node-20`") && text.contains("/home/user/repo"), "{text}");
+        assert!(text.contains("not this machine's") && text.contains("no internet access"), "{text}");
+        assert!(
+            !text.contains("the user's cargo") && !text.contains("Commands run in a sandbox with"),
+            "{text}"
+        );
+    }
+    assert!(w.e2b.sandboxes().is_empty());
+}

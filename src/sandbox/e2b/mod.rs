@@ -108,6 +108,22 @@ impl Options {
     }
 }
 
+/// What the job's commands can use in a sandbox made from `template`, for the CRS and plan
+/// prompts: the template's tools, not this machine's.
+pub fn environment_note(template: &str, network: bool) -> String {
+    let net = if network {
+        " The network is on: missing tools and dependencies can be installed."
+    } else {
+        " There is no internet access: nothing can be downloaded or installed."
+    };
+    format!(
+        "Commands run in an E2B cloud sandbox, a Linux VM made from the template `{template}`, in a copy of \
+         the repository at {WORK}. Its tools are the template's, not this machine's: none of the user's \
+         toolchains, caches or ignored dependency directories (node_modules, target, .venv, …) are there, \
+         so a check that needs more than the template provides must set it up first.{net}"
+    )
+}
+
 /// Checks that E2B answers at the configured URL and accepts the key (for `vibe doctor`).
 pub async fn check(options: &Options) -> Result<(), SandboxError> {
     options.api()?.check_key().await.map(|_| ())
