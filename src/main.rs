@@ -1,5 +1,5 @@
-//! The `vibe` binary: parse, run, map the error to an exit code. Everything else is in the
-//! library.
+//! The `vibe` binary: parse, run, map the error to an exit code (`vibe` alone on a terminal
+//! opens the home screen). Everything else is in the library.
 
 use std::process::ExitCode;
 
@@ -7,6 +7,16 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
+    // `vibe` alone on a terminal opens the home screen; elsewhere it prints help as before.
+    if std::env::args_os().len() == 1 && vibe::tui::can_open() {
+        return match vibe::cmd::home() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                vibe::output::print_error(&err, false);
+                ExitCode::from(err.exit_code())
+            }
+        };
+    }
     let cli = vibe::cli::Cli::parse();
     let json = cli.global.json;
     match vibe::cmd::run(cli) {

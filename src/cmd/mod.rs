@@ -104,6 +104,52 @@ pub fn run_with(cli: Cli, inputs: Inputs) -> Result<(), Error> {
     result
 }
 
+/// `vibe` alone on a terminal: the home screen. A plan opened there is reviewed (and run once
+/// approved) as `vibe run --plan ID` does, a job is watched as `vibe jobs watch ID` does;
+/// then the home screen comes back, until the user leaves it.
+pub fn home() -> Result<(), Error> {
+    let inputs = Inputs::from_process();
+    let global = GlobalArgs { json: false, repo: None, verbose: 0, quiet: false, config: None, yes: false };
+    let out = Output::detect(false, false, &inputs.env);
+    let config = Config::load(&inputs)?;
+    init_logging(&global, &config);
+    let clock = Clock::from_env(&inputs.env);
+    let config = trust::settle(config, &inputs, &global, out, clock)?;
+    let ctx = Ctx { clock, config, global, out };
+    let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, "home");
+    let mut message = None;
+    loop {
+        let rt = ctx.runtime()?;
+        let chosen = rt.block_on(crate::tui::home_run::home_on_terminal(
+            &ctx.config.db_path(),
+            &setup,
+            message.take(),
+        ))?;
+        drop(rt);
+        let done = match &chosen {
+            crate::tui::home_run::Chosen::Quit => return Ok(()),
+            crate::tui::home_run::Chosen::Review(id) => {
+                let args = ["vibe", "run", "--plan", id.as_str()];
+                match <crate::cli::Cli as clap::Parser>::try_parse_from(args).map(|c| c.command) {
+                    Ok(Command::Run(args)) => run::run(&ctx, args),
+                    _ => Err(Error::failure("cannot open the plan's review")),
+                }
+            }
+            crate::tui::home_run::Chosen::Watch(id) => jobs::watch_on_terminal(&ctx, id),
+        };
+        message = match done {
+            Ok(()) => None,
+            Err(e) => Some((
+                true,
+                match e.hint {
+                    Some(h) => format!("{} ({h})", e.message),
+                    None => e.message,
+                },
+            )),
+        };
+    }
+}
+
 fn dispatch(ctx: &Ctx, command: Command) -> Result<(), Error> {
     match command {
         // model layer

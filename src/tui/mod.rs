@@ -6,12 +6,16 @@
 //! - [`input`]: a one-line text field; [`text`]: the plan as text for `$EDITOR`;
 //!   [`diff`]: what changed between versions, by step and by word.
 //! - [`app`]: the review loop over keys and pipeline events; [`term`]: the real terminal.
+//! - [`home`]: the home screen (`vibe` alone): recent plans, jobs and pull requests;
+//!   [`home_run`]: its loop, the history read on a thread of its own.
 //! - [`watch`]: the job watch and its result view; [`watch_run`]: its loop over keys and
 //!   the job's log read from the store ([`watch_job`] opens it on the terminal).
 
 pub mod app;
 pub mod diff;
 pub mod focus;
+pub mod home;
+pub mod home_run;
 pub mod input;
 mod render;
 pub mod review;
@@ -47,6 +51,8 @@ impl WatchApp {
     }
 }
 
+#[cfg(test)]
+mod home_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -147,3 +147,32 @@ fn the_whole_plan_edited_in_the_editor_becomes_a_new_version_that_is_approved() 
     let kept = std::fs::read_dir(env.vibe_home().join("edits")).unwrap().count();
     assert_eq!(kept, 1);
 }
+
+#[test]
+fn vibe_alone_without_a_terminal_prints_help_as_before() {
+    let (env, _repo, _server) = world();
+    let (stdout, stderr) = env.fails(&[], 2);
+    assert_eq!(stdout, "");
+    assert_eq!(stderr, env.ok(&["-h"]), "`vibe` alone prints the short help on stderr");
+    assert!(!env.vibe_home().join("logs/tui.log").exists(), "no screen was opened");
+}
+
+#[test]
+fn vibe_alone_on_a_terminal_opens_home_and_a_plan_opened_there_is_reviewed() {
+    let (env, _repo, _server) = world();
+    env.ok(&["plan", "add a greeting file"]);
+    // Home lists the plan; Enter opens its review; a rejection there comes back to home,
+    // which shows the plan rejected; q leaves.
+    let (code, shown) = on_terminal(
+        &env,
+        &[],
+        &[("hello.txt", "\r"), ("approve", "xnot now\r"), ("rejected", "2"), ("Run", "q")],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("\u{1b}[?1049l"), "the alternate screen was left: {shown}");
+    let store = Store::open(&env.db_path()).unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["plan", "list", "--json"])).unwrap();
+    let id = listed[0]["id"].as_str().or(listed[0]["record"]["id"].as_str()).unwrap().to_string();
+    assert_eq!(store.plan(&id).unwrap().status, "rejected");
+    assert_eq!(store.reviews(&id).unwrap().last().unwrap().body.as_deref(), Some("not now"));
+}
