@@ -41,6 +41,9 @@ pub use walk::{FileKind, Skipped};
 
 /// Files whose content is read for ranking, at most.
 pub const CONTENT_SCAN_LIMIT: usize = 3000;
+/// How much of a file is scanned for definitions of the names a prompt mentions: definitions
+/// past it (in the rare source file larger than this) are not found by name.
+pub const DEFINITION_BYTES: usize = 64 * 1024;
 /// Files considered for packing, at most.
 const PACK_CANDIDATES: usize = 200;
 /// Share of the budget a single file may take whole.
@@ -283,8 +286,12 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
         cands.sort_by(by_score);
     }
     let scan = cands.len().min(CONTENT_SCAN_LIMIT);
-    let to_read: Vec<(usize, &str)> =
-        cands.iter().take(scan).enumerate().map(|(c, cand)| (c, files[cand.idx].path.as_str())).collect();
+    let to_read: Vec<(usize, &str, u64)> = cands
+        .iter()
+        .take(scan)
+        .enumerate()
+        .map(|(c, cand)| (c, files[cand.idx].path.as_str(), files[cand.idx].size))
+        .collect();
     let mut content_docs: Vec<(usize, (rank::Doc, u32))> = Vec::with_capacity(scan);
     let mut scans: Vec<Option<symbols::FileSymbols>> = vec![None; cands.len()];
     for (c, read) in read_heads(root, &to_read, &terms, &names) {
@@ -322,21 +329,33 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
         cands[c].score += boost;
         cands[c].reasons.extend(reasons);
     }
-    let mut by_stem: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
-    for (c, path) in cand_paths.iter().enumerate() {
-        if !symbols::is_test(path) && !symbols::is_prose(path) {
-            by_stem.entry(symbols::stem(path).to_ascii_lowercase()).or_default().push(c);
+    // Tests that scored lend to the source files named like their subject (found in one pass
+    // over the candidates, for those subjects only).
+    let lenders: Vec<(usize, String)> = cand_paths
+        .iter()
+        .enumerate()
+        .filter(|(c, path)| cands[*c].score > 0.0 && symbols::is_test(path))
+        .filter_map(|(c, path)| symbols::tested_stem(path).map(|s| (c, s)))
+        .collect();
+    let mut by_stem: std::collections::HashMap<&str, Vec<usize>> =
+        lenders.iter().map(|(_, s)| (s.as_str(), Vec::new())).collect();
+    if !by_stem.is_empty() {
+        for (c, path) in cand_paths.iter().enumerate() {
+            let stem = symbols::stem(path);
+            if let Some(subjects) = by_stem
+                .iter_mut()
+                .find_map(|(s, v)| stem.eq_ignore_ascii_case(s).then_some(v))
+                .filter(|_| !symbols::is_test(path) && !symbols::is_prose(path))
+            {
+                subjects.push(c);
+            }
         }
     }
     let mut lent: Vec<(usize, f64, String)> = Vec::new();
-    for (c, path) in cand_paths.iter().enumerate() {
-        if cands[c].score <= 0.0 || !symbols::is_test(path) {
-            continue;
-        }
-        let subjects = symbols::tested_stem(path).and_then(|s| by_stem.get(&s));
-        if let Some(subjects) = subjects.filter(|s| s.len() <= 3) {
+    for (c, stem) in &lenders {
+        if let Some(subjects) = by_stem.get(stem.as_str()).filter(|s| s.len() <= 3) {
             for &to in subjects {
-                lent.push((to, TEST_SHARE * cands[c].score, path.to_string()));
+                lent.push((to, TEST_SHARE * cands[*c].score, cand_paths[*c].to_string()));
             }
         }
     }
@@ -345,7 +364,9 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
         cands[to].reasons.push(format!("tested by {from}"));
     }
     for (c, path) in cand_paths.iter().enumerate() {
-        cands[c].score *= symbols::kind_weight(path);
+        if cands[c].score > 0.0 {
+            cands[c].score *= symbols::kind_weight(path);
+        }
     }
     cands.retain(|c| kinds[c.idx] == FileKind::Text && c.score > 0.0);
     cands.sort_by(by_score);
@@ -450,24 +471,28 @@ pub fn gather_from(snapshot: &Snapshot, prompt: &str, max_tokens: usize) -> Resu
 
 /// Reads the head of each file on several threads and counts the query terms in it; a file
 /// that turns out binary or generated comes back as its kind. Results are in input order.
-/// The whole file (up to [`walk::MAX_FILE_BYTES`]) is scanned for the prompt's `names`.
+/// The first [`DEFINITION_BYTES`] are scanned for the prompt's `names`.
 #[allow(clippy::type_complexity)]
 fn read_heads(
     root: &Path,
-    to_read: &[(usize, &str)],
+    to_read: &[(usize, &str, u64)],
     terms: &[String],
     names: &[symbols::Named],
 ) -> Vec<(usize, Result<((rank::Doc, u32), symbols::FileSymbols), FileKind>)> {
-    let one = |(c, path): &(usize, &str)| {
-        let limit = if names.is_empty() { walk::HEAD_BYTES } else { walk::MAX_FILE_BYTES as usize };
-        let bytes = walk::read_head(&root.join(path), limit)?;
+    let one = |(c, path, size): &(usize, &str, u64)| {
+        let limit = if names.is_empty() { walk::HEAD_BYTES } else { DEFINITION_BYTES };
+        let bytes = walk::read_head_sized(&root.join(path), limit, *size)?;
         let kind = walk::classify_content(&bytes);
         if kind != FileKind::Text {
             return Some((*c, Err(kind)));
         }
-        let head = String::from_utf8_lossy(&bytes[..bytes.len().min(walk::HEAD_BYTES)]);
-        let doc = rank::count_terms(&head, terms);
-        let syms = symbols::scan(&String::from_utf8_lossy(&bytes), names);
+        let text = String::from_utf8_lossy(&bytes);
+        let mut head = text.len().min(walk::HEAD_BYTES);
+        while !text.is_char_boundary(head) {
+            head -= 1;
+        }
+        let doc = rank::count_terms(&text[..head], terms);
+        let syms = symbols::scan(&text, names);
         Some((*c, Ok((doc, syms))))
     };
     let threads = walk::threads();

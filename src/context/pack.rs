@@ -8,20 +8,24 @@ use crate::llm::tokens;
 /// A layout summary of `paths` within about `budget` tokens: every path when they fit,
 /// otherwise directories with file counts, as deep as fits.
 pub fn tree(paths: &[&str], budget: usize) -> String {
-    let full: String = paths.iter().map(|p| format!("{p}\n")).collect();
-    if tokens::estimate(&full) <= budget {
-        return full;
+    // Every path when they fit: count until the budget is passed, never build the whole list.
+    let mut used = 0usize;
+    let all_fit = paths.iter().all(|p| {
+        used += tokens::estimate(p) + 1;
+        used <= budget
+    });
+    if all_fit {
+        return paths.iter().flat_map(|p| [*p, "\n"]).collect();
     }
-    // Recursive file counts per directory, and top-level files.
-    let mut dirs: BTreeMap<String, usize> = BTreeMap::new();
+    // Recursive file counts per directory (keys borrow the paths), and top-level files.
+    let mut dirs: BTreeMap<&str, usize> = BTreeMap::new();
     let mut top_files = Vec::new();
     for p in paths {
-        let parts: Vec<&str> = p.split('/').collect();
-        if parts.len() == 1 {
+        if !p.contains('/') {
             top_files.push(*p);
         }
-        for depth in 1..parts.len() {
-            *dirs.entry(parts[..depth].join("/")).or_insert(0) += 1;
+        for (at, _) in p.match_indices('/') {
+            *dirs.entry(&p[..at]).or_insert(0) += 1;
         }
     }
     for depth in (1..=4).rev() {

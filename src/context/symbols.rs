@@ -292,30 +292,44 @@ pub fn matches(named: &Named, name: &str) -> bool {
 
 /// Whether `path` is a test: in a test directory, or named like one in the usual languages.
 pub fn is_test(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let mut parts = lower.split('/').rev();
+    let mut parts = path.rsplit('/');
     let name = parts.next().unwrap_or("");
     let stem = name.split('.').next().unwrap_or(name);
-    parts.any(|d| matches!(d, "test" | "tests" | "testing" | "testsuite" | "__tests__" | "spec" | "testdata"))
-        || stem.starts_with("test_")
-        || stem.ends_with("_test")
-        || stem.ends_with("_tests")
-        || stem == "tests"
-        || stem == "conftest"
-        || name.contains(".test.")
-        || name.contains(".spec.")
+    const DIRS: &[&str] = &["test", "tests", "testing", "testsuite", "__tests__", "spec", "testdata"];
+    parts.any(|d| DIRS.iter().any(|t| d.eq_ignore_ascii_case(t)))
+        || starts_with_ci(stem, "test_")
+        || ends_with_ci(stem, "_test")
+        || ends_with_ci(stem, "_tests")
+        || stem.eq_ignore_ascii_case("tests")
+        || stem.eq_ignore_ascii_case("conftest")
+        || contains_ci(name, ".test.")
+        || contains_ci(name, ".spec.")
 }
 
 /// Whether `path` is prose: documentation, a changelog, a licence, release notes.
 pub fn is_prose(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    let mut parts = path.rsplit('/');
+    let name = parts.next().unwrap_or(path);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-    matches!(ext, "md" | "rst" | "txt" | "adoc" | "markdown" | "html")
-        || lower.split('/').rev().skip(1).any(|d| matches!(d, "doc" | "docs" | "documentation" | "man"))
-        || ["changelog", "changes", "history", "news", "license", "licence", "authors", "contributing"]
-            .iter()
-            .any(|p| name.starts_with(p))
+    const EXT: &[&str] = &["md", "rst", "txt", "adoc", "markdown", "html"];
+    const DIRS: &[&str] = &["doc", "docs", "documentation", "man"];
+    const NAMES: &[&str] =
+        &["changelog", "changes", "history", "news", "license", "licence", "authors", "contributing"];
+    EXT.iter().any(|e| ext.eq_ignore_ascii_case(e))
+        || parts.any(|d| DIRS.iter().any(|t| d.eq_ignore_ascii_case(t)))
+        || NAMES.iter().any(|p| starts_with_ci(name, p))
+}
+
+fn starts_with_ci(s: &str, prefix: &str) -> bool {
+    s.len() >= prefix.len() && s.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+fn ends_with_ci(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len() && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
+fn contains_ci(s: &str, needle: &str) -> bool {
+    s.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The name a test file's subject would have: `test_helpers.py` → `helpers`,

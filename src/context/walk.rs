@@ -95,10 +95,36 @@ pub fn threads() -> usize {
 /// Walks `root` on several threads; returns its files sorted by path (so the order never
 /// depends on scheduling), and the number of symbolic links skipped.
 pub fn walk(root: &Path) -> Result<(Vec<FileInfo>, usize), String> {
+    walk_tree(root).map(|w| (w.files, w.symlinks))
+}
+
+/// A modification time: seconds and nanoseconds since the epoch.
+pub type Mtime = (i64, u32);
+
+/// What a walk found.
+#[derive(Debug, Clone, Default)]
+pub struct Walked {
+    /// Files, sorted by path.
+    pub files: Vec<FileInfo>,
+    /// Symbolic links skipped.
+    pub symlinks: usize,
+    /// Directories walked (`""` is the root), sorted, with their modification time as seen
+    /// before their entries were read: a file added, removed or renamed in one changes it.
+    pub dirs: Vec<(String, Option<Mtime>)>,
+}
+
+enum Item {
+    File(FileInfo),
+    Symlink,
+    Dir(String, Option<Mtime>),
+}
+
+/// [`walk`], keeping the directories too.
+pub fn walk_tree(root: &Path) -> Result<Walked, String> {
     if !root.is_dir() {
         return Err(format!("{} is not a directory", root.display()));
     }
-    let (tx, rx) = std::sync::mpsc::channel::<Option<FileInfo>>();
+    let (tx, rx) = std::sync::mpsc::channel::<Item>();
     ignore::WalkBuilder::new(root)
         .hidden(false)
         .follow_links(false)
@@ -117,20 +143,29 @@ pub fn walk(root: &Path) -> Result<(Vec<FileInfo>, usize), String> {
             })
         });
     drop(tx);
-    let mut files = Vec::new();
-    let mut symlinks = 0usize;
+    let mut out = Walked::default();
     for item in rx {
         match item {
-            Some(f) => files.push(f),
-            None => symlinks += 1,
+            Item::File(f) => out.files.push(f),
+            Item::Symlink => out.symlinks += 1,
+            Item::Dir(d, mtime) => out.dirs.push((d, mtime)),
         }
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok((files, symlinks))
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dirs.sort();
+    Ok(out)
 }
 
-/// One walked entry: `Some(Some(file))`, `Some(None)` for a symlink, `None` for the rest.
-fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<Option<FileInfo>> {
+/// The modification time of `meta`.
+pub fn mtime_of(meta: &std::fs::Metadata) -> Option<Mtime> {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| (d.as_secs() as i64, d.subsec_nanos()))
+}
+
+/// One walked entry: a file, a symlink, a directory, or `None` for the rest.
+fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<Item> {
     let entry = match entry {
         Ok(e) => e,
         Err(e) => {
@@ -140,21 +175,22 @@ fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<
     };
     let ft = entry.file_type()?;
     if ft.is_symlink() {
-        return Some(None);
+        return Some(Item::Symlink);
+    }
+    let rel = entry.path().strip_prefix(root).ok()?;
+    let path = rel.to_str()?.replace('\\', "/");
+    if ft.is_dir() {
+        let mtime = entry.metadata().ok().as_ref().and_then(mtime_of);
+        return Some(Item::Dir(path, mtime));
     }
     if !ft.is_file() {
         return None;
     }
-    let rel = entry.path().strip_prefix(root).ok()?;
-    let path = rel.to_str()?.replace('\\', "/");
     let meta = entry.metadata().ok();
     let size = meta.as_ref().map_or(0, |m| m.len());
-    let mtime = meta
-        .and_then(|m| m.modified().ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| (d.as_secs() as i64, d.subsec_nanos()));
+    let mtime = meta.as_ref().and_then(mtime_of);
     let kind = classify(&path, size);
-    Some(Some(FileInfo { path, size, kind, mtime }))
+    Some(Item::File(FileInfo { path, size, kind, mtime }))
 }
 
 /// Classifies a file by its path and size.
@@ -181,6 +217,14 @@ pub fn classify(path: &str, size: u64) -> FileKind {
 pub fn read_head(path: &Path, limit: usize) -> Option<Vec<u8>> {
     let f = std::fs::File::open(path).ok()?;
     let mut buf = Vec::with_capacity(limit.min(64 * 1024));
+    f.take(limit as u64).read_to_end(&mut buf).ok()?;
+    Some(buf)
+}
+
+/// [`read_head`] of a file whose size the walk found: its buffer is allocated once, to fit.
+pub fn read_head_sized(path: &Path, limit: usize, size: u64) -> Option<Vec<u8>> {
+    let f = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(limit.min(size as usize + 1));
     f.take(limit as u64).read_to_end(&mut buf).ok()?;
     Some(buf)
 }
