@@ -734,3 +734,38 @@ fn the_crs_and_plan_prompts_describe_the_e2b_template_not_this_machine() {
     }
     assert!(w.e2b.sandboxes().is_empty());
 }
+
+#[test]
+fn a_command_that_leaves_a_process_in_the_background_ends_with_it_gone() {
+    let mut w = world();
+    // A broken end of command would wait for the background process until this limit.
+    w.env.set("VIBE_COMMAND_TIMEOUT", "120");
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("bg.pid");
+    let sleeper = format!("sleep 5{}", std::process::id() % 100);
+    let command = format!("{sleeper} & echo $! > {}; echo started", pid_file.display());
+    w.model.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    w.model.push_tool_call("run_command", json!({"command": command}));
+    w.model.push_tool_call("run_command", json!({"command": CHECK}));
+    w.model.push_tool_call(
+        "finish",
+        json!({"summary": "Wrote hello.txt.", "criteria": [
+            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+        ]}),
+    );
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("$ {command}  (exit 0")), "{stderr}");
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let survived = running(pid);
+    if survived {
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    assert!(!survived, "the background process outlived its command");
+}

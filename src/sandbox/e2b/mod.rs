@@ -253,8 +253,9 @@ impl E2bSandbox {
                 destroyed: AtomicBool::new(false),
             };
             sandbox.envd.upload(SNAPSHOT, archive).await?;
-            let unpacked =
-                sandbox.exec(UNPACK, None, &BTreeMap::new(), Duration::from_secs(600), None, None).await?;
+            let unpacked = sandbox
+                .exec(UNPACK, false, None, &BTreeMap::new(), Duration::from_secs(600), None, None)
+                .await?;
             if !unpacked.success() {
                 return Err(SandboxError::Cloud {
                     failure: Failure::Service,
@@ -347,10 +348,15 @@ impl E2bSandbox {
         Ok(())
     }
 
-    /// Runs one shell line in the sandbox (`cwd` absolute, the home when `None`).
+    /// Runs one shell line in the sandbox (`cwd` absolute, the home when `None`). With
+    /// `whole`, the processes the line leaves behind (in the background, detached) are
+    /// killed when it ends, as the local sandbox's end of a command does: envd's stream
+    /// ends only once nothing holds the command's output open.
+    #[allow(clippy::too_many_arguments)]
     async fn exec(
         &self,
         line: &str,
+        whole: bool,
         cwd: Option<String>,
         extra_env: &BTreeMap<String, String>,
         timeout: Duration,
@@ -362,10 +368,19 @@ impl E2bSandbox {
         let mut envs: BTreeMap<String, String> =
             self.env.iter().chain(extra_env).map(|(k, v)| (k.clone(), v.clone())).collect();
         envs.insert(RUN_MARK.to_string(), mark.clone());
+        let line = if whole {
+            // The status of the line, a death by SIGKILL or SIGTERM passed on as such.
+            format!(
+                "{line}\ns=$?; {}; case $s in 137) kill -9 $$;; 143) trap - TERM; kill -15 $$;; esac; exit $s",
+                kill_marked(&mark)
+            )
+        } else {
+            line.to_string()
+        };
         let request = connect::StartRequest {
             process: connect::ProcessConfig {
                 cmd: "/bin/bash".into(),
-                args: vec!["-l".into(), "-c".into(), line.to_string()],
+                args: vec!["-l".into(), "-c".into(), line],
                 envs,
                 cwd,
             },
@@ -466,9 +481,7 @@ impl E2bSandbox {
     /// detached), a few passes so that one forking meanwhile is caught too. Best effort:
     /// the sandbox is killed at the job's end anyway.
     async fn reap(&self, mark: &str) {
-        let line = format!(
-            r#"for pass in 1 2 3; do found=; for d in /proc/[0-9]*; do p=${{d#/proc/}}; [ "$p" = "$$" ] && continue; if grep -qsxzF '{RUN_MARK}={mark}' "$d/environ"; then kill -9 "$p" 2>/dev/null; found=1; fi; done; [ -z "$found" ] && break; done; exit 0"#
-        );
+        let line = format!("{}; exit 0", kill_marked(mark));
         let request = connect::StartRequest {
             process: connect::ProcessConfig {
                 cmd: "/bin/bash".into(),
@@ -624,6 +637,15 @@ impl E2bSandbox {
     }
 }
 
+/// A bash snippet that kills every process (but the shell running it) whose environment
+/// holds `mark`, in passes until none is left (at most three). Pure bash: no process is
+/// started per process looked at.
+fn kill_marked(mark: &str) -> String {
+    format!(
+        r#"for pass in 1 2 3; do found=; for d in /proc/[0-9]*; do p=${{d#/proc/}}; [ "$p" = "$$" ] && continue; {{ while IFS= read -r -d '' kv; do if [ "$kv" = '{RUN_MARK}={mark}' ]; then kill -9 "$p"; found=1; break; fi; done < "$d/environ"; }} 2>/dev/null; done; [ -z "$found" ] && break; done"#
+    )
+}
+
 /// Whether the mirror's ignore rules leave `path` out of the diff (a tracked file never is).
 fn ignored(repo: Option<&git2::Repository>, path: &str) -> bool {
     let Some(repo) = repo else { return false };
@@ -759,8 +781,8 @@ impl Sandbox for E2bSandbox {
             let timeout =
                 request.timeout.unwrap_or(self.policy.command_timeout).min(self.policy.command_timeout);
             self.keep_alive(timeout).await?;
-            let line = format!("exec {}", shell_line(&request.argv));
-            let outcome = self.exec(&line, Some(cwd), &env, timeout, sink, cancel).await;
+            let line = shell_line(&request.argv);
+            let outcome = self.exec(&line, true, Some(cwd), &env, timeout, sink, cancel).await;
             self.inner.lock().await.stale = true;
             outcome
         })
