@@ -502,6 +502,21 @@ fn envd(mut conn: TcpStream, ctx: &Ctx, req: &Request, id: &str) -> std::io::Res
             &json!({"code": 401, "message": "unauthorized access, please provide a valid access token"}),
         );
     }
+    // Before 0.4.0 envd has no default user: each call names one.
+    if before(&ctx.state.lock().unwrap().envd_version(), &[0, 4, 0]) {
+        let named = if req.path == "/files" {
+            req.query.get("username").map(String::as_str) == Some("user")
+        } else {
+            req.header("authorization") == Some("Basic dXNlcjo=")
+        };
+        if !named {
+            return respond_json(
+                &mut conn,
+                401,
+                &json!({"code": "unauthenticated", "message": "no user specified"}),
+            );
+        }
+    }
     match (req.method.as_str(), req.path.as_str()) {
         ("GET", "/files") => {
             let Some(path) = req.query.get("path") else {
@@ -619,8 +634,13 @@ fn envd(mut conn: TcpStream, ctx: &Ctx, req: &Request, id: &str) -> std::io::Res
 
 /// Whether envd `version` predates raw uploads (0.5.7).
 fn old_envd(version: &str) -> bool {
+    before(version, &[0, 5, 7])
+}
+
+/// Whether envd `version` predates `since`.
+fn before(version: &str, since: &[u64]) -> bool {
     let v: Vec<u64> = version.split('.').filter_map(|p| p.parse().ok()).collect();
-    v < vec![0, 5, 7]
+    v.as_slice() < since
 }
 
 /// The parts named `file` of a multipart form: (file name, bytes).

@@ -769,3 +769,27 @@ fn a_command_that_leaves_a_process_in_the_background_ends_with_it_gone() {
     }
     assert!(!survived, "the background process outlived its command");
 }
+
+#[test]
+fn an_envd_older_than_0_4_0_is_told_the_user_on_every_call() {
+    let w = world();
+    w.e2b.set_envd_version("0.3.9");
+    script(&w.model);
+    let job = run_job(&w, "e2b");
+    let branch = job.branch_name.clone().unwrap();
+    assert_eq!(git(&w.repo, &["show", &format!("{branch}:hello.txt")]), "hello\n");
+    let envd: Vec<_> = w
+        .e2b
+        .requests()
+        .into_iter()
+        .filter(|r| r.header("e2b-sandbox-id").is_some() && r.path != "/health")
+        .collect();
+    assert!(envd.len() > 5);
+    for r in envd {
+        if r.path.starts_with("/files?") {
+            assert!(r.path.contains("username=user"), "{}", r.path);
+        } else {
+            assert_eq!(r.header("authorization"), Some("Basic dXNlcjo="), "{}", r.path);
+        }
+    }
+}

@@ -27,7 +27,14 @@ pub struct Envd {
     token: String,
     /// Uploads as a raw body (envd 0.5.7 and later); older ones take only multipart forms.
     raw_upload: bool,
+    /// Names the sandbox's user on every call: envd before 0.4.0 has no default user.
+    name_user: bool,
 }
+
+/// The sandbox's default user, named to an envd older than 0.4.0.
+const USER: &str = "user";
+/// The first envd version with a default user.
+const DEFAULT_USER_SINCE: (u64, u64, u64) = (0, 4, 0);
 
 /// The first envd version that takes a raw (`application/octet-stream`) upload.
 const RAW_UPLOAD_SINCE: (u64, u64, u64) = (0, 5, 7);
@@ -86,14 +93,38 @@ impl Envd {
             id: id.to_string(),
             token: token.to_string(),
             raw_upload: true,
+            name_user: false,
         })
     }
 
     /// Speaks to envd `version` as it understands: uploads as multipart forms before 0.5.7,
-    /// and when the version is unknown (every envd takes those).
+    /// the user named on every call before 0.4.0; both also when the version is unknown
+    /// (every envd takes those).
     pub fn for_version(mut self, version_text: Option<&str>) -> Self {
-        self.raw_upload = version_text.and_then(version).is_some_and(|v| v >= RAW_UPLOAD_SINCE);
+        let v = version_text.and_then(version);
+        self.raw_upload = v.is_some_and(|v| v >= RAW_UPLOAD_SINCE);
+        self.name_user = v.is_none_or(|v| v < DEFAULT_USER_SINCE);
         self
+    }
+
+    /// `/files` names the user in a query parameter.
+    fn files(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self.request(&self.http, method, "/files").query(&[("path", path)]);
+        if self.name_user {
+            req.query(&[("username", USER)])
+        } else {
+            req
+        }
+    }
+
+    /// Connect calls name the user in basic authentication with an empty password.
+    fn rpc(&self, client: &reqwest::Client, method: &str) -> reqwest::RequestBuilder {
+        let req = self.request(client, reqwest::Method::POST, &format!("/{method}"));
+        if self.name_user {
+            req.basic_auth(USER, Some(""))
+        } else {
+            req
+        }
     }
 
     fn request(
@@ -122,7 +153,7 @@ impl Envd {
 
     /// Writes `bytes` to `path` in the sandbox (parents created).
     pub async fn upload(&self, path: &str, bytes: Vec<u8>) -> Result<(), SandboxError> {
-        let req = self.request(&self.http, reqwest::Method::POST, "/files").query(&[("path", path)]);
+        let req = self.files(reqwest::Method::POST, path);
         let req = if self.raw_upload {
             req.header("Content-Type", "application/octet-stream").body(bytes)
         } else {
@@ -139,7 +170,7 @@ impl Envd {
 
     /// Reads `path` from the sandbox; `None` when it does not exist.
     pub async fn download(&self, path: &str) -> Result<Option<Vec<u8>>, SandboxError> {
-        let req = self.request(&self.http, reqwest::Method::GET, "/files").query(&[("path", path)]);
+        let req = self.files(reqwest::Method::GET, path);
         let resp = self.send("downloading a file", req).await?;
         match resp.status().as_u16() {
             200 => resp.bytes().await.map(|b| Some(b.to_vec())).map_err(|e| SandboxError::Cloud {
@@ -197,7 +228,7 @@ impl Envd {
         let payload = serde_json::to_vec(request)
             .map_err(|e| SandboxError::Invalid(format!("cannot encode the command: {e}")))?;
         let mut req = self
-            .request(&self.stream_http, reqwest::Method::POST, "/process.Process/Start")
+            .rpc(&self.stream_http, "process.Process/Start")
             .header("Content-Type", "application/connect+json")
             .header("Connect-Protocol-Version", "1")
             .header("Keepalive-Ping-Interval", "50")
@@ -217,10 +248,7 @@ impl Envd {
         method: &str,
         body: serde_json::Value,
     ) -> Result<T, SandboxError> {
-        let req = self
-            .request(&self.http, reqwest::Method::POST, &format!("/{method}"))
-            .header("Connect-Protocol-Version", "1")
-            .json(&body);
+        let req = self.rpc(&self.http, method).header("Connect-Protocol-Version", "1").json(&body);
         let resp = self.send(method, req).await?;
         if resp.status().as_u16() != 200 {
             return Err(self.error(resp, method).await);
@@ -310,6 +338,8 @@ mod tests {
         assert!(!envd(Some("0.5.6")).raw_upload);
         assert!(!envd(Some("0.1.1")).raw_upload);
         assert!(!envd(None).raw_upload, "unknown: the form every version takes");
+        assert!(envd(Some("0.3.9")).name_user && envd(None).name_user);
+        assert!(!envd(Some("0.4.0")).name_user && !envd(Some("0.5.7")).name_user);
     }
 
     #[test]
