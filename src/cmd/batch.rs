@@ -3,7 +3,8 @@
 //! like one `vibe run`, each recorded on its own; up to N jobs run at the same time.
 //! With `--yes` every plan is approved in advance; without it, on a terminal, the plans are
 //! written and reviewed one after another before any job starts (a rejected plan is recorded
-//! as rejected and its job never made). One line per job when it starts and ends, a summary
+//! as rejected and its job never made; leaving a review screen stops the batch before any
+//! job runs). One line per job when it starts and ends, a summary
 //! at the end (JSON Lines with `--json`), and a non-zero exit when any job did not pass.
 //! Ctrl-C cancels every job (each destroys its sandbox).
 
@@ -108,7 +109,7 @@ impl Row {
 
     /// Whether the plan never became a job by the reviewer's choice.
     fn declined(&self) -> bool {
-        self.status == "rejected" || self.status == "skipped"
+        self.status == "rejected"
     }
 }
 
@@ -118,7 +119,7 @@ enum Task {
     Whole { item: Item, repo: PathBuf },
     /// A job made from a plan approved in review, waiting to run.
     Queued { prompt: String, job_id: String },
-    /// Nothing to run: the plan was rejected or left, or could not be written.
+    /// Nothing to run: the plan was rejected, or could not be written.
     Settled(Row),
 }
 
@@ -207,7 +208,8 @@ pub fn run(ctx: &Ctx, args: &RunArgs, file: &Path) -> Result<(), Error> {
 }
 
 /// Writes and reviews the plans one after another; an approved plan becomes a queued job.
-/// Ctrl-C stops the review and cancels the jobs made so far: nothing has run.
+/// Ctrl-C, or leaving a review screen without a verdict, stops the review and cancels the
+/// jobs made so far: nothing has run.
 async fn review_all(batch: &Batch<'_>, items: Vec<(Item, PathBuf)>) -> Result<Vec<Task>, Error> {
     let mut tasks = Vec::new();
     for (i, (item, repo)) in items.into_iter().enumerate() {
@@ -227,8 +229,12 @@ async fn review_all(batch: &Batch<'_>, items: Vec<(Item, PathBuf)>) -> Result<Ve
                 }
                 return Err(Error::new(
                     ErrorKind::Interrupted,
-                    "the batch was interrupted before any job ran",
-                ));
+                    format!(
+                        "the batch's review stopped at plan {index} of {}: no job of the batch was run",
+                        batch.total
+                    ),
+                )
+                .with_hint("run the batch again, or a plan you reviewed with `vibe run --plan ID`"));
             }
         }
     }
@@ -236,7 +242,8 @@ async fn review_all(batch: &Batch<'_>, items: Vec<(Item, PathBuf)>) -> Result<Ve
 }
 
 /// Writes the plan of one change request and serves its review: on the review screen when
-/// standard input and output are a terminal, else as a question on stderr.
+/// standard input and output are a terminal, else as a question on stderr. `None` when the
+/// reviewer left the screen without a verdict.
 async fn review_one(batch: &Batch<'_>, index: usize, item: &Item, repo: PathBuf) -> Option<Task> {
     let ctx = batch.ctx;
     let mut row = Row::new(index, &item.prompt);
@@ -292,7 +299,7 @@ async fn review_one(batch: &Batch<'_>, index: usize, item: &Item, repo: PathBuf)
             let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, name);
             let ended = crate::tui::review_on_terminal(&mut app, &setup, &mut ev_rx, ops).await?;
             if ended == crate::tui::app::Ended::Left {
-                // Not decided: the plan stays as it is and nothing of it runs.
+                // Not decided: the plan stays as it is, and the batch stops.
                 left = true;
                 op_tx = None;
             }
@@ -306,9 +313,10 @@ async fn review_one(batch: &Batch<'_>, index: usize, item: &Item, repo: PathBuf)
     }
     Some(match outcome {
         Ok(Outcome::Created { job_id }) => Task::Queued { prompt: item.prompt.clone(), job_id },
+        Ok(Outcome::Rejected { .. }) if left => return None,
         Ok(Outcome::Rejected { plan_id }) => {
             row.plan_id = plan_id;
-            row.status = if left { "skipped" } else { "rejected" }.into();
+            row.status = "rejected".into();
             batch.ended(&row);
             Task::Settled(row)
         }

@@ -793,3 +793,27 @@ fn an_envd_older_than_0_4_0_is_told_the_user_on_every_call() {
         }
     }
 }
+
+#[test]
+fn leaving_a_review_of_a_batch_stops_it_and_no_job_runs() {
+    let mut w = world();
+    w.env.set("TERM", "xterm-256color");
+    batch_model(&w.model);
+    let file = w.env.root().join("batch.txt");
+    std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
+    let file = file.display().to_string();
+    let args = ["run", "--batch", &file, "--no-pr", "--sandbox", "e2b"];
+    // The first plan is approved; the reviewer leaves the second screen without a verdict.
+    let (code, shown) = crate::suite::tui::on_terminal(
+        &w.env,
+        &args,
+        &[("approve", "a"), ("[2/2] planning", ""), ("approve", "q")],
+    );
+    assert_ne!(code, 0, "{shown}");
+    assert!(shown.contains("review stopped at plan 2 of 2: no job of the batch was run"), "{shown}");
+    assert!(!shown.contains(" started: "), "{shown}");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let jobs = store.recent_jobs(10, None).unwrap();
+    assert_eq!(jobs.iter().map(|j| j.status.as_str()).collect::<Vec<_>>(), ["cancelled"]);
+    assert!(w.e2b.sandboxes().is_empty(), "no sandbox was made");
+}
