@@ -817,3 +817,31 @@ fn leaving_a_review_of_a_batch_stops_it_and_no_job_runs() {
     assert_eq!(jobs.iter().map(|j| j.status.as_str()).collect::<Vec<_>>(), ["cancelled"]);
     assert!(w.e2b.sandboxes().is_empty(), "no sandbox was made");
 }
+
+#[test]
+fn a_batch_with_json_on_a_terminal_asks_for_each_plan_and_sums_up_in_json_lines() {
+    let mut w = world();
+    w.env.set("TERM", "xterm-256color");
+    batch_model(&w.model);
+    let file = w.env.root().join("batch.txt");
+    std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
+    let file = file.display().to_string();
+    let args = ["run", "--batch", &file, "--no-pr", "--sandbox", "e2b", "--json"];
+    // No review screen with --json: a question per plan, answered in turn.
+    let (code, shown) = crate::suite::tui::on_terminal(
+        &w.env,
+        &args,
+        &[("for \"add a greeting file\"? [y/N]", "y\r"), ("for \"add a farewell file\"? [y/N]", "n\r")],
+    );
+    assert_eq!(code, 0, "{shown}");
+    let rows: Vec<Value> = shown
+        .lines()
+        .filter(|l| l.starts_with("{\"type\":\"batch_job\""))
+        .map(|l| serde_json::from_str(l.trim_end()).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2, "{shown}");
+    assert_eq!(rows[0]["status"], "done");
+    assert_eq!(rows[1]["status"], "rejected");
+    assert!(rows[1]["plan_id"].is_string() && rows[1]["job_id"].is_null(), "{}", rows[1]);
+    assert_eq!(w.e2b.sandboxes().len(), 1);
+}
