@@ -364,13 +364,21 @@ async fn serve_review(
         Error::usage("the plan is not recorded, so it cannot be changed here")
             .with_hint("make it with `vibe plan \"…\"` to review it fully")
     };
+    // Review writes run on a blocking thread with a connection of their own, so a frontend
+    // sharing this task answers its keys meanwhile.
+    let db = services.store.path().to_path_buf();
     while let Some(op) = ops.recv().await {
-        let store = &mut services.store;
         let current = change.plan_id.clone();
         match op {
             Op::Approve { plan_id, content_hash } => match plan_id.or(current) {
-                Some(id) => match review::approve(store, &clock, &id, &content_hash)
-                    .and_then(|()| review::Version::load(store, &id))
+                Some(id) => match off_task(&db, {
+                    let id = id.clone();
+                    move |store| {
+                        review::approve(store, &clock, &id, &content_hash)
+                            .and_then(|()| review::Version::load(store, &id))
+                    }
+                })
+                .await
                 {
                     Ok(v) => {
                         change.plan = v.plan;
@@ -385,8 +393,8 @@ async fn serve_review(
                 None => failed(review::ReviewError::Changed { id: "under review".into() }.into()),
             },
             Op::Reject { reason } => {
-                if let Some(id) = current.as_deref() {
-                    review::reject(store, &clock, id, reason.as_deref())?;
+                if let Some(id) = current {
+                    off_task(&db, move |store| review::reject(store, &clock, &id, reason.as_deref())).await?;
                 }
                 return Ok(false);
             }
@@ -408,7 +416,11 @@ async fn serve_review(
                     &id,
                     crate::store::ReviewKind::Comment,
                     Some(target.label()),
-                    review::comment(store, &clock, &id, &target, &text),
+                    off_task(&db, {
+                        let id = id.clone();
+                        move |store| review::comment(store, &clock, &id, &target, &text)
+                    })
+                    .await,
                 );
             }
             Op::Answer { question, text } => {
@@ -419,7 +431,11 @@ async fn serve_review(
                     &id,
                     crate::store::ReviewKind::Answer,
                     Some(target),
-                    review::answer(store, &clock, &id, question, &text),
+                    off_task(&db, {
+                        let id = id.clone();
+                        move |store| review::answer(store, &clock, &id, question, &text)
+                    })
+                    .await,
                 );
             }
             Op::Lock { step, locked } => {
@@ -431,14 +447,25 @@ async fn serve_review(
                     &id,
                     kind,
                     Some(review::Target::Step(step).label()),
-                    review::lock(store, &clock, &id, step, locked),
+                    off_task(&db, {
+                        let id = id.clone();
+                        move |store| review::lock(store, &clock, &id, step, locked)
+                    })
+                    .await,
                 );
             }
             Op::Replace { plan } => {
                 let id = current.unwrap_or_default();
-                match review::replace(config, store, &clock, &id, *plan) {
-                    Ok(rec) => {
-                        let v = review::Version::load(store, &rec.id)?;
+                let replaced = off_task(&db, {
+                    let (config, id) = (config.clone(), id.clone());
+                    move |store| {
+                        let rec = review::replace(&config, store, &clock, &id, *plan)?;
+                        Ok((review::Version::load(store, &rec.id)?, rec))
+                    }
+                })
+                .await;
+                match replaced {
+                    Ok((v, rec)) => {
                         new_version(
                             events,
                             change,
@@ -457,7 +484,12 @@ async fn serve_review(
             }
             Op::EditCriteria { edits } => {
                 let id = current.unwrap_or_default();
-                match review::edit_criteria(store, &clock, &id, &edits) {
+                let edited = off_task(&db, {
+                    let id = id.clone();
+                    move |store| review::edit_criteria(store, &clock, &id, &edits)
+                })
+                .await;
+                match edited {
                     Ok(made) => {
                         change.crs = made.crs.clone();
                         change.crs_id = Some(made.crs_record.id.clone());
@@ -517,6 +549,18 @@ async fn serve_review(
     }
     // The frontend is gone without a word: nothing runs.
     Ok(false)
+}
+
+/// Runs a review operation's store work on a blocking thread, with a connection of its own to
+/// the store at `db`.
+async fn off_task<T: Send + 'static>(
+    db: &Path,
+    work: impl FnOnce(&mut Store) -> Result<T, review::ReviewError> + Send + 'static,
+) -> Result<T, review::ReviewError> {
+    let db = db.to_path_buf();
+    tokio::task::spawn_blocking(move || work(&mut Store::open(&db)?)).await.unwrap_or_else(|e| {
+        Err(review::ReviewError::Corrupt(format!("the review's store work stopped unexpectedly: {e}")))
+    })
 }
 
 fn noted(

@@ -59,6 +59,10 @@ pub async fn review<B: Backend>(
                         app.paste(&text);
                         Action::None
                     }
+                    Some(Term::Mouse(m)) => {
+                        app.handle_mouse(m);
+                        Action::None
+                    }
                     Some(_) => Action::None,
                     // The terminal is gone.
                     None => return Ok(Ended::Left),

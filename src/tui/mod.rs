@@ -101,7 +101,10 @@ pub async fn review_on_terminal(
             .with_hint("pass --yes to skip the review, or run it where a terminal is at hand")
     })?;
     let mut editor = |text: &str| screen.edit(&setup.editor, &setup.edit_file, text);
-    app::review(&mut terminal, app, setup.theme, &mut keys, events, ops, &mut editor).await
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture);
+    let ended = app::review(&mut terminal, app, setup.theme, &mut keys, events, ops, &mut editor).await;
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    ended
 }
 
 /// Whether a screen can open: standard input and output are terminals.

@@ -5,7 +5,7 @@
 //! acceptance criterion). The pipeline's
 //! [`Event`]s come back through [`ReviewApp::on_event`]. No I/O here.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 
 use super::diff::{self, StepChange};
 use super::focus::{self, Focus};
@@ -565,6 +565,20 @@ impl ReviewApp {
         }
         self.say(format!("removing {}…", ac.id));
         Some(Action::Send(Op::EditCriteria { edits: vec![CriterionEdit::Remove { id: ac.id.clone() }] }))
+    }
+
+    /// Answers the mouse: the wheel moves the selection of the tab in front (not while a
+    /// form, a prompt or the key list is open).
+    pub fn handle_mouse(&mut self, m: MouseEvent) {
+        if self.mode != Mode::Normal {
+            return;
+        }
+        let sel = self.selection();
+        match m.kind {
+            MouseEventKind::ScrollDown => self.select(sel + 1),
+            MouseEventKind::ScrollUp => self.select(sel.saturating_sub(1)),
+            _ => {}
+        }
     }
 
     /// Inserts pasted text into the field being typed.
@@ -1317,6 +1331,21 @@ pub(crate) mod tests {
         assert_eq!(a.crs.acceptance_criteria.len(), 2);
         assert_eq!(a.problems.len(), 1);
         assert!(a.status.as_ref().unwrap().text.contains("r regenerate"));
+    }
+
+    #[test]
+    fn the_wheel_moves_the_selection_but_not_under_a_form() {
+        let mut a = app();
+        let wheel = |kind| MouseEvent { kind, column: 10, row: 10, modifiers: KeyModifiers::NONE };
+        a.handle_mouse(wheel(MouseEventKind::ScrollDown));
+        a.handle_mouse(wheel(MouseEventKind::ScrollDown));
+        a.handle_mouse(wheel(MouseEventKind::ScrollDown));
+        assert_eq!(a.selection(), 2, "it stops at the last step");
+        a.handle_mouse(wheel(MouseEventKind::ScrollUp));
+        assert_eq!(a.selection(), 1);
+        press(&mut a, "e");
+        a.handle_mouse(wheel(MouseEventKind::ScrollUp));
+        assert_eq!(a.selection(), 1);
     }
 
     #[test]

@@ -110,3 +110,21 @@ fn the_criterion_form_and_a_criteria_version_with_problems() {
     });
     insta::assert_snapshot!("criteria_version", draw(&a, 100, 30));
 }
+
+#[test]
+fn without_colour_the_review_draws_no_colour_and_fits_a_resize() {
+    use ratatui::style::Color;
+    let mut a = app();
+    press(&mut a, "jrfewer steps");
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    for (w, h) in [(80, 24), (120, 40), (60, 16), (80, 24)] {
+        t.backend_mut().resize(w, h);
+        t.draw(|f| a.render(f, &Theme { color: false })).unwrap();
+        let cells = &t.backend().buffer().content;
+        assert!(cells.iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset), "{w}x{h}");
+        assert_eq!(t.backend().buffer().area.width, w);
+    }
+    t.draw(|f| a.render(f, &Theme { color: true })).unwrap();
+    assert!(t.backend().buffer().content.iter().any(|c| c.fg != Color::Reset), "colour when allowed");
+    assert_eq!(t.backend().to_string(), draw(&a, 80, 24), "the same text either way");
+}

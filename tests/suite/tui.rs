@@ -176,3 +176,31 @@ fn vibe_alone_on_a_terminal_opens_home_and_a_plan_opened_there_is_reviewed() {
     assert_eq!(store.plan(&id).unwrap().status, "rejected");
     assert_eq!(store.reviews(&id).unwrap().last().unwrap().body.as_deref(), Some("not now"));
 }
+
+/// Whether the terminal was sent a colour (a foreground or background other than the default)
+/// in any SGR sequence.
+fn coloured(shown: &str) -> bool {
+    let sgr = regex::Regex::new(r"\x1b\[([0-9;]*)m").unwrap();
+    let found = sgr.captures_iter(shown).any(|c| {
+        c[1].split(';')
+            .filter_map(|p| p.parse::<u32>().ok())
+            .any(|p| matches!(p, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+    });
+    found
+}
+
+#[test]
+fn no_color_keeps_the_review_and_home_free_of_colour() {
+    let (mut env, _repo, server) = world();
+    env.env.remove("NO_COLOR");
+    let (_, shown) = on_terminal(&env, &["plan", "add a greeting file"], &[("approve", "q")]);
+    assert!(coloured(&shown), "colour is used when allowed: {shown:?}");
+    env.set("NO_COLOR", "1");
+    server.push_json(&crs_doc());
+    server.push_json(&plan_doc(&[(CHECK, &["AC1"])]));
+    let (_, shown) = on_terminal(&env, &["plan", "add a greeting file"], &[("approve", "q")]);
+    assert!(shown.contains("approve") && !coloured(&shown), "{shown:?}");
+    let (code, shown) = on_terminal(&env, &[], &[("hello.txt", "?"), ("approve", "qq")]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(!coloured(&shown), "{shown:?}");
+}
