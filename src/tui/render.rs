@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, app: &ReviewApp, theme: &Theme) {
         for f in &focus[..shown] {
             lines.push(Line::from(vec![
                 Span::styled(" ! ", theme.warn()),
-                Span::raw(focus::describe(f, &app.crs, plan)),
+                Span::raw(focus::describe(f, app.crs_shown(), plan)),
             ]));
         }
         if shown < focus.len() {
@@ -200,18 +200,18 @@ fn list_items(app: &ReviewApp) -> Vec<ListItem<'static>> {
             .map(|item| {
                 ListItem::new(match item {
                     CrsItem::Summary => " Summary".to_string(),
-                    CrsItem::Goals => format!(" Goals ({})", app.crs.goals.len()),
-                    CrsItem::NonGoals => format!(" Non-goals ({})", app.crs.non_goals.len()),
-                    CrsItem::Constraints => format!(" Constraints ({})", app.crs.constraints.len()),
+                    CrsItem::Goals => format!(" Goals ({})", app.crs_shown().goals.len()),
+                    CrsItem::NonGoals => format!(" Non-goals ({})", app.crs_shown().non_goals.len()),
+                    CrsItem::Constraints => format!(" Constraints ({})", app.crs_shown().constraints.len()),
                     CrsItem::Criterion(i) => {
-                        let ac = &app.crs.acceptance_criteria[i];
+                        let ac = &app.crs_shown().acceptance_criteria[i];
                         format!(" {} {}", ac.id, ac.description)
                     }
-                    CrsItem::Areas => format!(" Affected areas ({})", app.crs.affected_areas.len()),
-                    CrsItem::Risks => format!(" Risks ({})", app.crs.risks.len()),
+                    CrsItem::Areas => format!(" Affected areas ({})", app.crs_shown().affected_areas.len()),
+                    CrsItem::Risks => format!(" Risks ({})", app.crs_shown().risks.len()),
                     CrsItem::Question(i) => {
                         let done = if app.answered().contains(&i) { "answered" } else { "open" };
-                        format!(" Q{} {done}: {}", i + 1, app.crs.open_questions[i])
+                        format!(" Q{} {done}: {}", i + 1, app.crs_shown().open_questions[i])
                     }
                 })
             })
@@ -299,7 +299,7 @@ fn detail(app: &ReviewApp, theme: &Theme) -> Text<'static> {
             }
         }
         Tab::Crs => {
-            let crs = &app.crs;
+            let crs = app.crs_shown();
             match app.crs_items().get(sel).copied().unwrap_or(CrsItem::Summary) {
                 CrsItem::Summary => {
                     lines.push(head("Summary".into()));
@@ -355,9 +355,13 @@ fn detail(app: &ReviewApp, theme: &Theme) -> Text<'static> {
             lines.push(Line::from(format!(" proves: {}", check.proves)));
             lines.push(head("Covers".into()));
             for id in &check.criteria {
-                let d =
-                    app.crs.acceptance_criteria.iter().find(|a| &a.id == id).map_or("", |a| &a.description);
-                lines.push(Line::from(format!(" {id} {d}")));
+                match app.crs_shown().acceptance_criteria.iter().find(|a| &a.id == id) {
+                    Some(a) => lines.push(Line::from(format!(" {id} {}", a.description))),
+                    None => lines.push(Line::from(Span::styled(
+                        format!(" {id} is not an acceptance criterion of the CRS (any more)"),
+                        theme.error(),
+                    ))),
+                }
             }
         }
     }

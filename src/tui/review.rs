@@ -266,8 +266,10 @@ pub struct Status {
 /// The plan review screen.
 #[derive(Debug, Clone)]
 pub struct ReviewApp {
-    /// The CRS the plan implements.
+    /// The CRS the newest version implements.
     pub crs: Crs,
+    /// The CRS of each version, in the order of `versions`.
+    crs_at: Vec<Crs>,
     /// The versions seen so far, oldest first.
     pub versions: Vec<Version>,
     /// The version on screen.
@@ -306,6 +308,7 @@ impl ReviewApp {
     /// A review of `first` for `crs`.
     pub fn new(crs: Crs, first: Version) -> Self {
         Self {
+            crs_at: vec![crs.clone()],
             crs,
             versions: vec![first],
             shown: 0,
@@ -322,6 +325,11 @@ impl ReviewApp {
             mode: Mode::Normal,
             edit_text: None,
         }
+    }
+
+    /// The CRS of the version on screen (an edit of the criteria makes a new one).
+    pub fn crs_shown(&self) -> &Crs {
+        self.crs_at.get(self.shown).unwrap_or(&self.crs)
     }
 
     /// Whether the newest version is on screen.
@@ -352,15 +360,15 @@ impl ReviewApp {
 
     /// The review focus of the plan on screen.
     pub fn focus(&self) -> Vec<Focus> {
-        focus::focus(&self.crs, self.plan(), &self.answered())
+        focus::focus(self.crs_shown(), self.plan(), &self.answered())
     }
 
     /// The entries of the CRS tab.
     pub fn crs_items(&self) -> Vec<CrsItem> {
         let mut v = vec![CrsItem::Summary, CrsItem::Goals, CrsItem::NonGoals, CrsItem::Constraints];
-        v.extend((0..self.crs.acceptance_criteria.len()).map(CrsItem::Criterion));
+        v.extend((0..self.crs_shown().acceptance_criteria.len()).map(CrsItem::Criterion));
         v.extend([CrsItem::Areas, CrsItem::Risks]);
-        v.extend((0..self.crs.open_questions.len()).map(CrsItem::Question));
+        v.extend((0..self.crs_shown().open_questions.len()).map(CrsItem::Question));
         v
     }
 
@@ -892,6 +900,7 @@ impl ReviewApp {
             Event::PlanVersion { plan_id, how, plan, content_hash, tokens, .. } => {
                 self.busy = None;
                 let before = self.newest().plan.clone();
+                self.crs_at.push(self.crs.clone());
                 self.versions.push(Version {
                     plan_id: Some(plan_id.clone()),
                     plan: (**plan).clone(),
@@ -934,6 +943,7 @@ impl ReviewApp {
                 });
                 self.shown = self.versions.len() - 1;
                 self.crs = (**crs).clone();
+                self.crs_at.push(self.crs.clone());
                 self.working = None;
                 self.notes.clear();
                 self.pending.clear();
@@ -1329,6 +1339,11 @@ pub(crate) mod tests {
         });
         assert_eq!((a.versions.len(), a.shown), (2, 1));
         assert_eq!(a.crs.acceptance_criteria.len(), 2);
+        // Each version shows the criteria it was made with.
+        press(&mut a, "[");
+        assert_eq!(a.crs_shown().acceptance_criteria.len(), 3);
+        press(&mut a, "]");
+        assert_eq!(a.crs_shown().acceptance_criteria.len(), 2);
         assert_eq!(a.problems.len(), 1);
         assert!(a.status.as_ref().unwrap().text.contains("r regenerate"));
     }

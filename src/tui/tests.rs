@@ -109,6 +109,9 @@ fn the_criterion_form_and_a_criteria_version_with_problems() {
         problems: vec!["$.testing_strategy[1].criteria: AC2 is not an acceptance criterion of the CRS".into()],
     });
     insta::assert_snapshot!("criteria_version", draw(&a, 100, 30));
+    press(&mut a, "3j");
+    let tests = draw(&a, 100, 30);
+    assert!(tests.contains("AC2 is not an acceptance criterion of the CRS (any more)"), "{tests}");
 }
 
 #[test]
