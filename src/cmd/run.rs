@@ -60,7 +60,9 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         draft: args.draft,
         pr_on_failure: args.pr_on_failure,
         review,
-        run_job: !args.detach,
+        // On the screen the job runs in the background and the watch follows it, so leaving
+        // the watch leaves the job running.
+        run_job: !args.detach && !screen,
     };
     let mut services = Services::new(store, None);
     let rt = ctx.runtime()?;
@@ -159,15 +161,33 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
             ctx.out.note("plan not approved; nothing was run");
             Ok(())
         }
+        Outcome::Created { job_id } if screen && !args.detach => {
+            start_in_background(ctx, &job_id)?;
+            super::jobs::watch_on_terminal(ctx, &job_id)
+        }
         Outcome::Created { job_id } => detach(ctx, &job_id),
         Outcome::Finished { job } => outcome(ctx, &job),
         Outcome::Crs(_) | Outcome::Planned(_) => Err(Error::failure("the pipeline stopped before the job")),
     }
 }
 
-/// Starts `vibe jobs __run-job ID` in a new session, its output going to the job's
-/// `job.log`, records its pid and prints the job id.
+/// Starts the job in the background and prints its id and how to follow it.
 fn detach(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
+    let (pid, log) = start_in_background(ctx, job_id)?;
+    let short = short_id(job_id);
+    if ctx.out.json {
+        return ctx.out.jsonl(&json!({ "type": "detached", "job_id": job_id, "pid": pid, "log": log }));
+    }
+    ctx.out.line(job_id)?;
+    ctx.out.note(format!(
+        "job {short} runs in the background (pid {pid}); follow it with `vibe jobs watch {short}`"
+    ));
+    Ok(())
+}
+
+/// Starts `vibe jobs __run-job ID` in a new session, its output going to the job's
+/// `job.log`, and records its pid; returns the pid and the log's path.
+fn start_in_background(ctx: &Ctx, job_id: &str) -> Result<(i64, std::path::PathBuf), Error> {
     let art = Artifacts::new(&ctx.config.jobs_dir(), job_id);
     std::fs::create_dir_all(&art.dir)?;
     let log = std::fs::OpenOptions::new().create(true).append(true).open(art.log())?;
@@ -204,15 +224,7 @@ fn detach(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
         j.heartbeat_at = Some(now.clone());
         Some(Vec::new())
     })?;
-    let short = short_id(job_id);
-    if ctx.out.json {
-        return ctx.out.jsonl(&json!({ "type": "detached", "job_id": job_id, "pid": pid, "log": art.log() }));
-    }
-    ctx.out.line(job_id)?;
-    ctx.out.note(format!(
-        "job {short} runs in the background (pid {pid}); follow it with `vibe jobs watch {short}`"
-    ));
-    Ok(())
+    Ok((pid, art.log()))
 }
 
 /// `vibe jobs __run-job ID`: runs a queued job in this process.

@@ -168,9 +168,10 @@ impl WatchApp {
         }
     }
 
-    /// Whether the job is over.
+    /// Whether the job is over and its final record read.
     pub fn is_over(&self) -> bool {
-        self.status.is_some_and(Status::is_final)
+        // The final row, not the log's last status: the result comes with the row.
+        self.outcome.is_some()
     }
 
     /// Time spent so far (or in all, once over).
@@ -189,7 +190,7 @@ impl WatchApp {
             self.tokens = self.tokens.max(t.max(0) as u64);
         }
         self.cost_usd = job.cost_usd.or(self.cost_usd);
-        if self.is_over() && self.note.as_deref() == Some("cancelling…") {
+        if self.status.is_some_and(Status::is_final) && self.note.as_deref() == Some("cancelling…") {
             self.note = None;
         }
     }

@@ -96,7 +96,8 @@ fn status_line(app: &WatchApp, theme: &Theme) -> Line<'static> {
     match app.status {
         Some(Status::Done) => {
             let branch = app.branch.clone().unwrap_or_default();
-            Line::styled(format!(" done: branch {branch}; r opens the result"), tone(theme, Tone::Good))
+            let more = if app.outcome.is_some() { "; r opens the result" } else { "" };
+            Line::styled(format!(" done: branch {branch}{more}"), tone(theme, Tone::Good))
         }
         Some(s) if s.is_final() => {
             let why = app.error.clone().map_or_else(String::new, |e| format!(": {e}"));

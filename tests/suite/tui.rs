@@ -88,9 +88,12 @@ fn vibe_run_on_a_terminal_opens_the_review_and_approving_runs_the_job() {
             {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
         ]}),
     );
-    // The Tests tab first, then approve.
-    let (code, shown) =
-        on_terminal(&env, &["run", "add a greeting file", "--no-pr"], &[("approve", "3"), ("proves:", "a")]);
+    // The Tests tab first, then approve; the job watch follows it to its end.
+    let (code, shown) = on_terminal(
+        &env,
+        &["run", "add a greeting file", "--no-pr"],
+        &[("approve", "3"), ("proves:", "a"), ("opens", "q")],
+    );
     assert_eq!(code, 0, "{shown}");
     assert!(shown.contains("Review focus") || shown.contains("Write the file"), "{shown}");
     // The alternate screen was left and raw mode ended before the job's output.

@@ -132,3 +132,75 @@ fn command_output_is_logged_as_it_comes_and_redacted() {
     let lines = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(lines.lines().all(|l| !matches!(l.trim(), "line 2" | "checked hello.txt")), "{lines}");
 }
+
+/// A loopback model whose agent writes the file and runs the check, then answers `finish`
+/// only once `gate` is open (so the job is surely running while the test acts on it).
+fn gated_world(
+    gate: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (TestEnv, crate::common::openai::OpenAiServer) {
+    use serde_json::json;
+
+    use crate::common::openai::Reply;
+    const CHECK: &str = "grep -q hello hello.txt";
+    let (env, _repo, server) = crate::suite::tui::world();
+    server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    server.push_tool_call("run_command", json!({"command": CHECK}));
+    let open = std::sync::Arc::clone(gate);
+    server.respond_with(move |_| {
+        while !open.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Reply::tool_call(
+            "finish",
+            json!({"summary": "Wrote hello.txt.", "criteria": [
+                {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
+            ]}),
+        )
+    });
+    (env, server)
+}
+
+#[test]
+fn vibe_run_on_a_terminal_goes_from_the_review_to_the_watch_and_the_result() {
+    let gate = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (env, _server) = gated_world(&gate);
+    let (code, shown) = on_terminal(
+        &env,
+        &["run", "add a greeting file", "--no-pr"],
+        &[("approve", "a"), ("opens", "r"), ("Files", "qq")],
+    );
+    assert_eq!(code, 0, "{shown}");
+    // The watch, then the result (only changed cells are drawn: words, not lines).
+    for word in ["Activity", "Criteria", "Diff", "+hello"] {
+        assert!(shown.contains(word), "{word}: {shown}");
+    }
+    let store = Store::open(&env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    // The job ran in a process of its own, so leaving the watch would have left it running.
+    assert!(job.pid.is_some_and(|p| p != 0));
+    let after = &shown[shown.rfind("\u{1b}[?1049l").unwrap()..];
+    assert!(after.contains(&format!("job {} done", &job.id[..8])), "{after}");
+}
+
+#[test]
+fn detach_leaves_the_job_running_and_jobs_watch_picks_it_up_again() {
+    let gate = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (env, _server) = gated_world(&gate);
+    let (code, shown) =
+        on_terminal(&env, &["run", "add a greeting file", "--no-pr"], &[("approve", "a"), ("detach", "d")]);
+    assert_eq!(code, 0, "{shown}");
+    let store = Store::open(&env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    let short = &job.id[..8];
+    let after = &shown[shown.rfind("\u{1b}[?1049l").unwrap()..];
+    assert!(after.contains(&format!("watch it again with `vibe jobs watch {short}`")), "{after}");
+    assert!(!vibe::jobs::Status::parse(&store.job(&job.id).unwrap().status).unwrap().is_final());
+
+    gate.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (code, shown) = on_terminal(&env, &["jobs", "watch", short], &[("opens", "q")]);
+    assert_eq!(code, 0, "{shown}");
+    assert_eq!(store.job(&job.id).unwrap().status, "done");
+    let after = &shown[shown.rfind("\u{1b}[?1049l").unwrap()..];
+    assert!(after.contains(&format!("job {short} done")), "{after}");
+}
