@@ -153,6 +153,13 @@ impl HomeApp {
         }
     }
 
+    /// Whether a listed job is still under way (the list is then read again now and then).
+    pub fn has_live_jobs(&self) -> bool {
+        self.history.as_ref().is_some_and(|h| {
+            h.jobs.iter().any(|j| crate::jobs::Status::parse(&j.status).is_some_and(|s| !s.is_final()))
+        })
+    }
+
     /// Shows a message on the status line.
     pub fn say(&mut self, error: bool, text: impl Into<String>) {
         self.status = Some((error, text.into()));

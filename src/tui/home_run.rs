@@ -13,6 +13,9 @@ use super::Theme;
 use crate::error::Error;
 use crate::store::{ListQuery, Store};
 
+/// How often the history is read again while a listed job is under way.
+const LIVE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How many of each the home screen lists.
 const RECENT: u32 = 50;
 
@@ -101,6 +104,8 @@ pub async fn home<B: Backend>(
     browse: Browser<'_>,
 ) -> Result<Chosen, Error> {
     use crossterm::event::Event as Term;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + LIVE, LIVE);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         terminal.draw(|f| app.render(f, &theme)).map_err(drawn)?;
         // What was read is taken in before the keys typed after it.
@@ -115,6 +120,12 @@ pub async fn home<B: Backend>(
                 }
                 None => std::future::pending::<()>().await,
             },
+            // A job under way is shown as it goes on.
+            _ = tick.tick() => {
+                if app.has_live_jobs() {
+                    reload();
+                }
+            }
             key = keys.recv() => {
                 let action = match key {
                     Some(Term::Key(k)) => app.handle_key(k),

@@ -121,6 +121,13 @@ fn sections_move_with_keys_and_the_wheel() {
     press(&mut a, "G");
     a.loaded(Ok(h));
     assert_eq!(a.selection(), 0);
+    // A job under way has the list read again now and then.
+    assert!(a.has_live_jobs());
+    let mut done = history();
+    done.jobs.retain(|j| j.status == "done");
+    let mut b = HomeApp::new();
+    b.loaded(Ok(done));
+    assert!(!b.has_live_jobs());
     // Before the history arrives, Enter does nothing.
     let mut empty = HomeApp::new();
     assert!(press(&mut empty, "\n").is_empty());
@@ -185,7 +192,10 @@ async fn the_loop_reads_in_the_background_and_returns_the_choice() {
     let (key_tx, mut keys) = mpsc::unbounded_channel();
     let (h_tx, mut hist) = mpsc::unbounded_channel();
     let k = |c| Term::Key(KeyEvent::new(c, KeyModifiers::NONE));
-    h_tx.send(Ok(history())).unwrap();
+    // No job under way, so only `r` reads the history again.
+    let mut h = history();
+    h.jobs[0].status = "failed".into();
+    h_tx.send(Ok(h)).unwrap();
     for c in [KeyCode::Char('3'), KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('2'), KeyCode::Enter] {
         key_tx.send(k(c)).unwrap();
     }
