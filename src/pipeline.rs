@@ -206,7 +206,10 @@ pub async fn run(
         Start::Plan(_) => None,
     };
     let (clean, snapshot) = std::thread::scope(|scope| {
-        let snapshot = walk_root.as_deref().map(|root| scope.spawn(|| crate::context::Snapshot::take(root)));
+        let cache = config.cache_dir();
+        let snapshot = walk_root
+            .as_deref()
+            .map(|root| scope.spawn(move || crate::context::Snapshot::take_cached(root, Some(&cache))));
         let clean = crate::git::ensure_clean(&repo, req.allow_dirty);
         (clean, snapshot.map(|s| s.join()))
     });
@@ -610,16 +613,19 @@ async fn draft(
 ) -> Result<Outcome, Error> {
     let root = config.require_repo()?.to_path_buf();
     let snapshot = match &req.start {
-        Start::Prompt(_) => Some(walk(&root).await?),
+        Start::Prompt(_) => Some(walk(&root, config.cache_dir()).await?),
         Start::Crs(_) | Start::Plan(_) => None,
     };
     write(config, clock, services, req.start, req.stop, snapshot.as_ref(), events).await
 }
 
-/// Walks the repository on a blocking thread, so the frontend stays responsive.
-async fn walk(root: &Path) -> Result<crate::context::Snapshot, Error> {
+/// Walks the repository (or reads its walk from the cache) on a blocking thread, so the
+/// frontend stays responsive.
+async fn walk(root: &Path, cache: std::path::PathBuf) -> Result<crate::context::Snapshot, Error> {
     let root = root.to_path_buf();
-    match tokio::task::spawn_blocking(move || crate::context::Snapshot::take(&root)).await {
+    match tokio::task::spawn_blocking(move || crate::context::Snapshot::take_cached(&root, Some(&cache)))
+        .await
+    {
         Ok(taken) => Ok(taken?),
         Err(_) => Err(Error::failure("walking the repository failed unexpectedly")),
     }

@@ -15,7 +15,8 @@ pub fn run(ctx: &Ctx, args: &ContextArgs) -> Result<(), Error> {
         return Err(Error::usage(format!("a budget of {budget} tokens is too small"))
             .with_hint("give --tokens 256 or more"));
     }
-    let c = crate::context::gather(root, &args.prompt, budget)?;
+    let cache = ctx.config.cache_dir();
+    let c = crate::context::gather_cached(root, Some(&cache), &args.prompt, budget)?;
     if ctx.out.json {
         return ctx.out.json(&c);
     }

@@ -31,6 +31,7 @@ use crate::error::Error;
 use crate::llm::tokens;
 use crate::redact;
 
+pub mod cache;
 pub mod pack;
 pub mod rank;
 pub mod recent;
@@ -182,26 +183,85 @@ pub struct Snapshot {
     symlinks: usize,
     git: recent::GitState,
     elapsed: std::time::Duration,
+    cached: bool,
 }
 
 impl Snapshot {
     /// Walks the repository at `root` and reads its git state (beside the walk).
     pub fn take(root: &Path) -> Result<Self, ContextError> {
+        Self::take_cached(root, None)
+    }
+
+    /// [`Snapshot::take`], served from the cache in `cache_dir` ([`cache`]) when the
+    /// repository has not changed since it was kept there, and kept there otherwise.
+    pub fn take_cached(root: &Path, cache_dir: Option<&Path>) -> Result<Self, ContextError> {
         let started = Instant::now();
+        let key = cache_dir.map(|_| cache::key(root));
+        if let (Some(dir), Some(key)) = (cache_dir, key.as_ref()) {
+            if let Some(loaded) = cache::load(dir, root, key) {
+                return Ok(Self {
+                    root: root.to_path_buf(),
+                    files: loaded.files,
+                    symlinks: loaded.symlinks,
+                    git: loaded.git,
+                    elapsed: started.elapsed(),
+                    cached: true,
+                });
+            }
+        }
+        let walk_started = std::time::SystemTime::now();
         let (walked, git) = std::thread::scope(|scope| {
             let git = scope.spawn(|| recent::GitState::read(root));
-            let walked = walk::walk(root);
+            let walked = walk::walk_tree(root);
             (walked, git.join().unwrap_or_default())
         });
-        let (files, symlinks) =
+        let walked =
             walked.map_err(|message| ContextError::Walk { root: root.display().to_string(), message })?;
-        Ok(Self { root: root.to_path_buf(), files, symlinks, git, elapsed: started.elapsed() })
+        if let (Some(dir), Some(key)) = (cache_dir, key.as_ref()) {
+            cache::store(dir, root, key, &walked, &git, walk_started);
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            files: walked.files,
+            symlinks: walked.symlinks,
+            git,
+            elapsed: started.elapsed(),
+            cached: false,
+        })
+    }
+
+    /// Whether it came from the cache (no walk).
+    pub fn cached(&self) -> bool {
+        self.cached
+    }
+
+    /// The files: path, size, kind and modification time, sorted by path.
+    pub fn files(&self) -> &[walk::FileInfo] {
+        &self.files
+    }
+
+    /// The files with uncommitted changes.
+    pub fn uncommitted(&self) -> std::collections::HashSet<String> {
+        self.git.with_files(&self.files).uncommitted
     }
 }
 
 /// Gathers the context for `prompt` from the repository at `root` within `max_tokens`.
 pub fn gather(root: &Path, prompt: &str, max_tokens: usize) -> Result<Context, ContextError> {
     let snapshot = Snapshot::take(root)?;
+    let mut context = gather_from(&snapshot, prompt, max_tokens)?;
+    context.elapsed_ms += snapshot.elapsed.as_millis() as u64;
+    Ok(context)
+}
+
+/// [`gather`], the walk served from (or kept in) the cache in `cache_dir` ([`cache`]).
+pub fn gather_cached(
+    root: &Path,
+    cache_dir: Option<&Path>,
+    prompt: &str,
+    max_tokens: usize,
+) -> Result<Context, ContextError> {
+    let snapshot = Snapshot::take_cached(root, cache_dir)?;
     let mut context = gather_from(&snapshot, prompt, max_tokens)?;
     context.elapsed_ms += snapshot.elapsed.as_millis() as u64;
     Ok(context)

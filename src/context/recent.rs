@@ -85,6 +85,28 @@ impl GitState {
         out
     }
 
+    /// The index entry (size, mtime seconds, mtime nanoseconds) of `path`, if it has one.
+    pub fn indexed(&self, path: &str) -> Option<(u32, i64, u32)> {
+        self.index.get(path.as_bytes()).copied()
+    }
+
+    /// The files changed by recent commits (path → commits back) and the staged files.
+    pub fn history(&self) -> (&HashMap<String, usize>, &HashSet<String>) {
+        (&self.committed, &self.staged)
+    }
+
+    /// A state put back together from its parts (as a cache keeps them): index entries only
+    /// for the paths given.
+    pub fn from_parts(
+        is_repo: bool,
+        committed: HashMap<String, usize>,
+        staged: HashSet<String>,
+        index: impl IntoIterator<Item = (String, (u32, i64, u32))>,
+    ) -> GitState {
+        let index = index.into_iter().map(|(p, e)| (p.into_bytes(), e)).collect();
+        GitState { is_repo, committed, staged, index }
+    }
+
     /// Combines git's view with the walked files: a file is changed when it is staged, not in
     /// the index, or its size or modification time differ from the index entry.
     pub fn with_files(&self, files: &[FileInfo]) -> Recent {
