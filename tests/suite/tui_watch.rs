@@ -204,3 +204,14 @@ fn detach_leaves_the_job_running_and_jobs_watch_picks_it_up_again() {
     let after = &shown[shown.rfind("\u{1b}[?1049l").unwrap()..];
     assert!(after.contains(&format!("job {short} done")), "{after}");
 }
+
+#[test]
+fn the_readme_states_the_live_output_caps_of_the_code() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let flat = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    let chunk = vibe::jobs::live_output::CHUNK / 1024;
+    let per_command = vibe::jobs::live_output::PER_COMMAND / 1024;
+    assert!(flat.contains(&format!("at most {chunk} KiB each")), "README: the size of one output event");
+    assert!(flat.contains(&format!("at most {per_command} KiB per command")), "README: the cap per command");
+}
