@@ -374,7 +374,7 @@ async fn serve_review(
         let current = change.plan_id.clone();
         match op {
             Op::Approve { plan_id, content_hash } => match plan_id.or(current) {
-                Some(id) => match off_task(&db, {
+                Some(id) => match review::off_task(&db, {
                     let id = id.clone();
                     move |store| {
                         review::approve(store, &clock, &id, &content_hash)
@@ -397,7 +397,8 @@ async fn serve_review(
             },
             Op::Reject { reason } => {
                 if let Some(id) = current {
-                    off_task(&db, move |store| review::reject(store, &clock, &id, reason.as_deref())).await?;
+                    review::off_task(&db, move |store| review::reject(store, &clock, &id, reason.as_deref()))
+                        .await?;
                 }
                 return Ok(false);
             }
@@ -419,7 +420,7 @@ async fn serve_review(
                     &id,
                     crate::store::ReviewKind::Comment,
                     Some(target.label()),
-                    off_task(&db, {
+                    review::off_task(&db, {
                         let id = id.clone();
                         move |store| review::comment(store, &clock, &id, &target, &text)
                     })
@@ -434,7 +435,7 @@ async fn serve_review(
                     &id,
                     crate::store::ReviewKind::Answer,
                     Some(target),
-                    off_task(&db, {
+                    review::off_task(&db, {
                         let id = id.clone();
                         move |store| review::answer(store, &clock, &id, question, &text)
                     })
@@ -450,7 +451,7 @@ async fn serve_review(
                     &id,
                     kind,
                     Some(review::Target::Step(step).label()),
-                    off_task(&db, {
+                    review::off_task(&db, {
                         let id = id.clone();
                         move |store| review::lock(store, &clock, &id, step, locked)
                     })
@@ -459,7 +460,7 @@ async fn serve_review(
             }
             Op::Replace { plan } => {
                 let id = current.unwrap_or_default();
-                let replaced = off_task(&db, {
+                let replaced = review::off_task(&db, {
                     let (config, id) = (config.clone(), id.clone());
                     move |store| {
                         let rec = review::replace(&config, store, &clock, &id, *plan)?;
@@ -487,7 +488,7 @@ async fn serve_review(
             }
             Op::EditCriteria { edits } => {
                 let id = current.unwrap_or_default();
-                let edited = off_task(&db, {
+                let edited = review::off_task(&db, {
                     let id = id.clone();
                     move |store| review::edit_criteria(store, &clock, &id, &edits)
                 })
@@ -522,16 +523,8 @@ async fn serve_review(
                 };
                 let _ = events.send(Event::StageStarted { stage: Stage::Plan });
                 let progress = progress_to(events, Stage::Plan);
-                let made = review::revise(
-                    config,
-                    &clock,
-                    &mut services.store,
-                    &client,
-                    &id,
-                    &feedback,
-                    Some(&progress),
-                )
-                .await;
+                let made =
+                    review::revise(config, &clock, &db, &client, &id, &feedback, Some(&progress)).await;
                 match made {
                     Ok(out) => {
                         let tokens = Some(out.usage.total());
@@ -552,18 +545,6 @@ async fn serve_review(
     }
     // The frontend is gone without a word: nothing runs.
     Ok(false)
-}
-
-/// Runs a review operation's store work on a blocking thread, with a connection of its own to
-/// the store at `db`.
-async fn off_task<T: Send + 'static>(
-    db: &Path,
-    work: impl FnOnce(&mut Store) -> Result<T, review::ReviewError> + Send + 'static,
-) -> Result<T, review::ReviewError> {
-    let db = db.to_path_buf();
-    tokio::task::spawn_blocking(move || work(&mut Store::open(&db)?)).await.unwrap_or_else(|e| {
-        Err(review::ReviewError::Corrupt(format!("the review's store work stopped unexpectedly: {e}")))
-    })
 }
 
 fn noted(

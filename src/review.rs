@@ -400,44 +400,73 @@ pub fn replace(
     Ok(record)
 }
 
+/// Runs store work on a blocking thread with a connection of its own to the store at `db`,
+/// so a frontend sharing the calling task answers its keys meanwhile.
+pub async fn off_task<T, E>(
+    db: &Path,
+    work: impl FnOnce(&mut Store) -> Result<T, E> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<ReviewError> + Send + 'static,
+{
+    let db = db.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut store = Store::open(&db).map_err(|e| E::from(ReviewError::Store(e)))?;
+        work(&mut store)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        Err(E::from(ReviewError::Corrupt(format!("the store work stopped unexpectedly: {e}"))))
+    })
+}
+
 /// Asks the model to revise the version `plan_id` with `feedback`, the version's comments,
 /// answers and locks. The feedback is recorded first; the new version records its parent and
-/// the feedback, and the parent becomes `superseded`.
+/// the feedback, and the parent becomes `superseded`. The store at `db` is read and written
+/// off the calling task.
 pub async fn revise(
     config: &Config,
     clock: &Clock,
-    store: &mut Store,
+    db: &Path,
     client: &crate::llm::Client,
     plan_id: &str,
     feedback: &str,
     progress: Progress<'_>,
 ) -> Result<PlanOutcome, Error> {
-    current(store, plan_id)?;
-    let feedback = feedback.trim();
-    if feedback.is_empty() {
-        return Err(Error::usage("say what to change in the plan"));
-    }
-    let v = Version::load(store, plan_id)?;
-    let mut fb = entry(plan_id, ReviewKind::Feedback, clock);
-    fb.body = Some(feedback.to_string());
-    store.insert_review(&fb)?;
-    let revision = Revision {
-        parent: &v.record,
-        plan: &v.plan,
-        feedback,
-        notes: notes(store, &v)?,
-        locked: locked_steps(store, plan_id)?,
-    };
-    let root = config.require_repo()?.to_path_buf();
-    let owner = Owner::of(config, store, &root)?;
+    let feedback = feedback.trim().to_string();
+    let clock = *clock;
+    let (v, notes, locked, owner) = off_task(db, {
+        let (config, id, feedback) = (config.clone(), plan_id.to_string(), feedback.clone());
+        move |store: &mut Store| -> Result<_, Error> {
+            current(store, &id)?;
+            if feedback.is_empty() {
+                return Err(Error::usage("say what to change in the plan"));
+            }
+            let v = Version::load(store, &id)?;
+            let mut fb = entry(&id, ReviewKind::Feedback, &clock);
+            fb.body = Some(feedback);
+            store.insert_review(&fb)?;
+            let notes = notes(store, &v)?;
+            let locked = locked_steps(store, &id)?;
+            let root = config.require_repo()?.to_path_buf();
+            let owner = Owner::of(&config, store, &root)?;
+            Ok((v, notes, locked, owner))
+        }
+    })
+    .await?;
+    let revision = Revision { parent: &v.record, plan: &v.plan, feedback: &feedback, notes, locked };
     let basis =
         plan::Basis { crs_record: &v.crs_record, snapshot: None, context: None, revision: Some(&revision) };
-    let out = plan::generate(client, config, &owner, clock, basis, progress).await?;
-    let mut how = entry(&out.record.id, ReviewKind::Revise, clock);
-    how.body = Some(feedback.to_string());
-    store.insert_version(&out.record, &how, Some(&out.usage))?;
-    carry_locks(store, clock, &v, &out.record, &out.plan)?;
-    Ok(out)
+    let out = plan::generate(client, config, &owner, &clock, basis, progress).await?;
+    off_task(db, move |store: &mut Store| -> Result<_, Error> {
+        let mut how = entry(&out.record.id, ReviewKind::Revise, &clock);
+        how.body = Some(feedback);
+        store.insert_version(&out.record, &how, Some(&out.usage))?;
+        carry_locks(store, &clock, &v, &out.record, &out.plan)?;
+        Ok(out)
+    })
+    .await
 }
 
 /// A change to one acceptance criterion of the CRS.
