@@ -137,9 +137,14 @@ fn record(
             JobEvent::StepDone { n: n as u32, of: of as u32, summary }
         }
         AgentEvent::ToolCall { tool, arguments, .. } => {
+            // The model may write a secret into a call's arguments: the log keeps none.
+            let arguments = crate::redact::redact(&arguments, crate::redact::Mode::Text).into_string();
             JobEvent::ToolCall { tool, summary: crate::sandbox::truncate_middle(&arguments, ARGS_IN_LOG) }
         }
-        AgentEvent::ToolResult { tool, ok, summary, .. } => JobEvent::ToolResult { tool, ok, summary },
+        AgentEvent::ToolResult { tool, ok, summary, .. } => {
+            let summary = crate::redact::redact(&summary, crate::redact::Mode::Text).into_string();
+            JobEvent::ToolResult { tool, ok, summary }
+        }
         AgentEvent::Refused { tool, reason } => JobEvent::Refused { tool, reason },
         AgentEvent::Redacted { tool, count, kinds } => {
             JobEvent::Redacted { tool, count: count as u32, kinds }
@@ -148,6 +153,7 @@ fn record(
             for ev in live.end() {
                 journal.emit(ev)?;
             }
+            let command = crate::redact::redact(&command, crate::redact::Mode::Text).into_string();
             JobEvent::Command { command, exit_code, timed_out, duration_ms, tail }
         }
         AgentEvent::Message { text } => JobEvent::Message { text },

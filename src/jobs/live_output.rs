@@ -39,7 +39,8 @@ impl LiveOutput {
         if self.command.as_deref() != Some(command) {
             out.extend(self.end());
             self.command = Some(command.to_string());
-            out.push(JobEvent::CommandStarted { command: command.to_string() });
+            let shown = crate::redact::redact(command, Mode::Text).into_string();
+            out.push(JobEvent::CommandStarted { command: shown });
         }
         if text.is_empty() {
             return out;

@@ -83,6 +83,8 @@ fn command_output_is_logged_as_it_comes_and_redacted() {
             &TOKEN[16..]
         )}),
     );
+    // A token the model writes into a command stays out of the log too.
+    server.push_tool_call("run_command", json!({"command": format!("true {TOKEN}")}));
     server.push_tool_call("run_command", json!({"command": CHECK}));
     server.push_tool_call(
         "finish",
