@@ -1,7 +1,7 @@
 //! Pipeline overhead benchmark: everything `vibe run` does besides waiting for the model.
 //!
 //! A loopback OpenAI-compatible server answers at once (zero model latency) with a CRS, a plan
-//! and three agent turns (write a file, run the check, finish). The benchmark times the whole
+//! and four agent turns (write a file, mark the plan's step done, run the check, finish). The benchmark times the whole
 //! `vibe run PROMPT --yes --no-pr` process — configuration, context gathering for CRS and
 //! plan, records, sandbox copy at the base commit under bubblewrap, agent tool calls, the
 //! plan's check, the commit on a new branch — on a small repository and on a 20,000-file one,
@@ -134,6 +134,7 @@ fn script(server: &openai::OpenAiServer) {
     server.push(openai::Reply::json(&crs()).not_streamed());
     server.push(openai::Reply::json(&plan()).not_streamed());
     server.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
+    server.push_tool_call("complete_step", json!({"summary": "Wrote hello.txt."}));
     server.push_tool_call("run_command", json!({"command": CHECK}));
     server.push_tool_call(
         "finish",

@@ -14,8 +14,7 @@ pub(super) fn spec() -> ToolSpec {
         parameters: json!({
             "type": "object",
             "properties": {"summary": {"type": "string"}},
-            "required": ["summary"],
-            "additionalProperties": false
+            "required": ["summary"]
         }),
     }
 }

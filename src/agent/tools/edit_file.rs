@@ -22,8 +22,7 @@ pub(super) fn spec() -> ToolSpec {
                 "new_text": {"type": "string"},
                 "replace_all": {"type": "boolean", "description": "replace every occurrence (default false)"}
             },
-            "required": ["path", "old_text", "new_text"],
-            "additionalProperties": false
+            "required": ["path", "old_text", "new_text"]
         }),
     }
 }

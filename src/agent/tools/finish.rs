@@ -11,9 +11,10 @@ use crate::llm::ToolSpec;
 pub(super) fn spec() -> ToolSpec {
     ToolSpec {
         name: "finish".into(),
-        description: "End the job: a summary of the change and a verdict for every acceptance criterion, with the commands \
-                      you ran (and their exit codes) as evidence."
-            .into(),
+        description:
+            "End the job: a summary of the change and, for every acceptance criterion, a verdict with \
+                      evidence."
+                .into(),
         parameters: json!({
             "type": "object",
             "properties": {
@@ -33,19 +34,16 @@ pub(super) fn spec() -> ToolSpec {
                                         "command": {"type": "string"},
                                         "exit_code": {"type": "integer"}
                                     },
-                                    "required": ["command", "exit_code"],
-                                    "additionalProperties": false
+                                    "required": ["command", "exit_code"]
                                 }
                             },
                             "note": {"type": "string"}
                         },
-                        "required": ["id", "holds", "evidence", "note"],
-                        "additionalProperties": false
+                        "required": ["id", "holds", "evidence", "note"]
                     }
                 }
             },
-            "required": ["summary", "criteria"],
-            "additionalProperties": false
+            "required": ["summary", "criteria"]
         }),
     }
 }

@@ -16,11 +16,10 @@ pub(super) fn spec() -> ToolSpec {
         parameters: json!({
             "type": "object",
             "properties": {
-                "path": {"type": "string", "description": "directory relative to the repository root; \"\" for the root"},
+                "path": {"type": "string", "description": "directory; \"\" for the root"},
                 "recursive": {"type": "boolean", "description": "walk the whole subtree (default false)"}
             },
-            "required": ["path"],
-            "additionalProperties": false
+            "required": ["path"]
         }),
     }
 }

@@ -27,8 +27,7 @@ pub(super) fn spec() -> ToolSpec {
                 "start_line": {"type": "integer", "description": "first line, 1-based (default 1)"},
                 "end_line": {"type": "integer", "description": "last line, inclusive"}
             },
-            "required": ["path"],
-            "additionalProperties": false
+            "required": ["path"]
         }),
     }
 }

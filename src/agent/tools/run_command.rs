@@ -19,18 +19,17 @@ pub(super) fn spec() -> ToolSpec {
     ToolSpec {
         name: "run_command".into(),
         description:
-            "Run a bash command in the repository copy (isolated; no network unless the job allows it). \
-                      Returns the exit code and the output (long output is cut in the middle)."
+            "Run a bash command in the repository copy. Returns the exit code and the output (long output is \
+             cut in the middle)."
                 .into(),
         parameters: json!({
             "type": "object",
             "properties": {
                 "command": {"type": "string"},
-                "cwd": {"type": "string", "description": "directory relative to the repository root (default the root)"},
+                "cwd": {"type": "string", "description": "directory (default the root)"},
                 "timeout_secs": {"type": "integer", "description": "wall-time limit (capped by the job's policy)"}
             },
-            "required": ["command"],
-            "additionalProperties": false
+            "required": ["command"]
         }),
     }
 }

@@ -18,11 +18,10 @@ pub(super) fn spec() -> ToolSpec {
             "type": "object",
             "properties": {
                 "pattern": {"type": "string"},
-                "path": {"type": "string", "description": "directory to search, \"\" for the whole repository"},
+                "path": {"type": "string", "description": "directory; \"\" for the whole repository"},
                 "max_results": {"type": "integer", "description": "default 100"}
             },
-            "required": ["pattern"],
-            "additionalProperties": false
+            "required": ["pattern"]
         }),
     }
 }

@@ -10,15 +10,14 @@ use crate::sandbox::SandboxError;
 pub(super) fn spec() -> ToolSpec {
     ToolSpec {
         name: "write_file".into(),
-        description: "Create a file or replace its whole content (parent directories are created). Prefer edit_file for changes to existing files.".into(),
+        description: "Create a file or replace its whole content (parent directories are created).".into(),
         parameters: json!({
             "type": "object",
             "properties": {
                 "path": {"type": "string"},
                 "content": {"type": "string"}
             },
-            "required": ["path", "content"],
-            "additionalProperties": false
+            "required": ["path", "content"]
         }),
     }
 }
