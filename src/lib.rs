@@ -18,7 +18,8 @@
 //! - [`jobs`]: the job state machine, its event log, the runner, resume.
 //! - [`git`]: the user's repository: base commit, clean check, branch + commit of a result.
 //! - [`redact`]: secret-bearing files and the redactor every model-bound text passes through.
-//! - [`tui`]: the terminal UI: plan review.
+//! - [`tui`]: the terminal UI: home, plan review, job watch.
+//! - [`cache`]: small JSON files under `VIBE_HOME/cache`, written whole or not at all.
 
 // Model layer: llm, context, crs, plan.
 pub mod context;
@@ -40,6 +41,7 @@ pub mod sandbox;
 pub mod github;
 
 // Foundation.
+pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

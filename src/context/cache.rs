@@ -206,17 +206,7 @@ pub fn store(cache_dir: &Path, root: &Path, key: &Key, walked: &Walked, git: &Gi
         committed,
         staged,
     };
-    let _ = write(&file(cache_dir, root), &cached);
-}
-
-fn write(file: &Path, cached: &Cached) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&serde_json::to_vec(cached).map_err(std::io::Error::other)?)?;
-    tmp.persist(file).map_err(|e| e.error)?;
-    Ok(())
+    let _ = crate::cache::write_json(&file(cache_dir, root), &cached);
 }
 
 #[cfg(test)]

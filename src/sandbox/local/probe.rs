@@ -166,7 +166,7 @@ pub(super) fn check_isolation_with(
             let tmpfs_size = help.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--size"));
             if let (Some(key), Some(file)) = (key, &file) {
                 // A cache that cannot be written only means probing again next time.
-                let _ = write_cache(file, &CachedProbe { key, tmpfs_size });
+                let _ = crate::cache::write_json(file, &CachedProbe { key, tmpfs_size });
             }
             Ok(Some(Bwrap { path: bwrap, tmpfs_size }))
         }
@@ -196,18 +196,6 @@ fn probe_key(bwrap: &Path, kernel: &str) -> Option<String> {
 /// The running kernel's release (`uname -r`).
 pub(super) fn kernel_release() -> String {
     std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default()
-}
-
-/// Writes the cache through a temporary file and a rename, so concurrent vibe processes
-/// never read a half-written file.
-fn write_cache(file: &Path, cached: &CachedProbe) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(&serde_json::to_vec(cached).map_err(std::io::Error::other)?)?;
-    tmp.persist(file).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]
