@@ -313,6 +313,12 @@ impl Artifacts {
         self.dir.join("sandbox.json")
     }
 
+    /// There while a sandbox is being made, before its handle is known: a job that dies then
+    /// may have left one that only its label finds.
+    pub fn making_sandbox(&self) -> PathBuf {
+        self.dir.join("sandbox.making")
+    }
+
     /// `job.log`: stdout and stderr of a detached run.
     pub fn log(&self) -> PathBuf {
         self.dir.join("job.log")
@@ -514,7 +520,8 @@ pub async fn release_sandbox(sandboxes: &crate::sandbox::Sandboxes, art: &Artifa
 /// agent was working. Blocking; runs on a thread of its own.
 pub fn release_orphan(config: &crate::config::Config, job: &JobRecord) {
     let art = Artifacts::new(&config.jobs_dir(), &job.id);
-    if !art.handle().exists() || !Status::parse(&job.status).is_some_and(Status::is_final) {
+    let unrecorded = art.making_sandbox().exists() && !art.handle().exists();
+    if !(art.handle().exists() || unrecorded) || !Status::parse(&job.status).is_some_and(Status::is_final) {
         return;
     }
     if job.pid.is_some_and(|p| p != i64::from(std::process::id()) && liveness::pid_alive(p)) {
@@ -531,6 +538,14 @@ pub fn release_orphan(config: &crate::config::Config, job: &JobRecord) {
         scope
             .spawn(|| {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                if unrecorded {
+                    // It died while the sandbox was being made: only the job's label finds it.
+                    let backend: crate::config::Backend = art.read_json(&art.making_sandbox()).ok()?;
+                    if rt.block_on(sandboxes.release_labelled(backend, &job.id)).is_ok() {
+                        let _ = std::fs::remove_file(art.making_sandbox());
+                    }
+                    return Some(());
+                }
                 rt.block_on(release_sandbox(&sandboxes, &art, running));
                 Some(())
             })

@@ -177,9 +177,21 @@ impl Work {
                 .collect(),
             label: cx.journal.job_id().to_string(),
         };
-        let (sb, warnings) = self.sandboxes.create(backend, spec).await.map_err(JobError::from)?;
+        let making = self.art.making_sandbox();
+        self.art.write_json(&making, &backend)?;
+        let made = self.sandboxes.create(backend, spec).await;
+        let (sb, warnings) = match made {
+            Ok(made) => made,
+            Err(e) => {
+                let _ = std::fs::remove_file(&making);
+                return Err(e.into());
+            }
+        };
         // Recorded at once: whichever process finds the job ended destroys the sandbox.
         let recorded = self.art.write_json(&self.art.handle(), &sb.handle());
+        if recorded.is_ok() {
+            let _ = std::fs::remove_file(&making);
+        }
         self.sandbox = Some(sb);
         recorded?;
         for w in warnings {

@@ -446,6 +446,15 @@ impl Sandboxes {
         }
     }
 
+    /// Destroys what `backend` may have made for `label` without the caller learning its id
+    /// (vibe died while it was being made). Only a cloud backend can leave such a sandbox.
+    pub async fn release_labelled(&self, backend: Backend, label: &str) -> Result<(), SandboxError> {
+        match backend {
+            Backend::E2b => self.e2b_options()?.kill_labelled(label).await,
+            Backend::Local | Backend::None => Ok(()),
+        }
+    }
+
     fn e2b_options(&self) -> Result<&e2b::Options, SandboxError> {
         self.e2b.as_ref().ok_or_else(|| SandboxError::Cloud {
             failure: Failure::Auth,

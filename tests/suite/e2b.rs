@@ -289,6 +289,46 @@ fn a_sigkilled_vibe_leaves_no_sandbox_once_any_jobs_command_looks() {
 }
 
 #[test]
+fn a_vibe_sigkilled_while_e2b_makes_its_sandbox_leaves_none_once_any_jobs_command_looks() {
+    let w = world();
+    w.e2b.stall_create();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&w.env.env)
+        .current_dir(&w.env.cwd)
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    // E2B has made the sandbox; its answer (with the id) never reaches vibe.
+    while w.e2b.alive().is_empty() {
+        assert!(started.elapsed().as_secs() < 60, "no sandbox was made");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(w.e2b.alive().len(), 1);
+
+    w.env.ok(&["jobs", "list"]);
+    assert!(w.e2b.alive().is_empty(), "the sandbox made for the dead job is still alive");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "interrupted");
+    let art = w.env.vibe_home().join("jobs").join(&job.id);
+    assert!(!art.join("sandbox.making").exists());
+    // Found by the job's label, as E2B lists sandboxes.
+    let listed =
+        w.e2b.requests().into_iter().filter(|r| r.method == "GET" && r.path.starts_with("/v2/sandboxes?"));
+    assert!(listed.into_iter().any(|r| r.path.contains(&job.id)));
+    // Once released, looking again asks E2B nothing more.
+    let before = w.e2b.requests().len();
+    w.env.ok(&["jobs", "show", &job.id[..8]]);
+    assert_eq!(w.e2b.requests().len(), before);
+}
+
+#[test]
 fn a_batch_runs_its_jobs_at_once_each_in_its_own_sandbox_and_sums_them_up() {
     let w = world();
     // Each job's command waits until all three sandboxes are running it: the batch can only

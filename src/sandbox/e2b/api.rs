@@ -114,7 +114,7 @@ impl Api {
 
     /// Kills every running sandbox whose metadata holds all of `metadata`
     /// (`GET /v2/sandboxes?metadata=…`, then `DELETE` each).
-    async fn kill_labelled(&self, metadata: &BTreeMap<String, String>) -> Result<(), SandboxError> {
+    pub async fn kill_labelled(&self, metadata: &BTreeMap<String, String>) -> Result<(), SandboxError> {
         let filter: Vec<String> = metadata.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let filter = filter.join("&");
         let resp = self

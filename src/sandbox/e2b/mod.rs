@@ -72,6 +72,11 @@ pub struct Options {
     pub create_timeout: Duration,
 }
 
+/// The metadata a sandbox is made with, naming the job it serves.
+fn labels(label: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("vibe_job".to_string(), label.to_string())])
+}
+
 impl Options {
     /// From the resolved settings.
     pub fn from_settings(settings: &E2bSettings) -> Self {
@@ -83,6 +88,12 @@ impl Options {
             template: settings.template.clone(),
             create_timeout: Duration::from_secs(settings.create_timeout_secs.max(1)),
         }
+    }
+
+    /// Kills every sandbox E2B holds under `label` (the job id it was made for): the way to
+    /// one whose id was never learnt, as when vibe died while E2B was creating it.
+    pub async fn kill_labelled(&self, label: &str) -> Result<(), SandboxError> {
+        self.api()?.kill_labelled(&labels(label)).await
     }
 
     fn api(&self) -> Result<api::Api, SandboxError> {
@@ -218,7 +229,7 @@ impl E2bSandbox {
         let request = api::NewSandbox {
             template_id: options.template.clone(),
             timeout: LIFETIME.as_secs().max(spec.policy.command_timeout.as_secs() + GRACE.as_secs()),
-            metadata: BTreeMap::from([("vibe_job".to_string(), spec.label.clone())]),
+            metadata: labels(&spec.label),
             allow_internet_access: spec.policy.network,
         };
         let info = match api.create(&request, options.create_timeout).await {
