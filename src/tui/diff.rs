@@ -96,7 +96,7 @@ pub fn steps(before: &Plan, after: &Plan) -> (Vec<StepChange>, Vec<usize>) {
 /// A step as one line of words, for a word-level diff.
 pub fn step_words(s: &Step) -> String {
     let files: Vec<String> =
-        s.files.iter().map(|f| format!("{} {}", super::review::op_word(f.action), f.path)).collect();
+        s.files.iter().map(|f| format!("{} {}", super::text::op_word(f.action), f.path)).collect();
     let cmds: Vec<String> = s.commands.iter().map(|c| format!("$ {c}")).collect();
     format!("{} — {} {} {}", s.title, s.intent, files.join(" "), cmds.join(" "))
 }

@@ -279,7 +279,7 @@ fn detail(app: &ReviewApp, theme: &Theme) -> Text<'static> {
                 lines.push(Line::from(" (none)"));
             }
             for f in &step.files {
-                lines.push(Line::from(format!(" {:<7}{}", super::review::op_word(f.action), f.path)));
+                lines.push(Line::from(format!(" {:<7}{}", super::text::op_word(f.action), f.path)));
             }
             lines.push(head("Commands".into()));
             if step.commands.is_empty() {

@@ -123,7 +123,7 @@ impl StepForm {
         let files = step
             .files
             .iter()
-            .map(|f| format!("{} {}", op_word(f.action), f.path))
+            .map(|f| format!("{} {}", super::text::op_word(f.action), f.path))
             .collect::<Vec<_>>()
             .join(", ");
         Self {
@@ -204,16 +204,6 @@ impl CriterionForm {
             Some(id) => CriterionEdit::Change { id: id.clone(), description, verification },
             None => CriterionEdit::Add { description, verification },
         })
-    }
-}
-
-/// The word for a file action.
-pub fn op_word(op: FileOp) -> &'static str {
-    match op {
-        FileOp::Read => "read",
-        FileOp::Create => "create",
-        FileOp::Modify => "modify",
-        FileOp::Delete => "delete",
     }
 }
 

@@ -21,8 +21,14 @@ pub struct Problem {
     pub message: String,
 }
 
-fn word(op: FileOp) -> &'static str {
-    super::review::op_word(op)
+/// The word for a file action.
+pub fn op_word(op: FileOp) -> &'static str {
+    match op {
+        FileOp::Read => "read",
+        FileOp::Create => "create",
+        FileOp::Modify => "modify",
+        FileOp::Delete => "delete",
+    }
 }
 
 /// The plan as text.
@@ -37,7 +43,7 @@ pub fn to_text(plan: &Plan) -> String {
     for s in &plan.steps {
         t.push_str(&format!("\n## Step: {}\nintent: {}\n", s.title, s.intent));
         for f in &s.files {
-            t.push_str(&format!("{} {}\n", word(f.action), f.path));
+            t.push_str(&format!("{} {}\n", op_word(f.action), f.path));
         }
         for c in &s.commands {
             t.push_str(&format!("$ {c}\n"));
