@@ -59,12 +59,42 @@ fn script(model: &OpenAiServer) {
     );
     model.push_tool_call("read_file", json!({"path": "src/main.rs"}));
     model.push_tool_call("run_command", json!({"command": CHECK}));
+    push_finish(model);
+}
+
+/// The agent's `finish`: AC1 holds, shown by the check.
+fn push_finish(model: &OpenAiServer) {
     model.push_tool_call(
         "finish",
         json!({"summary": "Wrote hello.txt.", "criteria": [
             {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
         ]}),
     );
+}
+
+/// `vibe run --plan … --yes --no-pr --sandbox e2b`, waited for: its output and stderr.
+fn run_e2b_plan(w: &World) -> (std::process::Output, String) {
+    let out = w
+        .env
+        .vibe()
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    (out, stderr)
+}
+
+/// The same, started in the background with its output dropped.
+fn spawn_e2b_plan(w: &World) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&w.env.env)
+        .current_dir(&w.env.cwd)
+        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
 }
 
 fn run_job(w: &World, sandbox: &str) -> vibe::store::JobRecord {
@@ -191,19 +221,8 @@ fn a_sandbox_that_expires_interrupts_the_job_and_resume_continues_in_a_new_one()
     w.model.push_tool_call("run_command", json!({"command": marker}));
     // After the resume, in a new sandbox with the work saved so far.
     w.model.push_tool_call("run_command", json!({"command": CHECK}));
-    w.model.push_tool_call(
-        "finish",
-        json!({"summary": "Wrote hello.txt.", "criteria": [
-            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
-        ]}),
-    );
-    let out = w
-        .env
-        .vibe()
-        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    push_finish(&w.model);
+    let (out, stderr) = run_e2b_plan(&w);
     assert!(!out.status.success(), "{stderr}");
     let creates = w.e2b.requests().iter().filter(|r| r.method == "POST" && r.path == "/v2/sandboxes").count();
     assert_eq!(creates, 3, "two refusals, then the sandbox");
@@ -240,13 +259,7 @@ fn a_sandbox_that_expires_interrupts_the_job_and_resume_continues_in_a_new_one()
 fn a_bad_key_names_e2b_api_key_and_makes_no_sandbox() {
     let mut w = world();
     w.env.set("E2B_API_KEY", "e2b_wrong_key");
-    let out = w
-        .env
-        .vibe()
-        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (out, stderr) = run_e2b_plan(&w);
     assert!(!out.status.success());
     assert!(stderr.contains("E2B refused the API key in E2B_API_KEY"), "{stderr}");
     assert!(w.e2b.sandboxes().is_empty());
@@ -260,15 +273,7 @@ fn a_sigkilled_vibe_leaves_no_sandbox_once_any_jobs_command_looks() {
     let sleeper = format!("sleep 3{}", std::process::id() % 100);
     w.model.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
     w.model.push_tool_call("run_command", json!({"command": sleeper}));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
-        .env_clear()
-        .envs(&w.env.env)
-        .current_dir(&w.env.cwd)
-        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_e2b_plan(&w);
     let started = std::time::Instant::now();
     while !w.e2b.requests().iter().any(|r| r.path == "/process.Process/Start" && r.contains(&sleeper)) {
         assert!(started.elapsed().as_secs() < 60, "the command never started");
@@ -292,15 +297,7 @@ fn a_sigkilled_vibe_leaves_no_sandbox_once_any_jobs_command_looks() {
 fn a_vibe_sigkilled_while_e2b_makes_its_sandbox_leaves_none_once_any_jobs_command_looks() {
     let w = world();
     w.e2b.stall_create();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
-        .env_clear()
-        .envs(&w.env.env)
-        .current_dir(&w.env.cwd)
-        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_e2b_plan(&w);
     let started = std::time::Instant::now();
     // E2B has made the sandbox; its answer (with the id) never reaches vibe.
     while w.e2b.alive().is_empty() {
@@ -556,17 +553,6 @@ fn a_batch_without_yes_and_without_a_terminal_is_refused_before_anything_is_writ
     assert!(w.e2b.sandboxes().is_empty());
 }
 
-fn run_e2b_plan(w: &World) -> (std::process::Output, String) {
-    let out = w
-        .env
-        .vibe()
-        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    (out, stderr)
-}
-
 #[test]
 fn a_sandbox_creation_that_hangs_past_its_deadline_is_a_timeout_and_leaves_no_sandbox() {
     let mut w = world();
@@ -635,15 +621,7 @@ fn cancelling_an_e2b_job_kills_the_processes_its_command_detached() {
         pid_file.display()
     );
     w.model.push_tool_call("run_command", json!({"command": command}));
-    let mut vibe = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
-        .env_clear()
-        .envs(&w.env.env)
-        .current_dir(&w.env.cwd)
-        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut vibe = spawn_e2b_plan(&w);
     let started = std::time::Instant::now();
     while !pid_file.exists() {
         assert!(started.elapsed().as_secs() < 60, "the command never started");
@@ -694,12 +672,7 @@ fn ignored_directories_in_the_sandbox_are_neither_walked_nor_brought_down() {
         json!({"command": "printf 'deps/\\n' > sub.gitignore && mkdir -p sub/deps/a/b build/c/d sub/build && mv sub.gitignore sub/.gitignore && echo j > build/c/d/out.o && echo j > sub/build/x.o && echo j > sub/deps/a/b/lib.js && echo kept > sub/kept.txt && echo hello > hello.txt"}),
     );
     w.model.push_tool_call("run_command", json!({"command": CHECK}));
-    w.model.push_tool_call(
-        "finish",
-        json!({"summary": "Wrote hello.txt.", "criteria": [
-            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
-        ]}),
-    );
+    push_finish(&w.model);
     let job = run_job(&w, "e2b");
     let reqs = w.e2b.requests();
     let listed: Vec<String> = reqs
@@ -787,19 +760,8 @@ fn a_command_that_leaves_a_process_in_the_background_ends_with_it_gone() {
     w.model.push_tool_call("write_file", json!({"path": "hello.txt", "content": "hello\n"}));
     w.model.push_tool_call("run_command", json!({"command": command}));
     w.model.push_tool_call("run_command", json!({"command": CHECK}));
-    w.model.push_tool_call(
-        "finish",
-        json!({"summary": "Wrote hello.txt.", "criteria": [
-            {"id": "AC1", "holds": true, "evidence": [{"command": CHECK, "exit_code": 0}], "note": ""}
-        ]}),
-    );
-    let out = w
-        .env
-        .vibe()
-        .args(["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr", "--sandbox", "e2b"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    push_finish(&w.model);
+    let (out, stderr) = run_e2b_plan(&w);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains(&format!("$ {command}  (exit 0")), "{stderr}");
     let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
