@@ -571,7 +571,7 @@ pub fn events(store: &Store, id: &str, after: i64) -> Result<Vec<JobEventRecord>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 

@@ -515,34 +515,14 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn job(status: &str) -> JobRecord {
+        let at = "2026-01-01T10:00:00Z".to_string();
         JobRecord {
-            id: "0123456789abcdef".into(),
             plan_id: Some("p1".into()),
-            user_id: None,
-            github_host: None,
-            repo_full_name: None,
-            branch_name: None,
-            sandbox: Some("local".into()),
-            status: status.into(),
-            base_commit: None,
-            commit_sha: None,
-            execution_time_ms: None,
-            files_changed: 0,
-            lines_added: None,
-            lines_removed: None,
-            tokens_used: None,
-            error_message: None,
-            started_at: Some("2026-01-01T10:00:00Z".into()),
-            finished_at: None,
-            repo_path: None,
-            model: None,
-            cost_usd: None,
-            pid: None,
+            started_at: Some(at.clone()),
             heartbeat_at: None,
-            cancel_requested: false,
-            result_json: None,
-            created_at: "2026-01-01T10:00:00Z".into(),
-            updated_at: "2026-01-01T10:00:00Z".into(),
+            created_at: at.clone(),
+            updated_at: at,
+            ..crate::jobs::tests::job_row("0123456789abcdef", status, None)
         }
     }
 
