@@ -286,15 +286,7 @@ async fn review_one(batch: &Batch<'_>, index: usize, item: &Item, repo: PathBuf)
                 });
                 continue;
             }
-            let first = crate::tui::review::Version {
-                plan_id: plan_id.clone(),
-                plan: (**plan).clone(),
-                content_hash: content_hash.clone(),
-                how: None,
-                tokens,
-                cost_usd: None,
-            };
-            let mut app = super::run::review_app(ctx, (**crs).clone(), first);
+            let mut app = super::run::review_app(ctx, crs, plan_id, plan, content_hash, tokens);
             let name = plan_id.as_deref().map_or("unrecorded", short_id);
             let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, name);
             let ended = crate::tui::review_on_terminal(&mut app, &setup, &mut ev_rx, ops).await?;

@@ -86,15 +86,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
                         if let (true, Event::ApprovalNeeded { plan_id, crs, plan, content_hash, .. }) = (screen, &ev) {
                             printer.finish();
                             let Some(ops) = op_tx.as_ref() else { continue };
-                            let first = crate::tui::review::Version {
-                                plan_id: plan_id.clone(),
-                                plan: (**plan).clone(),
-                                content_hash: content_hash.clone(),
-                                how: None,
-                                tokens,
-                                cost_usd: None,
-                            };
-                            let mut app = review_app(ctx, (**crs).clone(), first);
+                            let mut app = review_app(ctx, crs, plan_id, plan, content_hash, tokens);
                             let name = plan_id.as_deref().map_or("unrecorded", short_id);
                             let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, name);
                             let ended = crate::tui::review_on_terminal(&mut app, &setup, &mut ev_rx, ops).await?;
@@ -340,17 +332,30 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
 }
 
 /// The review screen's state for the first version, its tokens and cost read from its record.
+/// The review screen's state for the plan an approval request carries (with the tokens its
+/// writing took, when known), and the cost recorded with it.
 pub(super) fn review_app(
     ctx: &Ctx,
-    crs: crate::crs::Crs,
-    mut first: crate::tui::review::Version,
+    crs: &crate::crs::Crs,
+    plan_id: &Option<String>,
+    plan: &crate::plan::Plan,
+    content_hash: &str,
+    tokens: Option<u64>,
 ) -> crate::tui::ReviewApp {
+    let mut first = crate::tui::review::Version {
+        plan_id: plan_id.clone(),
+        plan: plan.clone(),
+        content_hash: content_hash.to_string(),
+        how: None,
+        tokens,
+        cost_usd: None,
+    };
     let record = first.plan_id.as_deref().and_then(|id| ctx.store().ok()?.plan(id).ok());
     if let Some(r) = record {
         first.tokens = first.tokens.or(r.tokens_used.map(|t| t.max(0) as u64));
         first.cost_usd = r.cost_usd;
     }
-    crate::tui::ReviewApp::new(crs, first)
+    crate::tui::ReviewApp::new(crs.clone(), first)
 }
 
 /// Asks a yes/no question on the terminal.
