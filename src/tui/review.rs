@@ -1089,6 +1089,23 @@ pub(crate) mod tests {
         KeyEvent::new(code, KeyModifiers::NONE)
     }
 
+    /// The engine's answer to removing AC2: version p2 with a new spec, and `problem` with
+    /// the plan's checks against it.
+    pub(crate) fn criteria_version_without_ac2(a: &mut ReviewApp, problem: &str) {
+        let mut crs = a.crs.clone();
+        crs.acceptance_criteria.remove(1);
+        let plan = a.plan().clone();
+        a.on_event(&Event::CriteriaVersion {
+            plan_id: "p2".into(),
+            parent_id: Some("p1".into()),
+            crs_id: "c2".into(),
+            crs: Box::new(crs),
+            content_hash: crate::plan::content_hash(&plan),
+            plan: Box::new(plan),
+            problems: vec![problem.into()],
+        });
+    }
+
     pub(crate) fn press(app: &mut ReviewApp, keys: &str) -> Vec<Action> {
         keys.chars()
             .map(|c| {
@@ -1315,18 +1332,10 @@ pub(crate) mod tests {
         assert!(press(&mut a, "d").is_empty());
         assert!(a.status.as_ref().unwrap().text.contains("select an acceptance criterion"));
         // The new version arrives with the plan's problems against it.
-        let mut crs = a.crs.clone();
-        crs.acceptance_criteria.remove(1);
-        let plan = a.plan().clone();
-        a.on_event(&Event::CriteriaVersion {
-            plan_id: "p2".into(),
-            parent_id: Some("p1".into()),
-            crs_id: "c2".into(),
-            crs: Box::new(crs),
-            content_hash: crate::plan::content_hash(&plan),
-            plan: Box::new(plan),
-            problems: vec!["$.testing_strategy[1].criteria: AC2 is not an acceptance criterion".into()],
-        });
+        criteria_version_without_ac2(
+            &mut a,
+            "$.testing_strategy[1].criteria: AC2 is not an acceptance criterion",
+        );
         assert_eq!((a.versions.len(), a.shown), (2, 1));
         assert_eq!(a.crs.acceptance_criteria.len(), 2);
         // Each version shows the criteria it was made with.

@@ -4,7 +4,7 @@
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use super::review::tests::{app, press};
+use super::review::tests::{app, criteria_version_without_ac2, press};
 use super::{ReviewApp, Theme};
 use crate::event::Event;
 use crate::store::ReviewKind;
@@ -96,18 +96,10 @@ fn the_criterion_form_and_a_criteria_version_with_problems() {
     press(&mut a, "The README documents --verbose");
     insta::assert_snapshot!("criterion_form", draw(&a, 80, 24));
     press(&mut a, "\x1b");
-    let mut crs = a.crs.clone();
-    crs.acceptance_criteria.remove(1);
-    let plan = a.plan().clone();
-    a.on_event(&Event::CriteriaVersion {
-        plan_id: "p2".into(),
-        parent_id: Some("p1".into()),
-        crs_id: "c2".into(),
-        crs: Box::new(crs),
-        content_hash: crate::plan::content_hash(&plan),
-        plan: Box::new(plan),
-        problems: vec!["$.testing_strategy[1].criteria: AC2 is not an acceptance criterion of the CRS".into()],
-    });
+    criteria_version_without_ac2(
+        &mut a,
+        "$.testing_strategy[1].criteria: AC2 is not an acceptance criterion of the CRS",
+    );
     insta::assert_snapshot!("criteria_version", draw(&a, 100, 30));
     press(&mut a, "3j");
     let tests = draw(&a, 100, 30);
