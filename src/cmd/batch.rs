@@ -28,6 +28,7 @@ use crate::output::short_id;
 use crate::pipeline::{self, Outcome, Request, Review, Services, Start, Stop};
 use crate::store::{JobRecord, Store};
 
+use super::frontend::{ask, review_app};
 use super::Ctx;
 
 /// One change request of a batch file.
@@ -278,7 +279,7 @@ async fn review_one(batch: &Batch<'_>, index: usize, item: &Item, repo: PathBuf)
             let Some(ops) = op_tx.as_ref() else { continue };
             if !screen {
                 let name = plan_id.as_deref().map_or("unrecorded", short_id);
-                let yes = super::run::ask(&format!("Run plan {name} for \"{}\"? [y/N] ", item.prompt))?;
+                let yes = ask(&format!("Run plan {name} for \"{}\"? [y/N] ", item.prompt))?;
                 let _ = ops.send(if yes {
                     Op::Approve { plan_id: plan_id.clone(), content_hash: content_hash.clone() }
                 } else {
@@ -286,7 +287,7 @@ async fn review_one(batch: &Batch<'_>, index: usize, item: &Item, repo: PathBuf)
                 });
                 continue;
             }
-            let mut app = super::run::review_app(ctx, crs, plan_id, plan, content_hash, tokens);
+            let mut app = review_app(ctx, crs, plan_id, plan, content_hash, tokens);
             let name = plan_id.as_deref().map_or("unrecorded", short_id);
             let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, name);
             let ended = crate::tui::review_on_terminal(&mut app, &setup, &mut ev_rx, ops).await?;

@@ -1,49 +1,24 @@
-//! `vibe jobs list|show|progress|result|watch|cancel|resume`: follow and control jobs from
+//! `vibe jobs list|show|progress|result|watch|cancel`: follow and control jobs from
 //! any terminal, by reading and writing the store the running process writes.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::cli::JobsCommand;
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::event::{Event, JobEvent, JobEventRecord};
 use crate::jobs::{self, Artifacts, JobResult, Status};
 use crate::output::jobs::{describe_job, describe_timing, pr_skipped_words, EventPrinter};
 use crate::output::{duration_ms, short_id, when};
-use crate::store::{JobRecord, Store, Table};
+use crate::store::JobRecord;
 
+use super::frontend::{continue_command, load, outcome, watch_on_terminal};
 use super::Ctx;
 
 /// How often `watch` and `cancel` look at the store.
 const POLL: Duration = Duration::from_millis(150);
 
-/// Dispatches `vibe jobs …`.
-pub fn run(ctx: &Ctx, command: JobsCommand) -> Result<(), Error> {
-    match command {
-        JobsCommand::List { limit, status } => list(ctx, limit, status.as_deref()),
-        JobsCommand::Show { id, events } => show(ctx, &id, events),
-        JobsCommand::Progress { id } => progress(ctx, &id),
-        JobsCommand::Result { id, patch } => result(ctx, &id, patch),
-        JobsCommand::Watch { id } => watch(ctx, &id),
-        JobsCommand::Cancel { id } => cancel(ctx, &id),
-        JobsCommand::Resume { id, detach } => super::run::resume(ctx, &id, detach),
-        JobsCommand::RunJob { id } => super::run::run_job_here(ctx, &id),
-    }
-}
-
-/// Resolves an id prefix and reads the job, noticing a dead process on the way.
-pub(crate) fn load(ctx: &Ctx, store: &mut Store, id: &str) -> Result<JobRecord, Error> {
-    let id = store
-        .resolve_id(Table::Jobs, id)
-        .map_err(|e| Error::from(e).with_hint("list jobs with `vibe jobs list`"))?;
-    let job = jobs::refresh(store, &ctx.clock, &id)?;
-    // A job whose process died leaves its sandbox: destroyed here, its work kept.
-    jobs::release_orphan(&ctx.config, &job);
-    Ok(job)
-}
-
-fn list(ctx: &Ctx, limit: u32, status: Option<&str>) -> Result<(), Error> {
+pub(super) fn list(ctx: &Ctx, limit: u32, status: Option<&str>) -> Result<(), Error> {
     if let Some(s) = status {
         if Status::parse(s).is_none() {
             let all: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
@@ -81,7 +56,7 @@ fn list(ctx: &Ctx, limit: u32, status: Option<&str>) -> Result<(), Error> {
     ctx.out.line(table.to_string())
 }
 
-fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
+pub(super) fn show(ctx: &Ctx, id: &str, last: usize) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
     let all = jobs::events(&store, &job.id, 0)?;
@@ -174,7 +149,7 @@ struct Progress {
     last_event: Option<JobEventRecord>,
 }
 
-fn progress(ctx: &Ctx, id: &str) -> Result<(), Error> {
+pub(super) fn progress(ctx: &Ctx, id: &str) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
     let events = jobs::events(&store, &job.id, 0)?;
@@ -241,7 +216,7 @@ fn progress(ctx: &Ctx, id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn result(ctx: &Ctx, id: &str, patch_only: bool) -> Result<(), Error> {
+pub(super) fn result(ctx: &Ctx, id: &str, patch_only: bool) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
     let art = Artifacts::new(&ctx.config.jobs_dir(), &job.id);
@@ -318,7 +293,7 @@ fn no_result(job: &JobRecord) -> Error {
         .with_hint(format!("follow it with `vibe jobs watch {}`", short_id(&job.id)))
 }
 
-fn watch(ctx: &Ctx, id: &str) -> Result<(), Error> {
+pub(super) fn watch(ctx: &Ctx, id: &str) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
     if !ctx.out.json && crate::tui::can_open() {
@@ -355,104 +330,7 @@ fn watch(ctx: &Ctx, id: &str) -> Result<(), Error> {
     }
 }
 
-/// The watch screen on the terminal until the user leaves it: the job's outcome when it was
-/// watched to its end, a hint on how to watch again when left running.
-pub(crate) fn watch_on_terminal(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
-    let setup = crate::tui::Setup::new(&ctx.config, ctx.out.color, short_id(job_id));
-    let rt = ctx.runtime()?;
-    match rt.block_on(crate::tui::watch_job(&ctx.config, ctx.clock, job_id, &setup))? {
-        crate::tui::Watched::Over(job) => outcome(ctx, &job),
-        crate::tui::Watched::Detached => {
-            let short = short_id(job_id);
-            ctx.out.note(format!(
-                "job {short} goes on in the background; watch it again with `vibe jobs watch {short}`"
-            ));
-            Ok(())
-        }
-    }
-}
-
-/// The exit of a command that waited for a job: success when done, otherwise the error that
-/// matches how it ended.
-pub(crate) fn outcome(ctx: &Ctx, job: &JobRecord) -> Result<(), Error> {
-    let short = short_id(&job.id);
-    match Status::parse(&job.status) {
-        Some(Status::Done) => {
-            if !ctx.out.json {
-                let res: Option<JobResult> =
-                    job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
-                let branch = job.branch_name.clone().unwrap_or_default();
-                ctx.out.line(format!("job {short} done: branch {branch}"))?;
-                if let Some(r) = res {
-                    if let Some(url) = r.pr_url {
-                        ctx.out.line(format!("pull request {url}"))?;
-                    } else if let Some(skipped) = r.pr_skipped {
-                        let (reason, how) = pr_skipped_words(&job.id, &skipped);
-                        ctx.out.line(format!("no pull request ({reason}): {how}"))?;
-                    }
-                }
-            }
-            Ok(())
-        }
-        Some(Status::Failed) => {
-            let res: Option<JobResult> =
-                job.result_json.as_deref().and_then(|s| serde_json::from_str(s).ok());
-            let msg = job.error_message.clone().unwrap_or_else(|| "the job failed".into());
-            let see = format!("see what failed with `vibe jobs result {short}`");
-            let then = match &job.branch_name {
-                Some(b) => format!("{see}; continue from its work with `{}`", continue_command(job, b)),
-                None => see,
-            };
-            match res.filter(|r| !r.passed) {
-                // The model, not the work: no tool calls, or no acceptable finish.
-                Some(JobResult { stop: Some(stop), .. }) if !stop.is_budget() => {
-                    let hint = match stop.ended {
-                        crate::agent::Ended::NoToolCalls => format!(
-                            "choose a model with tool (function) calling in VIBE_MODEL, then run again: `vibe run --plan {} --yes`",
-                            job.plan_id.as_deref().map_or("PLAN", short_id)
-                        ),
-                        _ => format!("{then}; a stronger model (VIBE_MODEL) may do better"),
-                    };
-                    Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(hint))
-                }
-                Some(JobResult { stop: Some(_), .. }) => {
-                    Err(Error::new(ErrorKind::TestsFailed, format!("job {short}: {msg}"))
-                        .with_hint(format!("raise that setting, then {then}")))
-                }
-                Some(_) => {
-                    Err(Error::new(ErrorKind::TestsFailed, format!("job {short}: {msg}")).with_hint(then))
-                }
-                None => Err(Error::failure(format!("job {short} failed: {msg}")).with_hint(format!(
-                    "see its log with `vibe jobs show {short}`; retry with `vibe jobs resume {short}`"
-                ))),
-            }
-        }
-        Some(Status::Cancelled) if job.branch_name.is_some() => {
-            let branch = job.branch_name.clone().unwrap_or_default();
-            Err(Error::new(
-                ErrorKind::Interrupted,
-                format!("job {short} was cancelled; its work is kept on branch {branch}"),
-            )
-            .with_hint(format!("continue from it with `{}`", continue_command(job, &branch))))
-        }
-        Some(Status::Cancelled) => {
-            Err(Error::new(ErrorKind::Interrupted, format!("job {short} was cancelled")))
-        }
-        Some(Status::Interrupted) => {
-            Err(Error::new(ErrorKind::Interrupted, format!("job {short} was interrupted"))
-                .with_hint(format!("continue it with `vibe jobs resume {short}`")))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// The command that runs a job's plan again from the work it kept on `branch`.
-pub(crate) fn continue_command(job: &JobRecord, branch: &str) -> String {
-    let plan = job.plan_id.as_deref().map_or("PLAN", short_id);
-    format!("vibe run --plan {plan} --base {branch} --yes")
-}
-
-fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
+pub(super) fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
     let status = Status::parse(&job.status);

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, GlobalArgs, JobsCommand, RunArgs};
 use crate::clock::Clock;
 use crate::config::{Config, Inputs};
 use crate::error::Error;
@@ -17,6 +17,7 @@ mod plan;
 
 // jobs
 mod batch;
+mod frontend;
 mod jobs;
 mod run;
 
@@ -131,11 +132,11 @@ pub fn home() -> Result<(), Error> {
             crate::tui::home_run::Chosen::Review(id) => {
                 let args = ["vibe", "run", "--plan", id.as_str()];
                 match <crate::cli::Cli as clap::Parser>::try_parse_from(args).map(|c| c.command) {
-                    Ok(Command::Run(args)) => run::run(&ctx, args),
+                    Ok(Command::Run(args)) => run_command(&ctx, args),
                     _ => Err(Error::failure("cannot open the plan's review")),
                 }
             }
-            crate::tui::home_run::Chosen::Watch(id) => jobs::watch_on_terminal(&ctx, id),
+            crate::tui::home_run::Chosen::Watch(id) => frontend::watch_on_terminal(&ctx, id),
         };
         message = match done {
             Ok(()) => None,
@@ -158,8 +159,17 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Context(args) => context::run(ctx, &args),
 
         // jobs
-        Command::Run(args) => run::run(ctx, args),
-        Command::Jobs(c) => jobs::run(ctx, c),
+        Command::Run(args) => run_command(ctx, args),
+        Command::Jobs(c) => match c {
+            JobsCommand::List { limit, status } => jobs::list(ctx, limit, status.as_deref()),
+            JobsCommand::Show { id, events } => jobs::show(ctx, &id, events),
+            JobsCommand::Progress { id } => jobs::progress(ctx, &id),
+            JobsCommand::Result { id, patch } => jobs::result(ctx, &id, patch),
+            JobsCommand::Watch { id } => jobs::watch(ctx, &id),
+            JobsCommand::Cancel { id } => jobs::cancel(ctx, &id),
+            JobsCommand::Resume { id, detach } => run::resume(ctx, &id, detach),
+            JobsCommand::RunJob { id } => run::run_job_here(ctx, &id),
+        },
 
         // GitHub
         Command::Login(args) => login::login(ctx, &args),
@@ -176,6 +186,14 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<(), Error> {
         Command::Admin(a) => admin::run(ctx, a),
         Command::Sync(args) => sync::run(ctx, &args),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
+    }
+}
+
+/// `vibe run`: one change request, or every one of a batch file.
+fn run_command(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
+    match &args.batch {
+        Some(file) => batch::run(ctx, &args, file),
+        None => run::run(ctx, args),
     }
 }
 

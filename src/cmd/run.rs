@@ -2,7 +2,7 @@
 //! pipeline. It renders the pipeline's events (progress or JSON Lines), answers the review
 //! question, turns Ctrl-C into a cancel, and starts background processes for `--detach`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::Stdio;
 
 use serde_json::json;
@@ -17,14 +17,11 @@ use crate::output::jobs::EventPrinter;
 use crate::output::short_id;
 use crate::pipeline::{self, Outcome, Request, Review, Services, Start, Stop};
 
-use super::jobs::{load, outcome};
+use super::frontend::{ask, continue_command, load, outcome, review_app, watch_on_terminal};
 use super::Ctx;
 
 /// `vibe run`.
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
-    if let Some(file) = &args.batch {
-        return super::batch::run(ctx, &args, file);
-    }
     let repo = ctx.config.require_repo()?.to_path_buf();
     let backend = args.sandbox.unwrap_or(ctx.config.sandbox.backend);
     pipeline::check_backend(&ctx.config, backend)?;
@@ -155,7 +152,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<(), Error> {
         }
         Outcome::Created { job_id } if screen && !args.detach => {
             start_in_background(ctx, &job_id)?;
-            super::jobs::watch_on_terminal(ctx, &job_id)
+            watch_on_terminal(ctx, &job_id)
         }
         Outcome::Created { job_id } => detach(ctx, &job_id),
         Outcome::Finished { job } => outcome(ctx, &job),
@@ -293,7 +290,7 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
         if res.is_some_and(|r| !r.passed) {
             let again = match &job.branch_name {
                 Some(b) => {
-                    format!("continue from its work with `{}`", super::jobs::continue_command(&job, b))
+                    format!("continue from its work with `{}`", continue_command(&job, b))
                 }
                 None => "then start a new run".to_string(),
             };
@@ -329,41 +326,4 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
         return detach(ctx, &job.id);
     }
     run_in_foreground(ctx, &job.id)
-}
-
-/// The review screen's state for the first version, its tokens and cost read from its record.
-/// The review screen's state for the plan an approval request carries (with the tokens its
-/// writing took, when known), and the cost recorded with it.
-pub(super) fn review_app(
-    ctx: &Ctx,
-    crs: &crate::crs::Crs,
-    plan_id: &Option<String>,
-    plan: &crate::plan::Plan,
-    content_hash: &str,
-    tokens: Option<u64>,
-) -> crate::tui::ReviewApp {
-    let mut first = crate::tui::review::Version {
-        plan_id: plan_id.clone(),
-        plan: plan.clone(),
-        content_hash: content_hash.to_string(),
-        how: None,
-        tokens,
-        cost_usd: None,
-    };
-    let record = first.plan_id.as_deref().and_then(|id| ctx.store().ok()?.plan(id).ok());
-    if let Some(r) = record {
-        first.tokens = first.tokens.or(r.tokens_used.map(|t| t.max(0) as u64));
-        first.cost_usd = r.cost_usd;
-    }
-    crate::tui::ReviewApp::new(crs.clone(), first)
-}
-
-/// Asks a yes/no question on the terminal.
-pub(super) fn ask(question: &str) -> Result<bool, Error> {
-    let mut err = std::io::stderr();
-    write!(err, "{question}")?;
-    err.flush()?;
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    Ok(matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }
