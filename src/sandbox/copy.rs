@@ -163,18 +163,11 @@ fn remove_symlinks(dir: &Path) -> std::io::Result<()> {
 /// write, a `chmod`, a replaced inode), so git writes it again exactly as checked out.
 fn remove_changed(work: &Path, trusted: &Path) -> Result<(), SandboxError> {
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::MetadataExt;
     let index = git2::Index::open(&trusted.join("index"))?;
     for entry in index.iter() {
         let path = work.join(std::ffi::OsStr::from_bytes(&entry.path));
         let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-        let same = meta.is_file()
-            && meta.ctime() as u32 == entry.ctime.seconds() as u32
-            && meta.ctime_nsec() as u32 == entry.ctime.nanoseconds()
-            && meta.ino() as u32 == entry.ino
-            && meta.size() as u32 == entry.file_size
-            && meta.mode() == entry.mode;
-        if !same {
+        if !same_stat(&meta, &entry) {
             let removed =
                 if meta.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
             removed.map_err(|e| SandboxError::io("cleaning a reused copy", e))?;
@@ -291,14 +284,27 @@ fn import_dirty(from_root: &Path, to_root: &Path, rel: &str, deleted: bool) -> R
 
 /// The copy's changes against `base_commit`, read through vibe's repository at `trusted`:
 /// nothing of the copy's `.git` (configuration, index, object links) is used, and libgit2 runs
-/// no hooks, external diff drivers or filter commands. Files whose stat data still matches the
-/// base checkout are not read. A copy made without `trusted` (by an older vibe) gets it here,
-/// and every file is compared.
+/// no hooks, external diff drivers or filter commands. Only files whose stat data no longer
+/// matches the base checkout, new files and missing files are read: one walk of the copy's
+/// directories finds them. A copy made without `trusted` (by an older vibe), or one the walk
+/// cannot read whole, has every file compared.
 pub fn diff(
     work: &Path,
     trusted: &Path,
     base_commit: &str,
     objects_dir: &Path,
+) -> Result<Diff, SandboxError> {
+    diff_with(work, trusted, base_commit, objects_dir, true)
+}
+
+/// [`diff`], with the walk that finds the changed paths first or without it (every file
+/// compared against the base checkout's stat data).
+fn diff_with(
+    work: &Path,
+    trusted: &Path,
+    base_commit: &str,
+    objects_dir: &Path,
+    walk: bool,
 ) -> Result<Diff, SandboxError> {
     if !trusted.join("HEAD").is_file() {
         init_trusted(trusted, objects_dir)?;
@@ -311,9 +317,10 @@ pub fn diff(
     repo.set_workdir(work, false)?;
     let oid = git2::Oid::from_str(base_commit)?;
     let tree = repo.find_commit(oid)?.tree()?;
-    let mut index = base_index(trusted, &tree)?;
-    repo.set_index(&mut index)?;
 
+    let saved = trusted.join("index");
+    let candidates =
+        if walk && saved.is_file() { changed_paths(&repo, work, &git2::Index::open(&saved)?) } else { None };
     let mut options = DiffOptions::new();
     options
         .include_untracked(true)
@@ -322,8 +329,110 @@ pub fn diff(
         .show_binary(true)
         .include_typechange(true)
         .ignore_submodules(true);
-    let diff = repo.diff_tree_to_workdir_with_index(Some(&tree), Some(&mut options))?;
+    let diff = match candidates {
+        Some(paths) if paths.is_empty() => return Ok(Diff::empty(base_commit)),
+        Some(paths) => {
+            // Exactly these paths: the walk compared everything else already.
+            options.disable_pathspec_match(true);
+            for path in paths {
+                options.pathspec(path);
+            }
+            repo.diff_tree_to_workdir(Some(&tree), Some(&mut options))?
+        }
+        None => {
+            let mut index = base_index(trusted, &tree)?;
+            repo.set_index(&mut index)?;
+            repo.diff_tree_to_workdir_with_index(Some(&tree), Some(&mut options))?
+        }
+    };
+    summarize(&diff, base_commit)
+}
 
+/// The paths of the copy that may differ from the base checkout recorded in `index`: tracked
+/// files whose stat data changed or that are gone, and the files of directories git does not
+/// track (the ignored ones left out). `None` when part of the copy cannot be read.
+fn changed_paths(repo: &Repository, work: &Path, index: &git2::Index) -> Option<Vec<Vec<u8>>> {
+    use std::collections::{HashMap, HashSet};
+    use std::os::unix::ffi::OsStrExt;
+
+    let mut tracked: HashMap<&[u8], &git2::IndexEntry> = HashMap::with_capacity(index.len());
+    let mut tracked_dirs: HashSet<&[u8]> = HashSet::new();
+    let entries: Vec<git2::IndexEntry> = index.iter().collect();
+    for entry in &entries {
+        let path = entry.path.as_slice();
+        let mut end = path.len();
+        while let Some(slash) = path[..end].iter().rposition(|b| *b == b'/') {
+            if !tracked_dirs.insert(&path[..slash]) {
+                break;
+            }
+            end = slash;
+        }
+        tracked.insert(path, entry);
+    }
+    let mut changed = Vec::new();
+    let mut pending: Vec<Vec<u8>> = vec![Vec::new()];
+    while let Some(dir) = pending.pop() {
+        let full =
+            if dir.is_empty() { work.to_path_buf() } else { work.join(std::ffi::OsStr::from_bytes(&dir)) };
+        for item in std::fs::read_dir(&full).ok()? {
+            let item = item.ok()?;
+            let name = item.file_name();
+            if name == ".git" {
+                continue;
+            }
+            let mut rel = dir.clone();
+            if !rel.is_empty() {
+                rel.push(b'/');
+            }
+            rel.extend_from_slice(name.as_bytes());
+            let kind = item.file_type().ok()?;
+            if kind.is_dir() {
+                let submodule = tracked.get(rel.as_slice()).is_some_and(|e| e.mode == GITLINK_MODE);
+                if submodule {
+                    tracked.remove(rel.as_slice());
+                } else if tracked_dirs.contains(rel.as_slice()) {
+                    pending.push(rel);
+                } else if !repo.is_path_ignored(Path::new(std::ffi::OsStr::from_bytes(&rel))).unwrap_or(false)
+                {
+                    // A new repository inside the copy is one entry, as git shows it.
+                    if std::fs::symlink_metadata(item.path().join(".git")).is_ok() {
+                        rel.push(b'/');
+                        changed.push(rel);
+                    } else {
+                        pending.push(rel);
+                    }
+                }
+                continue;
+            }
+            match tracked.remove(rel.as_slice()) {
+                Some(entry) if same_stat(&item.metadata().ok()?, entry) => {}
+                _ => changed.push(rel),
+            }
+        }
+    }
+    // Tracked files the walk did not meet are gone (or became directories).
+    changed.extend(tracked.into_iter().filter(|(_, e)| e.mode != GITLINK_MODE).map(|(p, _)| p.to_vec()));
+    changed.sort();
+    Some(changed)
+}
+
+/// The index mode of a submodule (its directory is not part of the diff).
+const GITLINK_MODE: u32 = 0o160000;
+
+/// Whether `meta` is the file the base checkout wrote: any write, `chmod` or replacement
+/// moves one of these.
+fn same_stat(meta: &std::fs::Metadata, entry: &git2::IndexEntry) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    meta.is_file()
+        && meta.ctime() as u32 == entry.ctime.seconds() as u32
+        && meta.ctime_nsec() as u32 == entry.ctime.nanoseconds()
+        && meta.ino() as u32 == entry.ino
+        && meta.size() as u32 == entry.file_size
+        && meta.mode() == entry.mode
+}
+
+/// The patch text, per-file counts and totals of a libgit2 diff.
+fn summarize(diff: &git2::Diff<'_>, base_commit: &str) -> Result<Diff, SandboxError> {
     let mut patch = Vec::new();
     diff.print(DiffFormat::Patch, |_delta, _hunk, line| {
         if matches!(line.origin(), '+' | '-' | ' ') {
@@ -351,7 +460,7 @@ pub fn diff(
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
         let (mut add, mut del) = (0u64, 0u64);
-        if let Some(p) = git2::Patch::from_diff(&diff, i)? {
+        if let Some(p) = git2::Patch::from_diff(diff, i)? {
             let (_, a, d) = p.line_stats()?;
             add = a as u64;
             del = d as u64;
@@ -394,4 +503,128 @@ fn base_index(trusted: &Path, tree: &git2::Tree<'_>) -> Result<git2::Index, Sand
         index.add(&entry)?;
     }
     Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// A repository with nested directories, an ignore file, a symlink and a binary file, and
+    /// a copy of it.
+    fn copy_of_repo(tmp: &Path) -> (PathBuf, PathBuf, CopyInfo) {
+        let repo = tmp.join("repo");
+        std::fs::create_dir_all(&repo).unwrap();
+        git(&repo, &["init", "-q", "-b", "main"]);
+        write(&repo, ".gitignore", "*.log\ntarget/\n");
+        for i in 0..30 {
+            write(&repo, &format!("src/m{}/n{}/f{i}.rs", i % 3, i % 5), &format!("fn f{i}() {{}}\n"));
+        }
+        write(&repo, "docs/only/one.md", "one\n");
+        write(&repo, "data.bin", "\0\x01binary\0");
+        std::os::unix::fs::symlink("src", repo.join("link")).unwrap();
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-q", "-m", "base"]);
+        let source = Source::read(&repo, None, Dirty::Refuse).unwrap();
+        let (work, trusted) = (tmp.join("work"), tmp.join("base.git"));
+        let info = create(&source, &work, &trusted).unwrap();
+        (work, trusted, info)
+    }
+
+    fn both(work: &Path, trusted: &Path, info: &CopyInfo) -> (Diff, Diff) {
+        let fast = diff_with(work, trusted, &info.base_commit, &info.objects_dir, true).unwrap();
+        let full = diff_with(work, trusted, &info.base_commit, &info.objects_dir, false).unwrap();
+        (fast, full)
+    }
+
+    fn paths(diff: &Diff) -> Vec<(String, ChangeKind)> {
+        diff.files.iter().map(|f| (f.path.clone(), f.kind)).collect()
+    }
+
+    #[test]
+    fn the_walk_finds_what_comparing_every_file_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (work, trusted, info) = copy_of_repo(tmp.path());
+        let (fast, full) = both(&work, &trusted, &info);
+        assert!(fast.is_empty() && full.is_empty(), "a fresh copy has no changes");
+
+        // Same content written again: the stat data moves, the diff stays empty.
+        std::fs::write(work.join("src/m0/n0/f0.rs"), "fn f0() {}\n").unwrap();
+        assert!(both(&work, &trusted, &info).0.is_empty());
+
+        write(&work, "src/m1/n1/f1.rs", "fn f1() { changed() }\n");
+        write(&work, "new/deep/dir/added.rs", "fn added() {}\n");
+        write(&work, "new/deep/dir/noise.log", "ignored inside a new directory\n");
+        write(&work, "root.log", "ignored\n");
+        write(&work, "target/debug/out", "build output\n");
+        write(&work, "new/ignores/.gitignore", "secret.txt\n");
+        write(&work, "new/ignores/secret.txt", "ignored by a new rule\n");
+        std::fs::create_dir_all(work.join("empty/dir")).unwrap();
+        std::fs::remove_file(work.join("src/m2/n2/f2.rs")).unwrap();
+        std::fs::remove_dir_all(work.join("docs")).unwrap();
+        std::fs::set_permissions(work.join("src/m0/n3/f3.rs"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        std::fs::remove_file(work.join("src/m1/n4/f4.rs")).unwrap();
+        std::os::unix::fs::symlink("f1.rs", work.join("src/m1/n4/f4.rs")).unwrap();
+        std::fs::remove_file(work.join("src/m2/n0/f5.rs")).unwrap();
+        write(&work, "src/m2/n0/f5.rs/inside.rs", "a file became a directory\n");
+        std::fs::remove_file(work.join("link")).unwrap();
+        write(&work, "link", "a symlink became a file\n");
+        std::fs::write(work.join("data.bin"), b"\0\x02other binary\0").unwrap();
+        write(&work, "nested/.git/HEAD", "ref: refs/heads/main\n");
+        write(&work, "nested/file.rs", "inside a nested repository\n");
+
+        let (fast, full) = both(&work, &trusted, &info);
+        assert_eq!(paths(&fast), paths(&full));
+        assert_eq!(fast.patch, full.patch);
+        assert_eq!((fast.additions, fast.deletions), (full.additions, full.deletions));
+        let changed = paths(&fast);
+        for expected in [
+            "src/m1/n1/f1.rs",
+            "new/deep/dir/added.rs",
+            "new/ignores/.gitignore",
+            "src/m2/n2/f2.rs",
+            "docs/only/one.md",
+            "src/m0/n3/f3.rs",
+            "src/m1/n4/f4.rs",
+            "src/m2/n0/f5.rs/inside.rs",
+            "link",
+            "data.bin",
+        ] {
+            assert!(changed.iter().any(|(p, _)| p == expected), "{expected} missing from {changed:?}");
+        }
+        for hidden in ["root.log", "target/debug/out", "new/deep/dir/noise.log", "new/ignores/secret.txt"] {
+            assert!(changed.iter().all(|(p, _)| p != hidden), "{hidden} is ignored: {changed:?}");
+        }
+    }
+
+    #[test]
+    fn a_directory_replaced_by_a_file_shows_its_files_gone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (work, trusted, info) = copy_of_repo(tmp.path());
+        std::fs::remove_dir_all(work.join("src/m0")).unwrap();
+        write(&work, "src/m0", "now a file\n");
+        let (fast, full) = both(&work, &trusted, &info);
+        assert_eq!(paths(&fast), paths(&full));
+        assert_eq!(fast.patch, full.patch);
+        assert!(fast.files.iter().any(|f| f.path == "src/m0" && f.kind == ChangeKind::Added));
+        assert!(fast.files.iter().any(|f| f.path == "src/m0/n0/f0.rs" && f.kind == ChangeKind::Deleted));
+    }
 }

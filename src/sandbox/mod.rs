@@ -303,6 +303,17 @@ pub struct Diff {
 }
 
 impl Diff {
+    /// The diff of a copy nothing changed in.
+    pub fn empty(base_commit: &str) -> Self {
+        Self {
+            base_commit: base_commit.to_string(),
+            patch: String::new(),
+            files: Vec::new(),
+            additions: 0,
+            deletions: 0,
+        }
+    }
+
     /// No changes at all.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
