@@ -116,70 +116,106 @@ mod tests {
         Err("no editor here".into())
     }
 
-    fn k(c: char) -> Term {
-        Term::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    /// The loop's side of a review: the test plan's app on an 80×24 test terminal, and the
+    /// ends the loop reads keys and events from and sends ops to.
+    struct Screen {
+        terminal: Terminal<TestBackend>,
+        app: ReviewApp,
+        keys: mpsc::UnboundedReceiver<Term>,
+        events: mpsc::UnboundedReceiver<Event>,
+        op_tx: mpsc::UnboundedSender<Op>,
+    }
+
+    impl Screen {
+        /// Runs the review loop, without colour, until it ends.
+        async fn review(&mut self, editor: Editor<'_>) -> Result<Ended, Error> {
+            review(
+                &mut self.terminal,
+                &mut self.app,
+                Theme { color: false },
+                &mut self.keys,
+                &mut self.events,
+                &self.op_tx,
+                editor,
+            )
+            .await
+        }
+    }
+
+    /// The other side: the keyboard, the pipeline's events and the ops the loop sent.
+    struct Driver {
+        key_tx: mpsc::UnboundedSender<Term>,
+        ev_tx: mpsc::UnboundedSender<Event>,
+        ops: mpsc::UnboundedReceiver<Op>,
+    }
+
+    impl Driver {
+        /// Types `text`, a newline as Enter.
+        fn type_keys(&self, text: &str) {
+            for c in text.chars() {
+                let code = if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) };
+                self.key_tx.send(Term::Key(KeyEvent::new(code, KeyModifiers::NONE))).unwrap();
+            }
+        }
+
+        /// Sends an event from the pipeline.
+        fn event(&self, ev: Event) {
+            self.ev_tx.send(ev).unwrap();
+        }
+
+        /// The next op the loop sent.
+        async fn op(&mut self) -> Option<Op> {
+            self.ops.recv().await
+        }
+    }
+
+    /// A review of the test plan, not started yet.
+    fn harness() -> (Screen, Driver) {
+        let (key_tx, keys) = mpsc::unbounded_channel();
+        let (ev_tx, events) = mpsc::unbounded_channel();
+        let (op_tx, ops) = mpsc::unbounded_channel();
+        let terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        (Screen { terminal, app: app(), keys, events, op_tx }, Driver { key_tx, ev_tx, ops })
     }
 
     /// A scripted session: comment, regenerate, see the new version, approve it.
     #[tokio::test]
     async fn the_whole_loop_sends_ops_and_takes_in_events() {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        let mut a = app();
-        let (key_tx, mut keys) = mpsc::unbounded_channel();
-        let (ev_tx, mut events) = mpsc::unbounded_channel();
-        let (op_tx, mut ops) = mpsc::unbounded_channel();
+        let (mut screen, mut driver) = harness();
         let pipeline = async {
-            for c in "rmore tests".chars() {
-                key_tx.send(k(c)).unwrap();
-            }
-            key_tx.send(Term::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))).unwrap();
-            let Some(Op::Revise { feedback }) = ops.recv().await else { panic!() };
+            driver.type_keys("rmore tests\n");
+            let Some(Op::Revise { feedback }) = driver.op().await else { panic!() };
             assert_eq!(feedback, "more tests");
             // A key while the model writes is answered (the Tests tab opens).
-            key_tx.send(k('3')).unwrap();
+            driver.type_keys("3");
             let mut p = crate::tui::review::tests::plan();
             p.steps.truncate(2);
-            ev_tx
-                .send(Event::PlanVersion {
-                    plan_id: "p2".into(),
-                    parent_id: Some("p1".into()),
-                    how: ReviewKind::Revise,
-                    content_hash: crate::plan::content_hash(&p),
-                    plan: Box::new(p.clone()),
-                    tokens: None,
-                })
-                .unwrap();
-            key_tx.send(k('a')).unwrap();
-            let Some(Op::Approve { plan_id, content_hash }) = ops.recv().await else { panic!() };
+            driver.event(Event::PlanVersion {
+                plan_id: "p2".into(),
+                parent_id: Some("p1".into()),
+                how: ReviewKind::Revise,
+                content_hash: crate::plan::content_hash(&p),
+                plan: Box::new(p.clone()),
+                tokens: None,
+            });
+            driver.type_keys("a");
+            let Some(Op::Approve { plan_id, content_hash }) = driver.op().await else { panic!() };
             assert_eq!(plan_id.as_deref(), Some("p2"));
             assert_eq!(content_hash, crate::plan::content_hash(&p));
-            ev_tx.send(Event::PlanApproved { plan_id }).unwrap();
+            driver.event(Event::PlanApproved { plan_id });
         };
         let mut editor = no_editor;
-        let looped = review(
-            &mut terminal,
-            &mut a,
-            Theme { color: false },
-            &mut keys,
-            &mut events,
-            &op_tx,
-            &mut editor,
-        );
-        let (ended, ()) = tokio::join!(looped, pipeline);
+        let (ended, ()) = tokio::join!(screen.review(&mut editor), pipeline);
         assert_eq!(ended.unwrap(), Ended::Approved);
-        assert_eq!(a.versions.len(), 2);
-        assert_eq!(a.tab, crate::tui::review::Tab::Tests);
+        assert_eq!(screen.app.versions.len(), 2);
+        assert_eq!(screen.app.tab, crate::tui::review::Tab::Tests);
     }
 
     /// The editor's text comes back as a replacement; text that does not read keeps the
     /// problems marked for the next edit.
     #[tokio::test]
     async fn the_editor_replaces_the_plan_and_a_bad_text_is_kept() {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        let (key_tx, mut keys) = mpsc::unbounded_channel();
-        let (ev_tx, mut events) = mpsc::unbounded_channel();
-        let (op_tx, mut ops) = mpsc::unbounded_channel();
-        let mut a = app();
+        let (mut screen, mut driver) = harness();
         let mut seen = Vec::new();
         let mut editor = |text: &str| {
             seen.push(text.to_string());
@@ -189,23 +225,13 @@ mod tests {
                 text.replace("complexity: huge", "complexity: high")
             })
         };
-        key_tx.send(k('E')).unwrap();
-        key_tx.send(k('E')).unwrap();
+        driver.type_keys("EE");
         let pipeline = async {
-            let Some(Op::Replace { plan }) = ops.recv().await else { panic!() };
+            let Some(Op::Replace { plan }) = driver.op().await else { panic!() };
             assert_eq!(plan.complexity, crate::plan::Complexity::High);
-            ev_tx.send(Event::PlanApproved { plan_id: None }).unwrap();
+            driver.event(Event::PlanApproved { plan_id: None });
         };
-        let looped = review(
-            &mut terminal,
-            &mut a,
-            Theme { color: false },
-            &mut keys,
-            &mut events,
-            &op_tx,
-            &mut editor,
-        );
-        let (ended, ()) = tokio::join!(looped, pipeline);
+        let (ended, ()) = tokio::join!(screen.review(&mut editor), pipeline);
         assert_eq!(ended.unwrap(), Ended::Approved);
         assert!(
             seen[1].contains("# ! complexity is low, medium or high, not `huge`\ncomplexity: huge"),
@@ -216,43 +242,11 @@ mod tests {
 
     #[tokio::test]
     async fn reject_and_leave_end_the_loop() {
-        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        let (key_tx, mut keys) = mpsc::unbounded_channel();
-        let (_ev_tx, mut events) = mpsc::unbounded_channel();
-        let (op_tx, mut ops) = mpsc::unbounded_channel();
-        for c in "xno\n".chars() {
-            key_tx
-                .send(if c == '\n' {
-                    Term::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE))
-                } else {
-                    k(c)
-                })
-                .unwrap();
-        }
-        let mut a = app();
-        let ended = review(
-            &mut terminal,
-            &mut a,
-            Theme { color: false },
-            &mut keys,
-            &mut events,
-            &op_tx,
-            &mut no_editor,
-        )
-        .await;
-        assert_eq!(ended.unwrap(), Ended::Rejected);
-        assert_eq!(ops.recv().await, Some(Op::Reject { reason: Some("no".into()) }));
-        key_tx.send(k('q')).unwrap();
-        let ended = review(
-            &mut terminal,
-            &mut a,
-            Theme { color: false },
-            &mut keys,
-            &mut events,
-            &op_tx,
-            &mut no_editor,
-        )
-        .await;
-        assert_eq!(ended.unwrap(), Ended::Left);
+        let (mut screen, mut driver) = harness();
+        driver.type_keys("xno\n");
+        assert_eq!(screen.review(&mut no_editor).await.unwrap(), Ended::Rejected);
+        assert_eq!(driver.op().await, Some(Op::Reject { reason: Some("no".into()) }));
+        driver.type_keys("q");
+        assert_eq!(screen.review(&mut no_editor).await.unwrap(), Ended::Left);
     }
 }
