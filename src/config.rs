@@ -363,6 +363,15 @@ pub static KEYS: &[Key] = &[
         "finished copies kept per repository for the next job to reuse (0: never reuse)",
     ),
     key(
+        "sandbox.copy_in_memory",
+        &[],
+        Some("true"),
+        Kind::Bool,
+        Guard::Sandbox,
+        "make a repository's new copy in memory (a tmpfs under /dev/shm) when it is small next to the \
+         memory free, so the first job of a repository starts at once; pooled copies stay on disk",
+    ),
+    key(
         "sandbox.dependencies",
         &[],
         None,
@@ -705,6 +714,8 @@ pub struct SandboxSettings {
     pub memory_mb: u64,
     /// Finished copies kept per repository for reuse.
     pub reuse_copies: u64,
+    /// A new copy is made in memory when it fits there.
+    pub copy_in_memory: bool,
     /// More ignored directories of the repository shown to commands (relative paths).
     pub dependencies: Vec<String>,
     /// `sandbox.network = "registries"`: package registries only, through vibe's proxy.
@@ -955,6 +966,7 @@ impl Config {
                 max_processes: count("sandbox.max_processes"),
                 memory_mb: count("sandbox.memory_mb"),
                 reuse_copies: count("sandbox.reuse_copies"),
+                copy_in_memory: text("sandbox.copy_in_memory") == "true",
                 dependencies: list("sandbox.dependencies"),
                 registries: text("sandbox.network") == "registries",
                 extra_registries: list("sandbox.registries"),

@@ -715,7 +715,7 @@ impl Prefetch {
 
     fn start(config: &Config, repo: &Path, base_commit: &str, allow_dirty: bool) -> Self {
         let root = config.jobs_dir().join(Self::DIR);
-        let pool = config.sandbox_pool_dir();
+        let (pool, in_memory) = (config.sandbox_pool_dir(), config.sandbox.copy_in_memory);
         let dir = root.join(format!("{}-{}", std::process::id(), crate::store::new_id()));
         let state = Arc::new(std::sync::Mutex::new(PrefetchState::default()));
         let (tx, rx) = tokio::sync::oneshot::channel();
@@ -726,8 +726,15 @@ impl Prefetch {
             sweep(&root);
             // A failure is not reported here: provisioning makes the copy again and says why.
             let made = std::fs::create_dir_all(&target).is_ok()
-                && crate::sandbox::local::prepare(&repo, &base, allow_dirty, &target, pool.as_deref())
-                    .is_ok();
+                && crate::sandbox::local::prepare(
+                    &repo,
+                    &base,
+                    allow_dirty,
+                    &target,
+                    pool.as_deref(),
+                    in_memory,
+                )
+                .is_ok();
             let mut st = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if st.abandoned || !made {
                 drop(st);

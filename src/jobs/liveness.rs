@@ -73,14 +73,16 @@ pub fn orphan_reason(job: &JobRecord, now: OffsetDateTime) -> Option<String> {
 /// ran the job died: sandboxed commands are started with `--die-with-parent`, and this is the
 /// second line for whatever survived (e.g. a PID namespace's init whose parent died).
 /// A process belongs to the job when its command line names the copy (the bubblewrap that
-/// mounts it) or its working directory is inside it (unsandboxed `none` backend).
+/// mounts it) or its working directory is inside it (unsandboxed `none` backend); the copy
+/// is in `dir`, or in memory where `dir/work` links to.
 /// Returns how many were killed.
 pub fn kill_leftovers(dir: &std::path::Path) -> usize {
+    let in_memory = crate::sandbox::local::memory_copy(dir);
     let Ok(dir) = std::fs::canonicalize(dir) else { return 0 };
     let mut killed = 0;
     // Dying parents re-parent their children meanwhile: scan until a pass finds nothing.
     for _ in 0..50 {
-        let found = scan_and_kill(&dir);
+        let found = scan_and_kill(&dir) + in_memory.as_deref().map_or(0, scan_and_kill);
         if found == 0 {
             break;
         }

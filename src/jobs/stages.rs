@@ -153,7 +153,7 @@ impl Work {
         super::release_sandbox(&self.sandboxes, &self.art, false).await;
         let dir = self.art.sandbox_dir();
         if dir.exists() {
-            std::fs::remove_dir_all(&dir)
+            crate::sandbox::local::discard(&dir)
                 .map_err(|e| JobError::Artifact { path: dir.clone(), message: e.to_string() })?;
         }
         let mut policy = Policy::from_settings(&self.config.sandbox);

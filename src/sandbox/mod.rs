@@ -410,6 +410,7 @@ impl Sandboxes {
                 pool: config.sandbox_pool_dir(),
                 per_repo,
                 cache: Some(config.cache_dir()),
+                in_memory: config.sandbox.copy_in_memory,
             },
             e2b: Some(e2b::Options::from_settings(&config.e2b)),
         }
@@ -418,7 +419,7 @@ impl Sandboxes {
     /// Finished local copies wait in `pool` (at most `per_repo` per repository) for the next
     /// job of their repository.
     pub fn with_pool(mut self, pool: PathBuf, per_repo: usize) -> Self {
-        self.local = local::Options { pool: Some(pool), per_repo, cache: self.local.cache };
+        self.local = local::Options { pool: Some(pool), per_repo, ..self.local };
         self
     }
 
@@ -635,6 +636,7 @@ mod tests {
             max_processes: 100,
             memory_mb: 512,
             reuse_copies: 1,
+            copy_in_memory: true,
             dependencies: vec!["cache".into()],
             registries: false,
             extra_registries: Vec::new(),

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use serde_json::{json, Value};
 use vibe::store::Store;
@@ -999,6 +999,8 @@ fn pooled(env: &TestEnv) -> Vec<PathBuf> {
 fn the_next_job_of_a_repository_reuses_the_copy_of_the_last_one() {
     use std::os::unix::fs::MetadataExt;
     let w = world();
+    // The job's own copy goes round only when it is on disk.
+    w.env.ok(&["config", "set", "sandbox.copy_in_memory", "false"]);
     std::fs::write(w.repo.join("untouched.txt"), "same in both commits\n").unwrap();
     git(&w.repo, &["add", "."]);
     git(&w.repo, &["commit", "-qm", "untouched"]);
@@ -1042,6 +1044,90 @@ fn the_next_job_of_a_repository_reuses_the_copy_of_the_last_one() {
     let pool = pooled(&w.env);
     assert_eq!(pool.len(), 1);
     assert_eq!(std::fs::metadata(pool[0].join("work/untouched.txt")).unwrap().ino(), untouched_ino);
+}
+
+/// Whether `/dev/shm` is a tmpfs here (where vibe makes copies in memory).
+fn shm_is_tmpfs() -> bool {
+    let out = Command::new("stat").args(["-f", "-c", "%T", "/dev/shm"]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "tmpfs"
+}
+
+/// The filesystem type the job's command saw its copy on.
+fn copy_filesystem(env: &TestEnv, job: &str) -> String {
+    let shown = job_json(env, job);
+    let command = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "command" && e.to_string().contains("stat -f"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(command["exit_code"], 0, "{command}");
+    command.to_string()
+}
+
+#[test]
+fn a_first_copy_is_made_in_memory_and_the_pool_gets_one_on_disk() {
+    let w = world();
+    let in_memory = shm_is_tmpfs();
+    let copies_of_this_home = || {
+        let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
+        let root = PathBuf::from(format!("/dev/shm/vibe-{}", uid.trim()));
+        let home = w.env.vibe_home().to_string_lossy().into_owned();
+        std::fs::read_dir(root)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| {
+                        std::fs::read_to_string(e.path().join("owner")).is_ok_and(|o| o.contains(&home))
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let stat = "stat -f -c %T . && cat notes.txt";
+    w.server.push_tool_call("run_command", json!({"command": stat}));
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let first = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(first.status, "done");
+    let seen = copy_filesystem(&w.env, &first.id);
+    assert_eq!(seen.contains("tmpfs"), in_memory, "{seen}");
+    assert!(seen.contains("keep me"), "the copy is whole: {seen}");
+
+    // The memory goes with the job; the pool gets a copy on disk, written after it.
+    wait_until("the copy in memory is removed", || copies_of_this_home() == 0);
+    wait_until("a copy on disk waits in the pool", || pooled(&w.env).len() == 1);
+    let work = pooled(&w.env)[0].join("work");
+    assert!(std::fs::symlink_metadata(&work).unwrap().is_dir(), "a real directory, not a link");
+    assert_eq!(std::fs::read_to_string(work.join("notes.txt")).unwrap(), "keep me\n");
+    assert!(!work.join("hello.txt").exists(), "nothing of the job's commands is pooled");
+
+    // The next job reuses it, from disk.
+    w.server.push_tool_call("run_command", json!({"command": stat}));
+    script_success(&w.server, "hello again\n");
+    w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    let second = store.recent_jobs(2, None).unwrap().into_iter().find(|j| j.id != first.id).unwrap();
+    assert_eq!(second.status, "done");
+    let seen = copy_filesystem(&w.env, &second.id);
+    assert!(!seen.contains("tmpfs"), "a pooled copy is reused on disk: {seen}");
+    assert_eq!(
+        git(&w.repo, &["show", &format!("{}:hello.txt", second.branch_name.unwrap())]),
+        "hello again\n"
+    );
+}
+
+#[test]
+fn copy_in_memory_false_makes_every_copy_on_disk() {
+    let w = world();
+    w.env.ok(&["config", "set", "sandbox.copy_in_memory", "false"]);
+    w.server.push_tool_call("run_command", json!({"command": "stat -f -c %T ."}));
+    script_success(&w.server, "hello\n");
+    w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    assert_eq!(job.status, "done");
+    assert!(!copy_filesystem(&w.env, &job.id).contains("tmpfs"));
 }
 
 #[test]

@@ -246,7 +246,7 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
     let (repo, mut spec) = fixture(&env, "ahead");
     let head = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
     let prepared = sandbox::local::prepared_dir(&spec.dir);
-    sandbox::local::prepare(&repo, &head, false, &prepared, None).unwrap();
+    sandbox::local::prepare(&repo, &head, false, &prepared, None, true).unwrap();
     // Mark the prepared copy to tell it from a fresh one.
     std::fs::write(prepared.join("work/marker"), "prepared\n").unwrap();
     spec.base = Some(head.clone());
@@ -262,7 +262,7 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
     // Made from another commit: discarded, and a fresh copy made.
     std::fs::write(repo.join("src/lib.rs"), "pub fn answer() -> u32 {\n    50\n}\n").unwrap();
     git(&repo, &["commit", "-qam", "next"]);
-    sandbox::local::prepare(&repo, &head, false, &prepared, None).unwrap();
+    sandbox::local::prepare(&repo, &head, false, &prepared, None, false).unwrap();
     std::fs::write(prepared.join("work/marker"), "prepared\n").unwrap();
     spec.base = Some(git(&repo, &["rev-parse", "HEAD"]).trim().to_string());
     let sb = local(spec).await;
@@ -274,10 +274,10 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
 
     // Uncommitted changes are copied only when allowed; a failure leaves nothing.
     std::fs::write(repo.join("src/lib.rs"), "dirty\n").unwrap();
-    sandbox::local::prepare(&repo, &head, false, &prepared, None).unwrap();
+    sandbox::local::prepare(&repo, &head, false, &prepared, None, true).unwrap();
     assert!(std::fs::read_to_string(prepared.join("work/src/lib.rs")).unwrap().contains("41"));
     sandbox::local::discard(&prepared).unwrap();
-    sandbox::local::prepare(&repo, &head, true, &prepared, None).unwrap();
+    sandbox::local::prepare(&repo, &head, true, &prepared, None, true).unwrap();
     assert_eq!(std::fs::read_to_string(prepared.join("work/src/lib.rs")).unwrap(), "dirty\n");
     sandbox::local::discard(&prepared).unwrap();
     assert!(sandbox::local::prepare(
@@ -285,7 +285,8 @@ async fn a_copy_prepared_ahead_is_taken_over_only_when_it_fits() {
         "0000000000000000000000000000000000000000",
         false,
         &prepared,
-        None
+        None,
+        true
     )
     .is_err());
     assert!(!prepared.exists());

@@ -13,6 +13,7 @@ mod environment;
 mod files;
 pub mod layers;
 mod limits;
+mod memory;
 mod namespaces;
 mod pool;
 mod probe;
@@ -70,6 +71,8 @@ pub struct Options {
     pub per_repo: usize,
     /// Where the sandbox's capability probe is kept between runs; `None` probes every time.
     pub cache: Option<PathBuf>,
+    /// A new copy (none in the pool to reuse) is made in memory when it fits there.
+    pub in_memory: bool,
 }
 
 /// Where a copy made ahead of time by [`prepare`] (e.g. while the model wrote the plan) waits
@@ -79,6 +82,21 @@ pub fn prepared_dir(dir: &Path) -> PathBuf {
     let mut name = dir.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".prepared");
     dir.with_file_name(name)
+}
+
+/// The directory in memory that holds the copy of the sandbox directory `dir`, when the copy
+/// is in memory.
+pub fn memory_copy(dir: &Path) -> Option<PathBuf> {
+    memory::target(&dir.join("work"))
+}
+
+/// Where the copy `work` (a sandbox directory's `work`) really is: itself, or the copy in
+/// memory it links to.
+fn real_work(work: &Path) -> Result<PathBuf, SandboxError> {
+    if memory::target(work).is_none() {
+        return Ok(work.to_path_buf());
+    }
+    std::fs::canonicalize(work).map_err(|e| SandboxError::io("finding the copy in memory", e))
 }
 
 /// How commands are isolated.
@@ -146,22 +164,24 @@ impl LocalSandbox {
             Some(prepared_dir(&spec.dir)).filter(|p| p.exists()),
             options.pool.clone(),
         );
+        let in_memory = options.in_memory;
         let info = tokio::task::spawn_blocking(move || {
             if let Some(info) = prepared.and_then(|p| adopt(&p, &repo, base.as_deref(), allow_dirty, &dir)) {
                 return Ok(info);
             }
             let dirty = if allow_dirty { copy::Dirty::Include } else { copy::Dirty::Refuse };
-            make_copy(&repo, base.as_deref(), dirty, &dir, pool.as_deref())
+            make_copy(&repo, base.as_deref(), dirty, &dir, pool.as_deref(), in_memory)
         })
         .await
         .map_err(|e| SandboxError::Git(format!("creating the copy: {e}")))?;
         let info = match info {
             Ok(info) => info,
             Err(e) => {
-                let _ = std::fs::remove_dir_all(&spec.dir);
+                let _ = discard(&spec.dir);
                 return Err(e);
             }
         };
+        let work = real_work(&work)?;
         let (repo, host_env, policy, scratch) =
             (spec.repo.clone(), spec.host_env.clone(), spec.policy.clone(), spec.dir.join("probe"));
         let environment =
@@ -208,17 +228,11 @@ impl LocalSandbox {
         let meta: Meta = serde_json::from_str(&text)
             .map_err(|e| SandboxError::Invalid(format!("bad sandbox metadata: {e}")))?;
         let bwrap = check_isolation(meta.isolation, options.cache.as_deref())?;
+        // A copy in memory does not outlive a restart of the machine.
+        let work = real_work(&dir.join("work")).map_err(|_| SandboxError::Gone(dir.display().to_string()))?;
         let home = dir.join("home");
         std::fs::create_dir_all(&home).map_err(|e| SandboxError::io("creating the private home", e))?;
-        Ok(Self {
-            work: dir.join("work"),
-            home,
-            dir,
-            meta,
-            bwrap,
-            options: options.clone(),
-            destroyed: AtomicBool::new(false),
-        })
+        Ok(Self { work, home, dir, meta, bwrap, options: options.clone(), destroyed: AtomicBool::new(false) })
     }
 
     /// The copy on the host (for the caller's own reading; tools go through the trait).

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{copy, Isolation, Meta, SandboxError, META_FILE, PREPARED_FILE, TRUSTED_GIT};
+use super::{copy, memory, Isolation, Meta, SandboxError, META_FILE, PREPARED_FILE, TRUSTED_GIT};
 
 /// What [`prepare`] records beside the copy it made.
 #[derive(Debug, Serialize, Deserialize)]
@@ -21,17 +21,18 @@ pub(super) struct PreparedMeta {
 /// that will use it, so the copy is written while the model is still writing the plan. A
 /// [`SandboxSpec`] naming `dir` in `prepared` takes it over. With `allow_dirty`, uncommitted
 /// changes are copied too; without, the tree is not looked at: refusing a dirty tree is the
-/// caller's business. A copy from `pool` is reused when there is one. Blocking; on failure
-/// `dir` is removed.
+/// caller's business. A copy from `pool` is reused when there is one; else, with `in_memory`,
+/// a small enough copy is made in memory. Blocking; on failure `dir` is removed.
 pub fn prepare(
     repo: &Path,
     base_commit: &str,
     allow_dirty: bool,
     dir: &Path,
     pool: Option<&Path>,
+    in_memory: bool,
 ) -> Result<(), SandboxError> {
     let dirty = if allow_dirty { copy::Dirty::Include } else { copy::Dirty::Unchecked };
-    let made = make_copy(repo, Some(base_commit), dirty, dir, pool).and_then(|info| {
+    let made = make_copy(repo, Some(base_commit), dirty, dir, pool, in_memory).and_then(|info| {
         let meta = PreparedMeta {
             repo: repo.to_path_buf(),
             base_commit: info.base_commit,
@@ -49,13 +50,15 @@ pub fn prepare(
 }
 
 /// Makes `dir/work` a copy of `repo` at `base`, with vibe's repository beside it: a pooled
-/// copy of the same repository brought up to date when there is one, else a new checkout.
+/// copy of the same repository brought up to date when there is one, else a new checkout —
+/// in memory with `in_memory` when it fits there (see [`memory`]).
 pub(super) fn make_copy(
     repo: &Path,
     base: Option<&str>,
     dirty: copy::Dirty,
     dir: &Path,
     pool: Option<&Path>,
+    in_memory: bool,
 ) -> Result<copy::CopyInfo, SandboxError> {
     let source = copy::Source::read(repo, base, dirty)?;
     let (work, trusted) = (dir.join("work"), dir.join(TRUSTED_GIT));
@@ -65,6 +68,13 @@ pub(super) fn make_copy(
             // Whatever went wrong, a new copy is made.
             Err(_) => discard(dir).map_err(|e| SandboxError::io("removing a pooled copy", e))?,
         }
+    }
+    let root = in_memory.then(memory::root).flatten();
+    if let Some(root) = root.filter(|root| memory::fits(root, source.checkout_bytes())) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))?;
+        let in_memory = memory::place(&root, dir)?;
+        return copy::create(&source, &in_memory, &trusted);
     }
     copy::create(&source, &work, &trusted)
 }
@@ -118,6 +128,9 @@ pub fn retire(dir: &Path, pool: Option<&Path>, per_repo: usize) {
 /// Pooled copies unused for this long are removed (their repository may be gone).
 pub(super) const POOL_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// A pooled copy still without `pool.json` this long was abandoned half written.
+const POOL_FILL_MAX_AGE: Duration = Duration::from_secs(3600);
+
 pub(super) fn sweep_pool(pool: &Path) {
     let Ok(slots) = std::fs::read_dir(pool) else { return };
     for slot in slots.flatten() {
@@ -127,9 +140,60 @@ pub(super) fn sweep_pool(pool: &Path) {
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| t.elapsed().ok());
-            if age.is_some_and(|a| a > POOL_MAX_AGE) {
+            if age.is_some_and(|a| a > POOL_MAX_AGE) || (age.is_none() && stale(&entry.path())) {
                 discard_in_background(&entry.path());
             }
+        }
+    }
+}
+
+/// Whether the pool entry `entry` has no `pool.json` and was begun long enough ago that
+/// nothing is writing it any more.
+fn stale(entry: &Path) -> bool {
+    !entry.join(POOL_FILE).is_file()
+        && std::fs::metadata(entry)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|a| a > POOL_FILL_MAX_AGE)
+}
+
+/// Writes a new copy of `meta`'s repository at its base commit into the pool entry `entry`,
+/// in a process of its own that outlives this one; `pool.json` marks it complete. The job's
+/// own copy is never pooled from memory: what its commands did stays out of the pool.
+fn fill_in_background(entry: &Path, meta: &Meta) -> Option<()> {
+    let (work, trusted) = (entry.join("work"), entry.join(TRUSTED_GIT));
+    let cmd = copy::prepare_checkout(&trusted, &work, &meta.objects_dir, &meta.base_commit).ok()?;
+    let mut sh = std::process::Command::new("sh");
+    // `$0` is where the mark goes; `"$@"` is the checkout.
+    sh.arg("-c").arg("\"$@\" && printf '{}\\n' > \"$0\"").arg(entry.join(POOL_FILE));
+    sh.arg(cmd.get_program()).args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(v) => sh.env(key, v),
+            None => sh.env_remove(key),
+        };
+    }
+    sh.stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    // SAFETY: setsid is async-signal-safe; the copy is written whether or not vibe still runs.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        sh.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    match sh.spawn() {
+        // Reaped by init once this process exits; nothing waits for it.
+        Ok(child) => {
+            drop(child);
+            Some(())
+        }
+        Err(_) => {
+            discard_in_background(entry);
+            None
         }
     }
 }
@@ -141,15 +205,24 @@ pub(super) fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> 
         return None;
     }
     let slot = pool_slot(pool, &meta.repo);
-    // Only complete copies count: one being moved in or removed has no `pool.json`.
+    let in_memory = memory::target(&dir.join("work")).is_some();
+    // Complete copies count, and for a copy in memory, copies still being written too.
     let kept = std::fs::read_dir(&slot)
-        .map(|d| d.flatten().filter(|e| e.path().join(POOL_FILE).is_file()).count())
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.path().join(POOL_FILE).is_file() || (in_memory && !stale(&e.path())))
+                .count()
+        })
         .unwrap_or(0);
     if kept >= per_repo {
         return None;
     }
     let entry = slot.join(crate::store::new_id());
     std::fs::create_dir_all(&entry).ok()?;
+    if in_memory {
+        // Memory is for the job that runs; the pool keeps its copies on disk.
+        return fill_in_background(&entry, &meta);
+    }
     let moved = std::fs::rename(dir.join("work"), entry.join("work")).is_ok()
         && std::fs::rename(dir.join(TRUSTED_GIT), entry.join(TRUSTED_GIT)).is_ok()
         && std::fs::write(entry.join(POOL_FILE), b"{}\n").is_ok();
@@ -163,6 +236,7 @@ pub(super) fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> 
 /// Removes a copy made by [`prepare`] (or any sandbox directory), whatever a command did to
 /// its permissions.
 pub fn discard(dir: &Path) -> std::io::Result<()> {
+    memory::release(dir);
     match force_remove(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         other => other,
@@ -177,6 +251,7 @@ pub fn discard_in_background(dir: &Path) {
     let mut trash_name = name.to_os_string();
     trash_name.push(format!(".old-{}-{}", std::process::id(), crate::store::new_id()));
     let trash = dir.with_file_name(trash_name);
+    let in_memory = memory::target(&dir.join("work"));
     if std::fs::rename(dir, &trash).is_err() {
         let _ = discard(dir);
         return;
@@ -184,6 +259,7 @@ pub fn discard_in_background(dir: &Path) {
     let mut rm = std::process::Command::new("rm");
     rm.arg("-rf")
         .arg(&trash)
+        .args(&in_memory)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
@@ -199,6 +275,7 @@ pub fn discard_in_background(dir: &Path) {
         // Reaped by init once this process exits; nothing waits for it.
         Ok(child) => drop(child),
         Err(_) => {
+            let _ = in_memory.map(|entry| force_remove(&entry));
             let _ = discard(&trash);
         }
     }
@@ -220,9 +297,9 @@ pub(super) fn adopt(
         .filter(|m| m.repo == repo && Some(m.base_commit.as_str()) == base && m.allow_dirty == allow_dirty);
     let adopted = fits.and_then(|m| {
         std::fs::create_dir_all(dir).ok()?;
-        std::fs::rename(prepared.join("work"), dir.join("work")).ok()?;
+        memory::move_link(&prepared.join("work"), &dir.join("work")).ok()?;
         if std::fs::rename(prepared.join(TRUSTED_GIT), dir.join(TRUSTED_GIT)).is_err() {
-            let _ = discard(&dir.join("work"));
+            let _ = discard(dir);
             return None;
         }
         Some(copy::CopyInfo { base_commit: m.base_commit, objects_dir: m.objects_dir })
