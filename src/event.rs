@@ -30,7 +30,15 @@ pub enum Event {
     /// A stage began.
     StageStarted { stage: Stage },
     /// The CRS is written and recorded.
-    CrsReady { crs_id: String, summary: String, criteria: usize, tokens: u64 },
+    CrsReady {
+        crs_id: String,
+        summary: String,
+        criteria: usize,
+        tokens: u64,
+        /// The model request that wrote it.
+        #[serde(default)]
+        request: RequestUsage,
+    },
     /// The plan is written and recorded.
     PlanReady {
         plan_id: String,
@@ -39,6 +47,9 @@ pub enum Event {
         complexity: String,
         confidence: f64,
         tokens: u64,
+        /// The model request that wrote it.
+        #[serde(default)]
+        request: RequestUsage,
     },
     /// The model is writing: tokens received so far, or a retry being waited for. Transient:
     /// shown as progress, left out of JSON Lines.
@@ -107,6 +118,27 @@ pub enum Event {
     Job(JobEventRecord),
     /// The pipeline is over.
     Finished { job_id: Option<String>, status: Option<Status> },
+}
+
+/// The tokens and time of a model request (retries included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestUsage {
+    pub prompt_tokens: u64,
+    /// Of the prompt tokens, those the server read from its prompt cache.
+    pub cached_tokens: u64,
+    pub completion_tokens: u64,
+    pub duration_ms: u64,
+}
+
+impl From<&crate::llm::Usage> for RequestUsage {
+    fn from(u: &crate::llm::Usage) -> Self {
+        Self {
+            prompt_tokens: u.prompt_tokens,
+            cached_tokens: u.cached_tokens,
+            completion_tokens: u.completion_tokens,
+            duration_ms: u.duration_ms,
+        }
+    }
 }
 
 /// What a frontend can tell the pipeline.

@@ -653,6 +653,7 @@ async fn write(
                 summary: made.crs.summary.clone(),
                 criteria: made.crs.acceptance_criteria.len(),
                 tokens: made.usage.total(),
+                request: (&made.usage).into(),
             });
             if stop == Stop::Crs {
                 return Ok(Outcome::Crs(Box::new(made)));
@@ -675,6 +676,7 @@ async fn write(
         complexity: plan.plan.complexity.as_str().to_string(),
         confidence: plan.plan.confidence,
         tokens: plan.usage.total(),
+        request: (&plan.usage).into(),
     });
     Ok(Outcome::Planned(Box::new(Planned { crs_record, crs, crs_usage, plan })))
 }

@@ -53,8 +53,14 @@ impl EventPrinter {
         if let Some(line) = describe(event) {
             self.say(&line);
         }
-        if let (true, Event::Job(rec)) = (self.out.verbose, event) {
-            if let Some(line) = describe_timing(&rec.event) {
+        if self.out.verbose {
+            let line = match event {
+                Event::Job(rec) => describe_timing(&rec.event),
+                Event::CrsReady { request, .. } => Some(describe_request("CRS request", request)),
+                Event::PlanReady { request, .. } => Some(describe_request("plan request", request)),
+                _ => None,
+            };
+            if let Some(line) = line {
                 self.say(&line);
             }
         }
@@ -255,16 +261,28 @@ pub fn describe_timing(event: &JobEvent) -> Option<String> {
             completion_tokens,
             duration_ms: ms,
             ..
-        } => {
-            let cached =
-                if *cached_tokens > 0 { format!(" ({cached_tokens} cached)") } else { String::new() };
-            format!(
-                "  model request {turn}: {prompt_tokens} prompt tokens{cached}, {completion_tokens} completion, {}",
-                duration_ms(*ms as i64)
-            )
-        }
+        } => describe_request(
+            &format!("model request {turn}"),
+            &crate::event::RequestUsage {
+                prompt_tokens: *prompt_tokens,
+                cached_tokens: *cached_tokens,
+                completion_tokens: *completion_tokens,
+                duration_ms: *ms,
+            },
+        ),
         _ => return None,
     })
+}
+
+/// `  NAME: 1200 prompt tokens (800 cached), 150 completion, 1.2s`.
+fn describe_request(name: &str, r: &crate::event::RequestUsage) -> String {
+    let cached = if r.cached_tokens > 0 { format!(" ({} cached)", r.cached_tokens) } else { String::new() };
+    format!(
+        "  {name}: {} prompt tokens{cached}, {} completion, {}",
+        r.prompt_tokens,
+        r.completion_tokens,
+        duration_ms(r.duration_ms as i64)
+    )
 }
 
 /// `plan 1a2b3c4d`, or `the plan` for one that is not recorded (read from a file).

@@ -503,6 +503,32 @@ fn a_job_records_how_long_each_stage_model_request_and_command_took() {
 }
 
 #[test]
+fn the_crs_and_plan_requests_report_their_tokens_and_time() {
+    let w = world();
+    w.server.push(Reply::json(&crs_doc()).usage(2400, 300).cached(1024));
+    w.server.push(Reply::json(&plan_doc(&[(CHECK, &["AC1"])])).usage(2600, 400));
+    script_success(&w.server, "hello\n");
+    let out = w.env.vibe().args(["-v", "run", "add a greeting file", "--yes", "--no-pr"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let at = |needle: &str| stderr.find(needle).unwrap_or_else(|| panic!("no {needle:?} in\n{stderr}"));
+    assert!(at("  CRS request: 2400 prompt tokens (1024 cached), 300 completion, ") < at("  plan request: "));
+    assert!(at("  plan request: 2600 prompt tokens, 400 completion, ") < at("  model request 1: "));
+
+    // The JSON events carry the same.
+    w.server.push(Reply::json(&crs_doc()).usage(2400, 300));
+    w.server.push(Reply::json(&plan_doc(&[(CHECK, &["AC1"])])).usage(2600, 400));
+    script_success(&w.server, "hello\n");
+    let out = w.env.ok(&["run", "add a greeting file", "--yes", "--no-pr", "--json"]);
+    let events: Vec<Value> = out.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let of = |kind: &str| events.iter().find(|e| e["type"] == kind).cloned().unwrap_or_default();
+    let (crs, plan) = (of("crs_ready"), of("plan_ready"));
+    assert_eq!(crs["request"]["prompt_tokens"], 2400, "{crs}");
+    assert_eq!(plan["request"]["completion_tokens"], 400, "{plan}");
+    assert!(crs["request"]["duration_ms"].is_u64() && plan["request"]["duration_ms"].is_u64());
+}
+
+#[test]
 fn run_with_base_on_a_kept_branch_continues_from_its_work() {
     let mut w = world();
     let gh = GithubServer::start();
