@@ -274,7 +274,7 @@ fn run_in_foreground(ctx: &Ctx, job_id: &str) -> Result<(), Error> {
 }
 
 /// `vibe jobs resume ID`: an interrupted or failed job continues from the stage after the
-/// last one it completed.
+/// last one it completed, followed on the watch screen when on a terminal.
 pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
@@ -324,6 +324,12 @@ pub fn resume(ctx: &Ctx, id: &str, detach_it: bool) -> Result<(), Error> {
     drop(journal);
     if detach_it {
         return detach(ctx, &job.id);
+    }
+    // On a terminal the watch screen follows the job, as after `vibe run`'s review; the job
+    // runs in a process of its own, so leaving the watch leaves it running.
+    if !ctx.out.json && crate::tui::can_open() {
+        start_in_background(ctx, &job.id)?;
+        return watch_on_terminal(ctx, &job.id);
     }
     run_in_foreground(ctx, &job.id)
 }

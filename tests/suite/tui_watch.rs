@@ -207,6 +207,51 @@ fn detach_leaves_the_job_running_and_jobs_watch_picks_it_up_again() {
     assert!(after.contains(&format!("job {short} done")), "{after}");
 }
 
+/// `vibe jobs resume` on a terminal follows the resumed job on the watch screen, as `vibe run`
+/// does after approval; the job runs in a process of its own.
+#[test]
+fn resume_on_a_terminal_follows_the_job_on_the_watch_screen() {
+    let gate = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (env, server) = gated_world(&gate);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("vibe"))
+        .env_clear()
+        .envs(&env.env)
+        .current_dir(&env.cwd)
+        .args(["run", "add a greeting file", "--yes", "--no-pr", "--json"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The agent waits for its model's last answer: the process running the job dies there.
+    for _ in 0..2400 {
+        if server.chat_requests().len() >= 5 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(server.chat_requests().len() >= 5, "the agent never asked for its last answer");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let store = Store::open(&env.db_path()).unwrap();
+    let job = store.recent_jobs(1, None).unwrap().remove(0);
+    let short = &job.id[..8];
+    let shown = env.ok(&["jobs", "show", short, "--json"]);
+    assert!(shown.contains("\"interrupted\""), "{shown}");
+
+    gate.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (code, shown) = on_terminal(&env, &["jobs", "resume", short], &[("opens", "r"), ("Files", "qq")]);
+    assert_eq!(code, 0, "{shown}");
+    // The watch, then the result (only changed cells are drawn: words, not lines).
+    for word in ["Activity", "Criteria", "Diff", "+hello"] {
+        assert!(shown.contains(word), "{word}: {shown}");
+    }
+    let job = store.job(&job.id).unwrap();
+    assert_eq!(job.status, "done");
+    assert!(job.pid.is_some_and(|p| p != 0 && p != i64::from(child.id())));
+    let after = &shown[shown.rfind("\u{1b}[?1049l").expect("the alternate screen is left")..];
+    assert!(after.contains(&format!("job {short} done")), "{after}");
+}
+
 #[test]
 fn the_readme_states_the_live_output_caps_of_the_code() {
     let readme =
