@@ -513,6 +513,56 @@ fn criterion_number(id: &str) -> Option<u32> {
     id.strip_prefix("AC")?.parse().ok()
 }
 
+/// The number the first criterion added to `criteria` comes after: [`edit_criteria`] gives
+/// added criteria the ids after it, in order.
+fn last_number(criteria: &[AcceptanceCriterion]) -> u32 {
+    criteria.iter().filter_map(|c| criterion_number(&c.id)).max().unwrap_or(0).max(criteria.len() as u32)
+}
+
+/// The edits that turn the criteria `now` into `wanted` (matched by id, ignoring case; a
+/// wording that differs only in spacing is unchanged), and for each criterion of `wanted`
+/// whose id is new, that id and the one [`edit_criteria`] will give it.
+pub fn criteria_edits(
+    now: &[AcceptanceCriterion],
+    wanted: &[AcceptanceCriterion],
+) -> (Vec<CriterionEdit>, Vec<(String, String)>) {
+    let same = |a: &str, b: &str| a.split_whitespace().eq(b.split_whitespace());
+    let find = |list: &[AcceptanceCriterion], id: &str| {
+        list.iter().position(|c| c.id.trim().eq_ignore_ascii_case(id.trim()))
+    };
+    let mut edits = Vec::new();
+    for c in now {
+        if find(wanted, &c.id).is_none() {
+            edits.push(CriterionEdit::Remove { id: c.id.clone() });
+        }
+    }
+    let mut next = last_number(now);
+    let mut renamed = Vec::new();
+    for w in wanted {
+        match find(now, &w.id) {
+            Some(i) => {
+                let c = &now[i];
+                if !same(&c.description, &w.description) || !same(&c.verification, &w.verification) {
+                    edits.push(CriterionEdit::Change {
+                        id: c.id.clone(),
+                        description: w.description.clone(),
+                        verification: w.verification.clone(),
+                    });
+                }
+            }
+            None => {
+                next += 1;
+                renamed.push((w.id.clone(), format!("AC{next}")));
+                edits.push(CriterionEdit::Add {
+                    description: w.description.clone(),
+                    verification: w.verification.clone(),
+                });
+            }
+        }
+    }
+    (edits, renamed)
+}
+
 /// Applies `edits` to the acceptance criteria of the version `plan_id`: records a new CRS and
 /// a new plan version implementing it (parent `plan_id`, which becomes `superseded`), with an
 /// `edit` entry on `criteria` saying what changed. Nothing calls the model; the plan's
@@ -537,8 +587,7 @@ pub fn edit_criteria(
         .cloned()
         .zip(crate::crs::schema::original_ids(&old_doc).into_iter().chain(std::iter::repeat(None)))
         .collect();
-    let mut next =
-        list.iter().filter_map(|(c, _)| criterion_number(&c.id)).max().unwrap_or(0).max(list.len() as u32);
+    let mut next = last_number(&v.crs.acceptance_criteria);
     let mut said = Vec::new();
     let filled = |what: &str, text: &str| {
         let t = text.trim();

@@ -49,7 +49,14 @@ pub async fn review<B: Backend>(
             biased;
             ev = events.recv() => match ev {
                 Some(Event::PlanApproved { .. }) => return Ok(Ended::Approved),
-                Some(ev) => app.on_event(&ev),
+                Some(ev) => {
+                    app.on_event(&ev);
+                    if let Some(op) = app.follow_up() {
+                        if ops.send(op).is_err() {
+                            return Ok(Ended::Gone);
+                        }
+                    }
+                }
                 None => return Ok(Ended::Gone),
             },
             key = keys.recv() => {
@@ -238,6 +245,48 @@ mod tests {
             "{}",
             seen[1]
         );
+    }
+
+    /// A text that changes a criterion and the plan: the criteria are saved first, and the
+    /// plan goes in once the pipeline reports their version.
+    #[tokio::test]
+    async fn the_editor_saves_changed_criteria_then_the_plan() {
+        let (mut screen, mut driver) = harness();
+        let mut editor = |text: &str| {
+            Ok(text
+                .replace("condition: The README documents the flag", "condition: The README shows an example")
+                .replace("complexity: low", "complexity: medium"))
+        };
+        driver.type_keys("E");
+        let pipeline = async {
+            let Some(Op::EditCriteria { edits }) = driver.op().await else { panic!() };
+            assert_eq!(
+                edits,
+                [crate::review::CriterionEdit::Change {
+                    id: "AC2".into(),
+                    description: "The README shows an example".into(),
+                    verification: "read the README".into(),
+                }]
+            );
+            let mut crs = crate::tui::review::tests::crs();
+            crs.acceptance_criteria[1].description = "The README shows an example".into();
+            let plan = crate::tui::review::tests::plan();
+            driver.event(Event::CriteriaVersion {
+                plan_id: "p2".into(),
+                parent_id: Some("p1".into()),
+                crs_id: "c2".into(),
+                crs: Box::new(crs),
+                content_hash: crate::plan::content_hash(&plan),
+                plan: Box::new(plan),
+                problems: vec![],
+            });
+            let Some(Op::Replace { plan }) = driver.op().await else { panic!() };
+            assert_eq!(plan.complexity, crate::plan::Complexity::Medium);
+            driver.event(Event::PlanApproved { plan_id: None });
+        };
+        let (ended, ()) = tokio::join!(screen.review(&mut editor), pipeline);
+        assert_eq!(ended.unwrap(), Ended::Approved);
+        assert_eq!(screen.app.crs.acceptance_criteria[1].description, "The README shows an example");
     }
 
     #[tokio::test]

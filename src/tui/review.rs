@@ -288,6 +288,11 @@ pub struct ReviewApp {
     pub mode: Mode,
     /// The text of the last editor session that could not be used, with its problems marked.
     pub edit_text: Option<String>,
+    /// An editor session whose criteria are being saved: its text, and its plan when that
+    /// changed too (submitted once the criteria are saved).
+    after_criteria: Option<(String, Option<Plan>)>,
+    /// An op to send once the pipeline's last report is taken in.
+    queued: Option<Op>,
 }
 
 fn key_is(key: &KeyEvent, c: char) -> bool {
@@ -314,7 +319,15 @@ impl ReviewApp {
             problems: Vec::new(),
             mode: Mode::Normal,
             edit_text: None,
+            after_criteria: None,
+            queued: None,
         }
+    }
+
+    /// The op that what the pipeline reported calls for (the edited plan, once the criteria
+    /// of the same editor session are saved), to send now.
+    pub fn follow_up(&mut self) -> Option<Op> {
+        self.queued.take()
     }
 
     /// The CRS of the version on screen (an edit of the criteria makes a new one).
@@ -392,7 +405,8 @@ impl ReviewApp {
     }
 
     /// Takes the text back from the editor: an unchanged or empty text changes nothing; a
-    /// text that reads as a plan is submitted as a new version; otherwise its problems are
+    /// text that reads as a plan is submitted as a new version (changed criteria first, as
+    /// the CRS tab saves them, then the plan when it changed too); otherwise its problems are
     /// marked in it and kept for the next edit.
     pub fn edited(&mut self, before: &str, after: String) -> Action {
         if after.trim().is_empty() || after == before {
@@ -401,11 +415,25 @@ impl ReviewApp {
             return Action::None;
         }
         match text::parse(&after) {
-            Ok(plan) => {
+            Ok(text::Edited { mut plan, criteria }) => {
                 self.edit_text = None;
-                self.working = Some(plan.clone());
-                self.say("submitting your edit…");
-                Action::Send(Op::Replace { plan: Box::new(plan) })
+                let (edits, renamed) =
+                    crate::review::criteria_edits(&self.crs.acceptance_criteria, &criteria);
+                // Checks name a new criterion by the id it will be given.
+                for id in plan.testing_strategy.iter_mut().flat_map(|c| c.criteria.iter_mut()) {
+                    if let Some((_, given)) = renamed.iter().find(|(own, _)| own.eq_ignore_ascii_case(id)) {
+                        *id = given.clone();
+                    }
+                }
+                if edits.is_empty() {
+                    self.working = Some(plan.clone());
+                    self.say("submitting your edit…");
+                    return Action::Send(Op::Replace { plan: Box::new(plan) });
+                }
+                let then = (plan != self.newest().plan).then_some(plan);
+                self.after_criteria = Some((after, then));
+                self.say("saving the criteria as a new version…");
+                Action::Send(Op::EditCriteria { edits })
             }
             Err(problems) => {
                 let n = problems.len();
@@ -717,7 +745,10 @@ impl ReviewApp {
             if !self.can_change() || !self.recorded() {
                 return Action::None;
             }
-            let text = self.edit_text.clone().unwrap_or_else(|| text::to_text(self.plan()));
+            let text = self
+                .edit_text
+                .clone()
+                .unwrap_or_else(|| text::to_text(&self.crs.acceptance_criteria, self.plan()));
             return Action::Edit(text);
         }
         if key_is(&key, 'x') {
@@ -940,7 +971,12 @@ impl ReviewApp {
                 self.problems = problems.clone();
                 self.select(self.selection());
                 let n = self.versions.len();
-                if problems.is_empty() {
+                if let Some((_, Some(plan))) = self.after_criteria.take() {
+                    // The plan of the same editor session goes on top of the new criteria.
+                    self.working = Some(plan.clone());
+                    self.say(format!("the criteria are saved as v{n}; submitting your edit of the plan…"));
+                    self.queued = Some(Op::Replace { plan: Box::new(plan) });
+                } else if problems.is_empty() {
                     self.say(format!("the criteria are saved as v{n}; every criterion has a check"));
                 } else {
                     self.refuse(format!(
@@ -979,17 +1015,23 @@ impl ReviewApp {
             }
             Event::EditRefused { problems, plan } => {
                 self.problems = problems.clone();
-                self.edit_text = Some(text::engine_problems(&text::to_text(plan), problems));
+                let text = text::to_text(&self.crs.acceptance_criteria, plan);
+                self.edit_text = Some(text::engine_problems(&text, problems));
                 self.working = Some((**plan).clone());
                 self.refuse(format!("the edit was not saved: {} problem(s), listed below", problems.len()));
             }
             Event::ReviewFailed { message, hint } => {
                 self.busy = None;
                 self.pending.clear();
-                let text = match hint {
+                let mut text = match hint {
                     Some(h) => format!("{message} ({h})"),
                     None => message.clone(),
                 };
+                // The editor's text is kept for the next `E`.
+                if let Some((kept, _)) = self.after_criteria.take() {
+                    self.edit_text = Some(kept);
+                    text.push_str("; your text is kept: press E to fix it");
+                }
                 self.refuse(text);
             }
             _ => {}
@@ -1370,5 +1412,88 @@ pub(crate) mod tests {
         assert!(press(&mut a, "l").is_empty());
         assert!(a.status.as_ref().unwrap().text.contains("not recorded"));
         assert_eq!(press(&mut a, "a").len(), 1);
+    }
+
+    /// The text `E` opens for the test plan, as the editor hands it back.
+    fn editor_text(a: &mut ReviewApp) -> String {
+        match press(a, "E").as_slice() {
+            [Action::Edit(text)] => text.clone(),
+            other => panic!("E opens the editor: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn criteria_edited_in_the_text_are_saved_as_the_crs_tab_saves_them() {
+        let mut a = app();
+        let text = editor_text(&mut a);
+        assert!(
+            text.contains("## Criterion: AC3\ncondition: Without --verbose nothing new is printed\n"),
+            "{text}"
+        );
+        // Only a criterion changed: the same operation as the CRS tab's `e`.
+        let after = text.replace("verify by: compare outputs", "verify by: diff the outputs");
+        let sent = a.edited(&text, after);
+        assert_eq!(
+            sent,
+            Action::Send(Op::EditCriteria {
+                edits: vec![CriterionEdit::Change {
+                    id: "AC3".into(),
+                    description: "Without --verbose nothing new is printed".into(),
+                    verification: "diff the outputs".into(),
+                }]
+            })
+        );
+        // The new version carries problems (a criterion without a check): approval is the
+        // pipeline's to refuse, and nothing else is sent.
+        criteria_version_without_ac2(&mut a, "$.testing_strategy: AC3 is not covered by any check");
+        assert_eq!(a.follow_up(), None);
+        assert!(a.status.as_ref().unwrap().text.contains("no longer match"), "{:?}", a.status);
+    }
+
+    #[test]
+    fn a_new_criterion_and_its_check_in_the_text_go_in_as_criteria_then_the_plan() {
+        let mut a = app();
+        let text = editor_text(&mut a);
+        let after = text.replace("criteria: AC2\n", "criteria: AC2, AC8\n")
+            + "\n## Criterion: AC8\ncondition: -v is an alias\nverify by: cargo test alias\n";
+        let sent = a.edited(&text, after.clone());
+        assert_eq!(
+            sent,
+            Action::Send(Op::EditCriteria {
+                edits: vec![CriterionEdit::Add {
+                    description: "-v is an alias".into(),
+                    verification: "cargo test alias".into()
+                }]
+            })
+        );
+        assert_eq!(a.follow_up(), None, "the plan waits for the criteria");
+        let mut crs = a.crs.clone();
+        crs.acceptance_criteria.push(crate::crs::AcceptanceCriterion {
+            id: "AC4".into(),
+            description: "-v is an alias".into(),
+            verification: "cargo test alias".into(),
+        });
+        let plan = a.plan().clone();
+        a.on_event(&Event::CriteriaVersion {
+            plan_id: "p2".into(),
+            parent_id: Some("p1".into()),
+            crs_id: "c2".into(),
+            crs: Box::new(crs),
+            content_hash: crate::plan::content_hash(&plan),
+            plan: Box::new(plan),
+            problems: vec!["$.testing_strategy: AC4 is not covered by any check".into()],
+        });
+        // The check names the new criterion by the id it was given.
+        let Some(Op::Replace { plan }) = a.follow_up() else { panic!("the plan follows the criteria") };
+        assert_eq!(plan.testing_strategy[1].criteria, ["AC2", "AC4"]);
+        assert_eq!(a.follow_up(), None);
+        // Had saving the criteria failed, the text would be kept for the next `E`.
+        let mut b = app();
+        let text = editor_text(&mut b);
+        b.edited(&text, after.clone());
+        b.on_event(&Event::ReviewFailed { message: "the store is locked".into(), hint: None });
+        assert_eq!(b.follow_up(), None);
+        assert_eq!(editor_text(&mut b), after);
+        assert!(b.status.as_ref().unwrap().text.contains("your text is kept"), "{:?}", b.status);
     }
 }

@@ -151,6 +151,65 @@ fn the_whole_plan_edited_in_the_editor_becomes_a_new_version_that_is_approved() 
     assert_eq!(kept, 1);
 }
 
+/// The editor's text carries the acceptance criteria too: an edit of them is saved as a new
+/// CRS version (as the CRS tab saves it), approval is refused while a criterion has no check,
+/// and a second edit that adds the check is approved.
+#[test]
+fn criteria_edited_in_the_editor_are_saved_and_an_unchecked_one_blocks_approval() {
+    let (mut env, _repo, _server) = world();
+    let editor = env.root().join("editor.sh");
+    let script = r#"#!/bin/sh
+n=$(cat "$0.n" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$0.n"
+if [ $n = 1 ]; then
+  sed -i 's/^condition: hello.txt says hello$/condition: hello.txt says hello once/' "$1"
+  printf '\n## Criterion: AC5\ncondition: hello.txt has one line\nverify by: wc -l hello.txt\n' >> "$1"
+else
+  printf '\n## Check: test "$(wc -l < hello.txt)" = 1\nproves: one line\ncriteria: AC2\n' >> "$1"
+fi
+"#;
+    std::fs::write(&editor, script).unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    env.set("EDITOR", editor.display().to_string());
+    let (code, shown) = on_terminal(
+        &env,
+        &["plan", "add a greeting file"],
+        &[("approve", "E"), ("longer", "a"), ("does", "E"), ("v3", "a")],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("approved."), "{shown}");
+    let store = Store::open(&env.db_path()).unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["plan", "list", "--json"])).unwrap();
+    let approved = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().or(r["record"]["id"].as_str()).unwrap().to_string())
+        .map(|id| store.plan(&id).unwrap())
+        .find(|p| p.status == "approved")
+        .expect("an approved version");
+    let chain = store.plan_versions(&approved.id).unwrap();
+    let statuses: Vec<&str> = chain.iter().map(|p| p.status.as_str()).collect();
+    assert_eq!(statuses, ["superseded", "superseded", "approved"]);
+    // The criteria went in as their own version, through the criteria edit.
+    let criteria_edit = store.reviews(&chain[1].id).unwrap();
+    assert_eq!(criteria_edit[0].target.as_deref(), Some("criteria"));
+    assert_eq!(
+        criteria_edit[0].body.as_deref(),
+        Some("changed AC1: hello.txt says hello once; added AC2: hello.txt has one line")
+    );
+    // The approved version runs the new criteria, each with its check.
+    let crs: serde_json::Value =
+        serde_json::from_str(&store.crs(approved.crs_id.as_deref().unwrap()).unwrap().crs_json).unwrap();
+    let ac = &crs["acceptance_criteria"];
+    assert_eq!(ac[0]["description"], "hello.txt says hello once");
+    assert_eq!(
+        (ac[1]["id"].as_str(), ac[1]["description"].as_str()),
+        (Some("AC2"), Some("hello.txt has one line"))
+    );
+    let plan: serde_json::Value = serde_json::from_str(approved.plan_json.as_deref().unwrap()).unwrap();
+    assert_eq!(plan["testing_strategy"][1]["criteria"][0], "AC2");
+}
+
 #[test]
 fn vibe_alone_without_a_terminal_prints_help_as_before() {
     let (env, _repo, _server) = world();
