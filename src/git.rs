@@ -4,9 +4,11 @@
 //! Nothing here touches the checked-out branch, the index or the working tree: commits are
 //! built from trees in the object database and only a new branch ref is written.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use git2::{Diff, ErrorCode, Oid, Repository, Signature, StatusOptions, Time};
+use git2::build::TreeUpdateBuilder;
+use git2::{Diff, ErrorCode, FileMode, Oid, Repository, Signature, StatusOptions, Time, Tree};
 
 /// The trailer that ties a commit to its job.
 pub const JOB_TRAILER: &str = "Vibe-Job";
@@ -201,12 +203,10 @@ pub fn commit_patch(repo: &Repository, req: &CommitRequest<'_>) -> GitResult<Com
     let base_tree = base.tree()?;
     let diff = Diff::from_buffer(req.patch.as_bytes())
         .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
-    let mut index = repo
-        .apply_to_tree(&base_tree, &diff, None)
-        .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
-    let tree_id = index.write_tree_to(repo)?;
+    let tree_id = apply_to_tree(repo, &base_tree, &diff)?;
     let tree = repo.find_tree(tree_id)?;
-    let stats = repo.diff_tree_to_tree(Some(&base_tree), Some(&tree), None)?.stats()?;
+    // Counted from the patch: the same as between the trees, without reading either.
+    let stats = diff.stats()?;
 
     let trailer = format!("{JOB_TRAILER}: {}", req.job_id);
     // A branch an earlier attempt of this job made, holding the same tree on the same base.
@@ -243,6 +243,87 @@ pub fn commit_patch(repo: &Repository, req: &CommitRequest<'_>) -> GitResult<Com
         files_changed: stats.files_changed() as u64,
         lines_added: stats.insertions() as u64,
         lines_removed: stats.deletions() as u64,
+    })
+}
+
+/// The tree `diff` makes of `base_tree`, at the cost of what the patch touches: the patch is
+/// applied to a small tree holding only the base's entries at the paths it names, and the
+/// results are spliced into the base, so only the new blobs and the trees on their paths are
+/// written. A directory left empty disappears, as in git.
+fn apply_to_tree(repo: &Repository, base_tree: &Tree<'_>, diff: &Diff<'_>) -> GitResult<Oid> {
+    let refused = |e: git2::Error| GitError::PatchDoesNotApply(e.message().to_string());
+    let mut paths = BTreeSet::new();
+    for delta in diff.deltas() {
+        paths.extend([delta.old_file().path(), delta.new_file().path()].into_iter().flatten());
+    }
+    let mut before = BTreeMap::new();
+    let mut small = TreeUpdateBuilder::new();
+    for &path in &paths {
+        match base_tree.get_path(path) {
+            Ok(entry) => {
+                let mode = entry.filemode();
+                small.upsert(path, entry.id(), file_mode(mode, path)?);
+                before.insert(path, (entry.id(), mode));
+            }
+            Err(e) if e.code() == ErrorCode::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let empty = repo.find_tree(repo.treebuilder(None)?.write()?)?;
+    let small = repo.find_tree(small.create_updated(repo, &empty)?)?;
+    let applied = repo.apply_to_tree(&small, diff, None).map_err(refused)?;
+
+    let mut removed = Vec::new();
+    let mut upserted = Vec::new();
+    for &path in &paths {
+        let old = before.get(path).copied();
+        match applied.get_path(path, 0) {
+            Some(entry) if old == Some((entry.id, entry.mode as i32)) => {}
+            Some(entry) => upserted.push((path, entry.id, file_mode(entry.mode as i32, path)?)),
+            None if old.is_some() => removed.push(path),
+            None => {}
+        }
+    }
+    let update = |tree: &Tree<'_>, removals: bool, upserts: bool| {
+        let mut update = TreeUpdateBuilder::new();
+        for &path in removed.iter().filter(|_| removals) {
+            update.remove(path);
+        }
+        for &(path, id, mode) in upserted.iter().filter(|_| upserts) {
+            update.upsert(path, id, mode);
+        }
+        // A conflict between the patch and the base's tree is the patch's fault.
+        update.create_updated(repo, tree).map_err(|e| match e.class() {
+            git2::ErrorClass::Tree => refused(e),
+            _ => e.into(),
+        })
+    };
+    // libgit2 refuses a file and a directory of the same name in one update (a file replaced
+    // by a directory or the other way round): the removals go first then.
+    let swapped = removed.iter().any(|r| upserted.iter().any(|(u, ..)| u.starts_with(r) || r.starts_with(u)));
+    if swapped {
+        let between = repo.find_tree(update(base_tree, true, false)?)?;
+        update(&between, false, true)
+    } else {
+        update(base_tree, true, true)
+    }
+}
+
+/// The tree entry mode libgit2 names `mode`.
+fn file_mode(mode: i32, path: &Path) -> GitResult<FileMode> {
+    Ok(match mode {
+        0o040000 => FileMode::Tree,
+        0o100644 => FileMode::Blob,
+        0o100664 => FileMode::BlobGroupWritable,
+        0o100755 => FileMode::BlobExecutable,
+        0o120000 => FileMode::Link,
+        0o160000 => FileMode::Commit,
+        _ => {
+            return Err(GitError::PatchDoesNotApply(format!(
+                "{} has an unknown file mode {mode:o}",
+                path.display()
+            )))
+        }
     })
 }
 
@@ -552,6 +633,196 @@ mod tests {
         git(&path, &["config", "user.email", "ada@example.com"]);
         let local = git2::Config::open(&path.join(".git/config")).unwrap();
         assert_eq!(identity(&local, 0).unwrap().name(), Some("Ada"));
+    }
+
+    /// A repository with nested trees, a lone file in its directory, a script, a symbolic link,
+    /// a binary file and many files no patch touches.
+    fn nested_repo() -> (tempfile::TempDir, PathBuf) {
+        let (dir, path) = repo();
+        for d in ["a/b/c", "docs", "tools", "assets", "other/x/y"] {
+            std::fs::create_dir_all(path.join(d)).unwrap();
+        }
+        std::fs::write(path.join("a/b/c/deep.rs"), "fn deep() {}\n").unwrap();
+        std::fs::write(path.join("a/b/c/beside.rs"), "fn beside() {}\n").unwrap();
+        std::fs::write(path.join("a/b/top.rs"), "fn top() {}\n").unwrap();
+        std::fs::write(path.join("docs/only.md"), "# the only doc\n").unwrap();
+        std::fs::write(path.join("tools/run.sh"), "#!/bin/sh\necho run\n").unwrap();
+        std::fs::write(path.join("assets/logo.bin"), [0u8, 159, 146, 150, 255, 0, 1, 2]).unwrap();
+        std::os::unix::fs::symlink("a/b/top.rs", path.join("top-link")).unwrap();
+        for i in 0..40 {
+            std::fs::write(path.join(format!("other/x/y/f{i}.txt")), format!("{i}\n")).unwrap();
+            std::fs::write(path.join(format!("other/g{i}.txt")), format!("{i}\n")).unwrap();
+        }
+        git(&path, &["add", "-A"]);
+        git(&path, &["commit", "-qm", "nested"]);
+        (dir, path)
+    }
+
+    /// The tree libgit2 makes by applying the patch to the whole base tree in an index.
+    fn whole_tree(repo: &Repository, base_tree: &Tree<'_>, patch: &str) -> Result<Oid, git2::Error> {
+        let diff = Diff::from_buffer(patch.as_bytes())?;
+        repo.apply_to_tree(base_tree, &diff, None)?.write_tree_to(repo)
+    }
+
+    /// Applies the patch `edit` makes to HEAD's tree both ways, asserts the trees are equal and
+    /// returns the new one.
+    fn same_tree_both_ways(path: &Path, edit: impl FnOnce(&Path)) -> (Repository, Oid) {
+        let patch = patch_from_clone(path, edit);
+        let r = open(path).unwrap();
+        let new = {
+            let base_tree = r.head().unwrap().peel_to_tree().unwrap();
+            let diff = Diff::from_buffer(patch.as_bytes()).unwrap();
+            let new = apply_to_tree(&r, &base_tree, &diff).unwrap();
+            assert_eq!(new, whole_tree(&r, &base_tree, &patch).unwrap(), "{patch}");
+            assert_ne!(new, base_tree.id(), "{patch}");
+            let whole =
+                r.diff_tree_to_tree(Some(&base_tree), Some(&r.find_tree(new).unwrap()), None).unwrap();
+            let whole = whole.stats().unwrap();
+            // What a commit reports, counted from the patch, is what lies between the trees.
+            let counts = |s: git2::DiffStats| (s.files_changed(), s.insertions(), s.deletions());
+            assert_eq!(counts(diff.stats().unwrap()), counts(whole), "{patch}");
+            new
+        };
+        (r, new)
+    }
+
+    fn ls_tree(path: &Path, tree: &str) -> String {
+        git(path, &["ls-tree", "-r", "-t", tree])
+    }
+
+    #[test]
+    fn a_patch_applied_to_only_what_it_touches_makes_the_same_tree_as_the_whole_tree() {
+        let (_d, path) = nested_repo();
+        let show = |r: &Repository, tree: Oid, file: &str| {
+            let entry = r.find_tree(tree).unwrap().get_path(Path::new(file)).unwrap();
+            (entry.filemode(), r.find_blob(entry.id()).unwrap().content().to_vec())
+        };
+
+        // A file deep in a nested tree.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::write(c.join("a/b/c/deep.rs"), "fn deep() {}\nfn deeper() {}\n").unwrap()
+        });
+        assert_eq!(show(&r, t, "a/b/c/deep.rs"), (0o100644, b"fn deep() {}\nfn deeper() {}\n".to_vec()));
+
+        // A new file in a new nested directory.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::create_dir_all(c.join("new/nested")).unwrap();
+            std::fs::write(c.join("new/nested/file.rs"), "fn new() {}\n").unwrap();
+        });
+        assert_eq!(show(&r, t, "new/nested/file.rs"), (0o100644, b"fn new() {}\n".to_vec()));
+
+        // The last file of a directory: the directory goes with it; a file beside others: only it.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::remove_file(c.join("docs/only.md")).unwrap();
+            std::fs::remove_file(c.join("a/b/c/beside.rs")).unwrap();
+        });
+        let tree = r.find_tree(t).unwrap();
+        assert!(tree.get_path(Path::new("docs")).is_err());
+        assert!(tree.get_path(Path::new("a/b/c/beside.rs")).is_err());
+        assert!(tree.get_path(Path::new("a/b/c/deep.rs")).is_ok());
+
+        // A script made executable, its contents unchanged.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(c.join("tools/run.sh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        });
+        assert_eq!(show(&r, t, "tools/run.sh"), (0o100755, b"#!/bin/sh\necho run\n".to_vec()));
+
+        // A new symbolic link and an existing one pointed elsewhere.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::os::unix::fs::symlink("tools/run.sh", c.join("tools/link")).unwrap();
+            std::fs::remove_file(c.join("top-link")).unwrap();
+            std::os::unix::fs::symlink("a/b/c/deep.rs", c.join("top-link")).unwrap();
+        });
+        assert_eq!(show(&r, t, "tools/link"), (0o120000, b"tools/run.sh".to_vec()));
+        assert_eq!(show(&r, t, "top-link"), (0o120000, b"a/b/c/deep.rs".to_vec()));
+
+        // Binary files, changed and new (`git diff --binary`).
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::write(c.join("assets/logo.bin"), [0u8, 1, 2, 3, 255, 254]).unwrap();
+            std::fs::write(c.join("assets/new.bin"), [0u8; 300]).unwrap();
+        });
+        assert_eq!(show(&r, t, "assets/logo.bin"), (0o100644, vec![0u8, 1, 2, 3, 255, 254]));
+        assert_eq!(show(&r, t, "assets/new.bin"), (0o100644, vec![0u8; 300]));
+
+        // A symbolic link made a file, and a file made a symbolic link.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::remove_file(c.join("top-link")).unwrap();
+            std::fs::write(c.join("top-link"), "now a file\n").unwrap();
+            std::fs::remove_file(c.join("a/b/c/beside.rs")).unwrap();
+            std::os::unix::fs::symlink("deep.rs", c.join("a/b/c/beside.rs")).unwrap();
+        });
+        assert_eq!(show(&r, t, "top-link"), (0o100644, b"now a file\n".to_vec()));
+        assert_eq!(show(&r, t, "a/b/c/beside.rs"), (0o120000, b"deep.rs".to_vec()));
+
+        // A file replaced by a directory of the same name, and a directory by a file.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::remove_file(c.join("a/b/top.rs")).unwrap();
+            std::fs::create_dir(c.join("a/b/top.rs")).unwrap();
+            std::fs::write(c.join("a/b/top.rs/inner.rs"), "fn inner() {}\n").unwrap();
+            std::fs::remove_dir_all(c.join("docs")).unwrap();
+            std::fs::write(c.join("docs"), "docs moved\n").unwrap();
+        });
+        assert_eq!(show(&r, t, "a/b/top.rs/inner.rs"), (0o100644, b"fn inner() {}\n".to_vec()));
+        assert_eq!(show(&r, t, "docs"), (0o100644, b"docs moved\n".to_vec()));
+
+        // Everything at once.
+        same_tree_both_ways(&path, |c| {
+            edit(c);
+            std::fs::write(c.join("a/b/c/deep.rs"), "changed\n").unwrap();
+            std::fs::remove_file(c.join("docs/only.md")).unwrap();
+            std::fs::write(c.join("assets/logo.bin"), [7u8; 64]).unwrap();
+            std::os::unix::fs::symlink("README.md", c.join("a/b/c/link")).unwrap();
+        });
+    }
+
+    #[test]
+    fn the_base_entries_a_patch_does_not_touch_are_all_kept() {
+        let (_d, path) = nested_repo();
+        let (_r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::write(c.join("other/x/y/f7.txt"), "seven\n").unwrap();
+            std::fs::remove_file(c.join("a/b/c/deep.rs")).unwrap();
+            std::fs::write(c.join("other/x/added.txt"), "added\n").unwrap();
+        });
+        let touched = ["other/x/y/f7.txt", "a/b/c/deep.rs", "other/x/added.txt"];
+        // Trees change along the touched paths; every other entry is the base's, unchanged.
+        let untouched = |listing: String| -> Vec<String> {
+            listing
+                .lines()
+                .filter(|l| l.contains(" blob ") || l.contains(" commit "))
+                .filter(|l| !touched.iter().any(|p| l.ends_with(&format!("\t{p}"))))
+                .map(str::to_string)
+                .collect()
+        };
+        let before = untouched(ls_tree(&path, "HEAD"));
+        assert_eq!(before.len(), 87);
+        assert_eq!(untouched(ls_tree(&path, &t.to_string())), before);
+        let after = ls_tree(&path, &t.to_string());
+        assert!(after.contains("\tother/x/added.txt\n") && !after.contains("\ta/b/c/deep.rs\n"), "{after}");
+    }
+
+    #[test]
+    fn a_patch_is_refused_or_applied_as_on_the_whole_tree_when_the_base_moved() {
+        let (_d, path) = nested_repo();
+        let patch = patch_from_clone(&path, |c| {
+            std::fs::write(c.join("a/b/c/deep.rs"), "fn deep() {}\nfn more() {}\n").unwrap();
+            std::fs::write(c.join("docs/new.md"), "new\n").unwrap();
+        });
+        let r = open(&path).unwrap();
+        let diff = Diff::from_buffer(patch.as_bytes()).unwrap();
+        // The base moved on under the patch: the deep file changed.
+        std::fs::write(path.join("a/b/c/deep.rs"), "fn other() {}\n").unwrap();
+        git(&path, &["commit", "-qam", "deep changed"]);
+        let moved = r.head().unwrap().peel_to_tree().unwrap();
+        assert!(matches!(apply_to_tree(&r, &moved, &diff), Err(GitError::PatchDoesNotApply(_))));
+        assert!(whole_tree(&r, &moved, &patch).is_err());
+        git(&path, &["revert", "--no-edit", "HEAD"]);
+        std::fs::write(path.join("docs/new.md"), "already here\n").unwrap();
+        git(&path, &["add", "-A"]);
+        git(&path, &["commit", "-qm", "new doc"]);
+        // libgit2 applies the new file's lines onto the file already there: the same both ways.
+        let taken = r.head().unwrap().peel_to_tree().unwrap();
+        assert_eq!(apply_to_tree(&r, &taken, &diff).ok(), whole_tree(&r, &taken, &patch).ok());
     }
 
     #[test]
