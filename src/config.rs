@@ -369,7 +369,8 @@ pub static KEYS: &[Key] = &[
         Kind::Bool,
         Guard::Sandbox,
         "make a repository's new copy in memory (a tmpfs under /dev/shm) when it is small next to the \
-         memory free, so the first job of a repository starts at once; pooled copies stay on disk",
+         memory free, so the first job of a repository starts at once; a pooled copy in memory is \
+         removed after 10 minutes unused",
     ),
     key(
         "sandbox.dependencies",

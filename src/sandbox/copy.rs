@@ -250,22 +250,6 @@ fn git_command(trusted: &Path, work: &Path) -> std::process::Command {
     cmd
 }
 
-/// Sets up vibe's repository `trusted` (borrowing `objects_dir`) for a checkout of
-/// `base_commit` into `work`, and returns the git command that writes it; the result is what
-/// [`recycle`] takes back (the copy's own `.git` is made then).
-pub fn prepare_checkout(
-    trusted: &Path,
-    work: &Path,
-    objects_dir: &Path,
-    base_commit: &str,
-) -> Result<std::process::Command, SandboxError> {
-    std::fs::create_dir_all(work).map_err(|e| SandboxError::io(format!("creating {}", work.display()), e))?;
-    init_trusted(trusted, objects_dir)?;
-    let mut cmd = git_command(trusted, work);
-    cmd.args(["read-tree", "--reset", "-u", base_commit]);
-    Ok(cmd)
-}
-
 /// Changed, added (untracked, not ignored) and deleted paths of the user's work tree, with
 /// whether each one is gone. Reads only; the user's index is not refreshed or written.
 fn dirty_paths(repo: &Repository) -> Result<Vec<(String, bool)>, SandboxError> {

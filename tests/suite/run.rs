@@ -1093,23 +1093,9 @@ fn copy_filesystem(env: &TestEnv, job: &str) -> String {
 }
 
 #[test]
-fn a_first_copy_is_made_in_memory_and_the_pool_gets_one_on_disk() {
+fn a_first_copy_is_made_in_memory_and_goes_round_the_pool_there() {
     let w = world();
     let in_memory = shm_is_tmpfs();
-    let copies_of_this_home = || {
-        let uid = String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap();
-        let root = PathBuf::from(format!("/dev/shm/vibe-{}", uid.trim()));
-        let home = w.env.vibe_home().to_string_lossy().into_owned();
-        std::fs::read_dir(root)
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| {
-                        std::fs::read_to_string(e.path().join("owner")).is_ok_and(|o| o.contains(&home))
-                    })
-                    .count()
-            })
-            .unwrap_or(0)
-    };
     let stat = "stat -f -c %T . && cat notes.txt";
     w.server.push_tool_call("run_command", json!({"command": stat}));
     script_success(&w.server, "hello\n");
@@ -1121,26 +1107,29 @@ fn a_first_copy_is_made_in_memory_and_the_pool_gets_one_on_disk() {
     assert_eq!(seen.contains("tmpfs"), in_memory, "{seen}");
     assert!(seen.contains("keep me"), "the copy is whole: {seen}");
 
-    // The memory goes with the job; the pool gets a copy on disk, written after it.
-    wait_until("the copy in memory is removed", || copies_of_this_home() == 0);
-    wait_until("a copy on disk waits in the pool", || pooled(&w.env).len() == 1);
-    let work = pooled(&w.env)[0].join("work");
-    assert!(std::fs::symlink_metadata(&work).unwrap().is_dir(), "a real directory, not a link");
-    assert_eq!(std::fs::read_to_string(work.join("notes.txt")).unwrap(), "keep me\n");
-    assert!(!work.join("hello.txt").exists(), "nothing of the job's commands is pooled");
+    // The finished copy waits in the pool, where it is.
+    let pool = pooled(&w.env);
+    assert_eq!(pool.len(), 1);
+    let link = pool[0].join("work");
+    assert_eq!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), in_memory);
+    let copy = std::fs::canonicalize(&link).unwrap();
+    assert_eq!(std::fs::read_to_string(copy.join("hello.txt")).unwrap(), "hello\n");
 
-    // The next job reuses it, from disk.
-    w.server.push_tool_call("run_command", json!({"command": stat}));
+    // The next job takes it, cleaned; it goes back to the pool after.
+    w.server.push_tool_call("run_command", json!({"command": format!("test ! -e hello.txt && {stat}")}));
     script_success(&w.server, "hello again\n");
     w.env.ok(&["run", "--plan", w.plan.to_str().unwrap(), "--yes", "--no-pr"]);
     let second = store.recent_jobs(2, None).unwrap().into_iter().find(|j| j.id != first.id).unwrap();
     assert_eq!(second.status, "done");
     let seen = copy_filesystem(&w.env, &second.id);
-    assert!(!seen.contains("tmpfs"), "a pooled copy is reused on disk: {seen}");
+    assert_eq!(seen.contains("tmpfs"), in_memory, "{seen}");
     assert_eq!(
         git(&w.repo, &["show", &format!("{}:hello.txt", second.branch_name.unwrap())]),
         "hello again\n"
     );
+    let pool = pooled(&w.env);
+    assert_eq!(pool.len(), 1);
+    assert_eq!(std::fs::canonicalize(pool[0].join("work")).unwrap(), copy, "the same copy went round");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Copies kept in memory. Writing a new checkout costs one file creation per tracked file, and
 //! on many disks creating 20,000 small files takes seconds; in a tmpfs it takes a fraction of
 //! a second. So a repository's copy is made in memory (under `/dev/shm`) when no pooled copy
-//! on disk can be reused and the checkout is small next to the memory there is, and the
-//! finished job leaves a copy on disk for the pool instead, written in the background.
+//! can be reused and the checkout is small next to the memory there is. A finished copy in
+//! memory waits in the pool like one on disk, and is removed after a few minutes unused.
 //!
 //! The sandbox directory keeps `work` as a symbolic link to `vibe-UID/ID/work` in the memory
 //! root; `ID/owner` names the link, so a copy whose sandbox directory went away without
@@ -123,6 +123,21 @@ pub(super) fn move_link(from: &Path, to: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Moves the pooled sandbox directory `from` to `into`, keeping its copy in memory (if it
+/// is one) owned by whichever of them holds it. Fails when another process took it first.
+pub(super) fn take(from: &Path, into: &Path) -> std::io::Result<()> {
+    let (link, new_link) = (from.join("work"), into.join("work"));
+    let Some(entry) = target(&link) else { return std::fs::rename(from, into) };
+    // Added to the owners, not replacing them: a process that loses the race to take the
+    // copy must not disown it for the one that won.
+    let mut owners = std::fs::read(entry.join(OWNER_FILE)).unwrap_or_default();
+    owners.extend_from_slice(new_link.as_os_str().as_encoded_bytes());
+    owners.push(b'\n');
+    write_owner_text(&entry, &owners)?;
+    std::fs::rename(from, into)?;
+    write_owner(&entry, &[&new_link])
+}
+
 fn write_owner(entry: &Path, links: &[&Path]) -> std::io::Result<()> {
     use std::os::unix::ffi::OsStrExt;
     let mut text = Vec::new();
@@ -130,7 +145,11 @@ fn write_owner(entry: &Path, links: &[&Path]) -> std::io::Result<()> {
         text.extend_from_slice(link.as_os_str().as_bytes());
         text.push(b'\n');
     }
-    let tmp = entry.join(format!("{OWNER_FILE}.tmp"));
+    write_owner_text(entry, &text)
+}
+
+fn write_owner_text(entry: &Path, text: &[u8]) -> std::io::Result<()> {
+    let tmp = entry.join(format!("{OWNER_FILE}.{}-{}", std::process::id(), crate::store::new_id()));
     std::fs::write(&tmp, text)?;
     std::fs::rename(tmp, entry.join(OWNER_FILE))
 }

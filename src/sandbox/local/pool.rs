@@ -51,7 +51,8 @@ pub fn prepare(
 
 /// Makes `dir/work` a copy of `repo` at `base`, with vibe's repository beside it: a pooled
 /// copy of the same repository brought up to date when there is one, else a new checkout —
-/// in memory with `in_memory` when it fits there (see [`memory`]).
+/// in memory with `in_memory` when it fits there (see [`memory`]; it is pooled in memory,
+/// and removed after [`MEMORY_POOL_IDLE`] unused).
 pub(super) fn make_copy(
     repo: &Path,
     base: Option<&str>,
@@ -63,7 +64,9 @@ pub(super) fn make_copy(
     let source = copy::Source::read(repo, base, dirty)?;
     let (work, trusted) = (dir.join("work"), dir.join(TRUSTED_GIT));
     if pool.is_some_and(|pool| take_pooled(pool, repo, dir)) {
-        match copy::recycle(&source, &work, &trusted) {
+        // A pooled copy in memory is cleaned where it is.
+        let pooled = std::fs::canonicalize(&work).unwrap_or_else(|_| work.clone());
+        match copy::recycle(&source, &pooled, &trusted) {
             Ok(info) => return Ok(info),
             // Whatever went wrong, a new copy is made.
             Err(_) => discard(dir).map_err(|e| SandboxError::io("removing a pooled copy", e))?,
@@ -106,7 +109,7 @@ pub(super) fn take_pooled(pool: &Path, repo: &Path, into: &Path) -> bool {
         if !path.join(POOL_FILE).is_file() {
             continue;
         }
-        if std::fs::rename(&path, into).is_ok() {
+        if memory::take(&path, into).is_ok() {
             let _ = std::fs::remove_file(into.join(POOL_FILE));
             return true;
         }
@@ -128,9 +131,6 @@ pub fn retire(dir: &Path, pool: Option<&Path>, per_repo: usize) {
 /// Pooled copies unused for this long are removed (their repository may be gone).
 pub(super) const POOL_MAX_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// A pooled copy still without `pool.json` this long was abandoned half written.
-const POOL_FILL_MAX_AGE: Duration = Duration::from_secs(3600);
-
 pub(super) fn sweep_pool(pool: &Path) {
     let Ok(slots) = std::fs::read_dir(pool) else { return };
     for slot in slots.flatten() {
@@ -140,44 +140,31 @@ pub(super) fn sweep_pool(pool: &Path) {
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| t.elapsed().ok());
-            if age.is_some_and(|a| a > POOL_MAX_AGE) || (age.is_none() && stale(&entry.path())) {
+            if age.is_some_and(|a| a > POOL_MAX_AGE) {
                 discard_in_background(&entry.path());
             }
         }
     }
 }
 
-/// Whether the pool entry `entry` has no `pool.json` and was begun long enough ago that
-/// nothing is writing it any more.
-fn stale(entry: &Path) -> bool {
-    !entry.join(POOL_FILE).is_file()
-        && std::fs::metadata(entry)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|a| a > POOL_FILL_MAX_AGE)
-}
+/// A pooled copy in memory is removed after this long unused: the memory is the user's.
+pub(super) const MEMORY_POOL_IDLE: Duration = Duration::from_secs(10 * 60);
 
-/// Writes a new copy of `meta`'s repository at its base commit into the pool entry `entry`,
-/// in a process of its own that outlives this one; `pool.json` marks it complete. The job's
-/// own copy is never pooled from memory: what its commands did stays out of the pool.
-fn fill_in_background(entry: &Path, meta: &Meta) -> Option<()> {
-    let (work, trusted) = (entry.join("work"), entry.join(TRUSTED_GIT));
-    let cmd = copy::prepare_checkout(&trusted, &work, &meta.objects_dir, &meta.base_commit).ok()?;
+/// Removes the pooled copy `entry` (with `in_memory`, the copy its `work` links to) after
+/// `idle`, unless a job took it meanwhile, from a process of its own that outlives this one:
+/// taking a copy and expiring it are both a rename of `entry`, so only one happens.
+pub(super) fn expire_in_background(entry: &Path, in_memory: &Path, idle: Duration) {
     let mut sh = std::process::Command::new("sh");
-    // `$0` is where the mark goes; `"$@"` is the checkout.
-    sh.arg("-c").arg("\"$@\" && printf '{}\\n' > \"$0\"").arg(entry.join(POOL_FILE));
-    sh.arg(cmd.get_program()).args(cmd.get_args());
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(v) => sh.env(key, v),
-            None => sh.env_remove(key),
-        };
-    }
-    sh.stdin(std::process::Stdio::null())
+    sh.arg("-c")
+        .arg("sleep \"$2\"; mv \"$0\" \"$0.expired\" 2>/dev/null && exec rm -rf \"$0.expired\" \"$1\"")
+        .arg(entry)
+        .arg(in_memory)
+        .arg(format!("{}.{:03}", idle.as_secs(), idle.subsec_millis()))
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
-    // SAFETY: setsid is async-signal-safe; the copy is written whether or not vibe still runs.
+    // SAFETY: setsid is async-signal-safe; the expiry must not die with this process.
     unsafe {
         use std::os::unix::process::CommandExt;
         sh.pre_exec(|| {
@@ -185,16 +172,9 @@ fn fill_in_background(entry: &Path, meta: &Meta) -> Option<()> {
             Ok(())
         });
     }
-    match sh.spawn() {
-        // Reaped by init once this process exits; nothing waits for it.
-        Ok(child) => {
-            drop(child);
-            Some(())
-        }
-        Err(_) => {
-            discard_in_background(entry);
-            None
-        }
+    // Reaped by init once this process exits; nothing waits for it.
+    if let Ok(child) = sh.spawn() {
+        drop(child);
     }
 }
 
@@ -205,30 +185,25 @@ pub(super) fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> 
         return None;
     }
     let slot = pool_slot(pool, &meta.repo);
-    let in_memory = memory::target(&dir.join("work")).is_some();
-    // Complete copies count, and for a copy in memory, copies still being written too.
+    // Only complete copies count: one being moved in or removed has no `pool.json`.
     let kept = std::fs::read_dir(&slot)
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.path().join(POOL_FILE).is_file() || (in_memory && !stale(&e.path())))
-                .count()
-        })
+        .map(|d| d.flatten().filter(|e| e.path().join(POOL_FILE).is_file()).count())
         .unwrap_or(0);
     if kept >= per_repo {
         return None;
     }
     let entry = slot.join(crate::store::new_id());
     std::fs::create_dir_all(&entry).ok()?;
-    if in_memory {
-        // Memory is for the job that runs; the pool keeps its copies on disk.
-        return fill_in_background(&entry, &meta);
-    }
-    let moved = std::fs::rename(dir.join("work"), entry.join("work")).is_ok()
+    let in_memory = memory::target(&dir.join("work"));
+    let moved = memory::move_link(&dir.join("work"), &entry.join("work")).is_ok()
         && std::fs::rename(dir.join(TRUSTED_GIT), entry.join(TRUSTED_GIT)).is_ok()
         && std::fs::write(entry.join(POOL_FILE), b"{}\n").is_ok();
     if !moved {
         discard_in_background(&entry);
         return None;
+    }
+    if let Some(in_memory) = in_memory {
+        expire_in_background(&entry, &in_memory, MEMORY_POOL_IDLE);
     }
     Some(())
 }
@@ -331,5 +306,40 @@ pub(super) fn force_remove(dir: &Path) -> std::io::Result<()> {
             std::fs::remove_dir_all(dir)
         }
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wait_for(what: &str, done: impl Fn() -> bool) {
+        for _ in 0..400 {
+            if done() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("never happened: {what}");
+    }
+
+    #[test]
+    fn an_unused_pooled_copy_in_memory_expires_and_a_taken_one_does_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (entry, in_memory) = (tmp.path().join("entry"), tmp.path().join("memory"));
+        std::fs::create_dir_all(entry.join("work")).unwrap();
+        std::fs::create_dir_all(&in_memory).unwrap();
+        expire_in_background(&entry, &in_memory, Duration::from_millis(50));
+        wait_for("the unused copy expires", || !entry.exists() && !in_memory.exists());
+        assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "nothing is left behind");
+
+        // Taken before it expired: the expiry finds nothing to remove.
+        std::fs::create_dir_all(entry.join("work")).unwrap();
+        std::fs::create_dir_all(&in_memory).unwrap();
+        expire_in_background(&entry, &in_memory, Duration::from_millis(300));
+        let taken = tmp.path().join("taken");
+        std::fs::rename(&entry, &taken).unwrap();
+        std::thread::sleep(Duration::from_millis(800));
+        assert!(taken.join("work").exists() && in_memory.exists(), "a taken copy stays");
     }
 }
