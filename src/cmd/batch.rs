@@ -6,13 +6,16 @@
 //! as rejected and its job never made; leaving a review screen stops the batch before any
 //! job runs). One line per job when it starts and ends, a summary
 //! at the end (JSON Lines with `--json`), and a non-zero exit when any job did not pass.
-//! Ctrl-C cancels every job (each destroys its sandbox).
+//! Ctrl-C cancels every job (each destroys its sandbox). A job queued after its review
+//! records this process as the one that will run it, and its heartbeat is kept until it
+//! runs: if the process dies first (killed during a later review), the next `vibe jobs`
+//! command finds the job cancelled, having never started.
 
 use std::future::Future;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
 use serde::{Deserialize, Serialize};
@@ -130,6 +133,76 @@ struct Batch<'a> {
     args: &'a RunArgs,
     backend: Backend,
     total: usize,
+    /// The queued jobs this process will run, whose heartbeat it keeps until they start.
+    waiting: Waiting,
+}
+
+/// The jobs a batch queued and has not started yet. While it lives, a thread refreshes
+/// their heartbeat, so other processes see their owner alive through a long review.
+struct Waiting {
+    ids: Arc<Mutex<Vec<String>>>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    beat: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Waiting {
+    fn new(ctx: &Ctx) -> Self {
+        let ids: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (db, clock, pid) = (ctx.config.db_path(), ctx.clock, i64::from(std::process::id()));
+        let list = Arc::clone(&ids);
+        let beat = std::thread::spawn(move || {
+            let Ok(mut store) = Store::open(&db) else { return };
+            loop {
+                let now = clock.now_ts();
+                let ids = list.lock().map(|l| l.clone()).unwrap_or_default();
+                for id in ids {
+                    let _ = store.heartbeat_job(&id, pid, &now);
+                }
+                // Wakes at once when the batch ends (the sender is dropped).
+                match stopped.recv_timeout(jobs::liveness::HEARTBEAT_EVERY) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => return,
+                }
+            }
+        });
+        Self { ids, stop: Some(stop), beat: Some(beat) }
+    }
+
+    /// Records this process as the one that will run the queued job `job_id`.
+    fn own(&self, ctx: &Ctx, job_id: &str) -> Result<(), Error> {
+        let mut store = ctx.store()?;
+        let now = ctx.clock.now_ts();
+        let pid = i64::from(std::process::id());
+        store.change_job(job_id, &now, |j| {
+            if j.pid.is_some() {
+                return None;
+            }
+            j.pid = Some(pid);
+            j.heartbeat_at = Some(now.clone());
+            Some(Vec::new())
+        })?;
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.push(job_id.to_string());
+        }
+        Ok(())
+    }
+
+    /// The job runs (or ended) here: its own heartbeat takes over.
+    fn started(&self, job_id: &str) {
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.retain(|id| id != job_id);
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(beat) = self.beat.take() {
+            let _ = beat.join();
+        }
+    }
 }
 
 impl Batch<'_> {
@@ -175,7 +248,7 @@ pub fn run(ctx: &Ctx, args: &RunArgs, file: &Path) -> Result<(), Error> {
     let backend = args.sandbox.unwrap_or(ctx.config.sandbox.backend);
     pipeline::check_backend(&ctx.config, backend)?;
     let default_repo = ctx.config.require_repo()?.to_path_buf();
-    let batch = Batch { ctx, args, backend, total: items.len() };
+    let batch = Batch { ctx, args, backend, total: items.len(), waiting: Waiting::new(ctx) };
     let items: Vec<(Item, PathBuf)> = items
         .into_iter()
         .map(|item| {
@@ -305,7 +378,15 @@ async fn review_one(batch: &Batch<'_>, index: usize, item: &Item, repo: PathBuf)
         return Some(Task::Settled(row.failed(e)));
     }
     Some(match outcome {
-        Ok(Outcome::Created { job_id }) => Task::Queued { prompt: item.prompt.clone(), job_id },
+        Ok(Outcome::Created { job_id }) => {
+            if let Err(e) = batch.waiting.own(ctx, &job_id) {
+                cancel_queued(ctx, &job_id);
+                let row = row.failed(e);
+                batch.ended(&row);
+                return Some(Task::Settled(row));
+            }
+            Task::Queued { prompt: item.prompt.clone(), job_id }
+        }
         Ok(Outcome::Rejected { .. }) if left => return None,
         Ok(Outcome::Rejected { plan_id }) => {
             row.plan_id = plan_id;
@@ -423,6 +504,7 @@ async fn queued(
     let mut row = Row::new(index, &prompt);
     row.job_id = Some(job_id.clone());
     let permit = permits.acquire().await;
+    batch.waiting.started(&job_id);
     if permit.is_err() || *cancel.borrow() {
         cancel_queued(ctx, &job_id);
         batch.ended(&row);

@@ -1,6 +1,8 @@
 //! Is the process running a job still alive? A job's record carries the pid of the process
-//! working on it and a heartbeat it refreshes every [`HEARTBEAT_EVERY`]; a job whose process
-//! is gone, or whose heartbeat is older than [`STALE_AFTER`], was interrupted.
+//! working on it (or, for a job queued to run later, of the process that will run it) and a
+//! heartbeat it refreshes every [`HEARTBEAT_EVERY`]; a job whose process is gone, or whose
+//! heartbeat is older than [`STALE_AFTER`], was interrupted, or cancelled when it never
+//! started.
 
 use std::time::Duration;
 
@@ -19,6 +21,11 @@ pub const STALE_AFTER: Duration = Duration::from_secs(60);
 /// Wakes the live process working on `job` with SIGTERM, so it sees a cancel request at once
 /// (it also sees it at its next heartbeat); returns its pid, or `None` when nobody runs it.
 pub fn signal_runner(job: &JobRecord) -> Option<i64> {
+    // A job that never started is only waiting in its process (e.g. a batch still reviewing
+    // plans): the signal would end that process, not the job.
+    if never_started(job) {
+        return None;
+    }
     let pid =
         job.pid.filter(|p| pid_alive(*p) && Status::parse(&job.status).is_some_and(Status::is_active))?;
     if let Ok(p) = libc::pid_t::try_from(pid) {
@@ -51,6 +58,11 @@ pub fn pid_alive(pid: i64) -> bool {
     }
 }
 
+/// Whether a job is queued and no attempt of it ever started.
+pub fn never_started(job: &JobRecord) -> bool {
+    Status::parse(&job.status) == Some(Status::Queued) && job.started_at.is_none()
+}
+
 /// Why an active job has nobody working on it, or `None` when it looks alive.
 pub fn orphan_reason(job: &JobRecord, now: OffsetDateTime) -> Option<String> {
     let status = Status::parse(&job.status)?;
@@ -59,6 +71,9 @@ pub fn orphan_reason(job: &JobRecord, now: OffsetDateTime) -> Option<String> {
     }
     let pid = job.pid?;
     if !pid_alive(pid) {
+        if never_started(job) {
+            return Some(format!("the process that was to run it (pid {pid}) is gone"));
+        }
         return Some(format!("the process running it (pid {pid}) is gone"));
     }
     let beat = job.heartbeat_at.as_deref().and_then(parse_ts)?;

@@ -457,7 +457,9 @@ impl Journal {
 }
 
 /// Reads a job and, when it is active but nobody works on it any more (process gone or
-/// heartbeat stale), records it as interrupted — once, whichever process notices first.
+/// heartbeat stale), records it as interrupted — once, whichever process notices first. A
+/// queued job that never started (its batch was killed while reviewing) is cancelled
+/// instead: nothing of it ran, and its plan runs again with `vibe run --plan`.
 pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, JobError> {
     let job = store.job(id)?;
     let Some(reason) = liveness::orphan_reason(&job, clock.now()) else {
@@ -465,16 +467,27 @@ pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, 
     };
     reap(store, id);
     let now = clock.now_ts();
+    let (to, message, failure) = if liveness::never_started(&job) {
+        let plan = job.plan_id.as_deref().map_or("PLAN", |p| &p[..8.min(p.len())]);
+        let message = format!(
+            "cancelled before it started: {reason}; run its plan with `vibe run --plan {plan} --yes`"
+        );
+        (Status::Cancelled, message, Some(Failure::Cancelled))
+    } else {
+        (Status::Interrupted, format!("interrupted: {reason}"), None)
+    };
     let changed = store.change_job(id, &now, |j| {
         // Re-check inside the transaction: another process may have moved it already.
         if j.status != job.status || j.pid != job.pid {
             return None;
         }
         let from = Status::parse(&j.status);
-        j.status = Status::Interrupted.as_str().to_string();
-        j.error_message = Some(format!("interrupted: {reason}"));
-        let ev =
-            JobEvent::Status { from, to: Status::Interrupted, reason: Some(reason.clone()), failure: None };
+        j.status = to.as_str().to_string();
+        j.error_message = Some(message.clone());
+        if to == Status::Cancelled {
+            j.finished_at = Some(now.clone());
+        }
+        let ev = JobEvent::Status { from, to, reason: Some(reason.clone()), failure };
         Some(vec![NewJobEvent { kind: ev.kind().into(), payload: ev.payload() }])
     })?;
     match changed {
@@ -673,5 +686,52 @@ pub(crate) mod tests {
         let job = refresh(&mut store, &c, "stale").unwrap();
         assert_eq!(job.status, "interrupted");
         assert!(job.error_message.unwrap().contains("no sign of life"));
+    }
+
+    #[test]
+    fn a_queued_job_whose_process_died_before_it_started_is_cancelled_and_nobody_is_signalled() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("v.db")).unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = i64::from(child.id());
+        child.wait().unwrap();
+        store.insert_job(&job_row("never", "queued", Some(dead))).unwrap();
+        // A resumed job had started before: it is interrupted, as a running one.
+        let mut resumed = job_row("resumed", "queued", Some(dead));
+        resumed.started_at = Some("2026-03-14T15:00:00.000Z".into());
+        store.insert_job(&resumed).unwrap();
+        // Its process alive (a batch still reviewing): it waits, and a cancel does not signal it.
+        let waiting = job_row("waiting", "queued", Some(i64::from(std::process::id())));
+        store.insert_job(&waiting).unwrap();
+        let c = clock();
+
+        let job = refresh(&mut store, &c, "never").unwrap();
+        assert_eq!(job.status, "cancelled");
+        let message = job.error_message.unwrap();
+        assert!(
+            message.contains(&format!(
+                "cancelled before it started: the process that was to run it (pid {dead}) is gone"
+            )),
+            "{message}"
+        );
+        assert!(message.ends_with("run its plan with `vibe run --plan PLAN --yes`"), "{message}");
+        assert!(job.finished_at.is_some());
+        let log = events(&store, "never", 0).unwrap();
+        assert!(matches!(
+            log.last().unwrap().event,
+            JobEvent::Status {
+                from: Some(Status::Queued),
+                to: Status::Cancelled,
+                failure: Some(Failure::Cancelled),
+                ..
+            }
+        ));
+        assert_eq!(refresh(&mut store, &c, "never").unwrap().status, "cancelled");
+        assert_eq!(log.len(), events(&store, "never", 0).unwrap().len(), "recorded once");
+
+        assert_eq!(refresh(&mut store, &c, "resumed").unwrap().status, "interrupted");
+        let job = refresh(&mut store, &c, "waiting").unwrap();
+        assert_eq!(job.status, "queued");
+        assert_eq!(liveness::signal_runner(&job), None);
     }
 }

@@ -820,6 +820,68 @@ fn leaving_a_review_of_a_batch_stops_it_and_no_job_runs() {
     assert!(w.e2b.sandboxes().is_empty(), "no sandbox was made");
 }
 
+/// A job approved in a batch's review waits, queued, while the next plan is reviewed; when
+/// vibe is SIGKILLed there, the next `vibe jobs` command finds the job cancelled, never
+/// started, and says how to run its plan.
+#[test]
+fn a_batch_killed_during_its_review_leaves_its_queued_jobs_cancelled_not_queued() {
+    let mut w = world();
+    w.env.set("TERM", "xterm-256color");
+    batch_model(&w.model);
+    let file = w.env.root().join("batch.txt");
+    std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
+    let file = file.display().to_string();
+    std::thread::scope(|scope| {
+        let review = scope.spawn(|| {
+            let args = ["run", "--batch", &file, "--no-pr", "--sandbox", "e2b"];
+            crate::suite::tui::on_terminal(&w.env, &args, &[("approve", "a")])
+        });
+        killed_while_reviewing(&w, review);
+    });
+}
+
+/// Waits until the batch reviews its second plan, checks its first job waits, and SIGKILLs it.
+fn killed_while_reviewing(w: &World, review: std::thread::ScopedJoinHandle<'_, (i32, String)>) {
+    // The first plan is approved and its job queued; the second plan is written.
+    for _ in 0..2400 {
+        if w.model.chat_requests().len() >= 4 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(w.model.chat_requests().len(), 4, "both plans are written, nothing else");
+    let store = Store::open(&w.env.db_path()).unwrap();
+    let job = store.recent_jobs(10, None).unwrap().remove(0);
+    let owner = job.pid.expect("the batch records itself as the job's owner");
+    // While the batch lives, its job waits as it is.
+    let listed: Value = serde_json::from_str(&w.env.ok(&["jobs", "list", "--json"])).unwrap();
+    assert_eq!(listed["jobs"][0]["status"], "queued", "{listed}");
+
+    // SAFETY: SIGKILL to the vibe process that runs the batch (the test started it).
+    assert_eq!(unsafe { libc::kill(owner as libc::pid_t, libc::SIGKILL) }, 0);
+    let (code, shown) = review.join().unwrap();
+    // The driver exits with the signal's negative number: -9 is 247.
+    assert_eq!(code, 256 - 9, "{shown}");
+    let job = store.job(&job.id).unwrap();
+
+    let listed: Value = serde_json::from_str(&w.env.ok(&["jobs", "list", "--json"])).unwrap();
+    assert_eq!(listed["jobs"][0]["status"], "cancelled", "{listed}");
+    let shown = job_json(&w.env, &job.id);
+    let message = shown["job"]["error_message"].as_str().unwrap();
+    let plan = &job.plan_id.as_deref().unwrap()[..8];
+    assert!(message.starts_with("cancelled before it started: the process that was to run it"), "{message}");
+    assert!(message.ends_with(&format!("`vibe run --plan {plan} --yes`")), "{message}");
+    let last = shown["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["to"].as_str(), last["failure"].as_str()),
+        (Some("cancelled"), Some("cancelled")),
+        "{last}"
+    );
+    // Nothing of it ran: no sandbox, no agent request.
+    assert!(w.e2b.sandboxes().is_empty());
+    assert_eq!(w.model.chat_requests().len(), 4);
+}
+
 #[test]
 fn a_batch_with_json_on_a_terminal_asks_for_each_plan_and_sums_up_in_json_lines() {
     let mut w = world();
