@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use git2::build::TreeUpdateBuilder;
-use git2::{Diff, ErrorCode, FileMode, Oid, Repository, Signature, StatusOptions, Time, Tree};
+use git2::{Diff, DiffStats, ErrorCode, FileMode, Oid, Repository, Signature, StatusOptions, Time, Tree};
 
 /// The trailer that ties a commit to its job.
 pub const JOB_TRAILER: &str = "Vibe-Job";
@@ -203,10 +203,8 @@ pub fn commit_patch(repo: &Repository, req: &CommitRequest<'_>) -> GitResult<Com
     let base_tree = base.tree()?;
     let diff = Diff::from_buffer(req.patch.as_bytes())
         .map_err(|e| GitError::PatchDoesNotApply(e.message().to_string()))?;
-    let tree_id = apply_to_tree(repo, &base_tree, &diff)?;
+    let (tree_id, stats) = apply_to_tree(repo, &base_tree, &diff)?;
     let tree = repo.find_tree(tree_id)?;
-    // Counted from the patch: the same as between the trees, without reading either.
-    let stats = diff.stats()?;
 
     let trailer = format!("{JOB_TRAILER}: {}", req.job_id);
     // A branch an earlier attempt of this job made, holding the same tree on the same base.
@@ -246,11 +244,11 @@ pub fn commit_patch(repo: &Repository, req: &CommitRequest<'_>) -> GitResult<Com
     })
 }
 
-/// The tree `diff` makes of `base_tree`, at the cost of what the patch touches: the patch is
-/// applied to a small tree holding only the base's entries at the paths it names, and the
-/// results are spliced into the base, so only the new blobs and the trees on their paths are
-/// written. A directory left empty disappears, as in git.
-fn apply_to_tree(repo: &Repository, base_tree: &Tree<'_>, diff: &Diff<'_>) -> GitResult<Oid> {
+/// The tree `diff` makes of `base_tree`, and the changes between the two, at the cost of what
+/// the patch touches: the patch is applied to a small tree holding only the base's entries at
+/// the paths it names, and the results are spliced into the base, so only the new blobs and the
+/// trees on their paths are written. A directory left empty disappears, as in git.
+fn apply_to_tree(repo: &Repository, base_tree: &Tree<'_>, diff: &Diff<'_>) -> GitResult<(Oid, DiffStats)> {
     let refused = |e: git2::Error| GitError::PatchDoesNotApply(e.message().to_string());
     let mut paths = BTreeSet::new();
     for delta in diff.deltas() {
@@ -272,6 +270,13 @@ fn apply_to_tree(repo: &Repository, base_tree: &Tree<'_>, diff: &Diff<'_>) -> Gi
     let empty = repo.find_tree(repo.treebuilder(None)?.write()?)?;
     let small = repo.find_tree(small.create_updated(repo, &empty)?)?;
     let applied = repo.apply_to_tree(&small, diff, None).map_err(refused)?;
+    // Counted from the patch, which is what lies between the trees, unless it renames or copies
+    // files: trees know neither, so those are counted between the touched entries.
+    let stats = if diff.deltas().any(|d| matches!(d.status(), git2::Delta::Renamed | git2::Delta::Copied)) {
+        repo.diff_tree_to_index(Some(&small), Some(&applied), None)?.stats()?
+    } else {
+        diff.stats()?
+    };
 
     let mut removed = Vec::new();
     let mut upserted = Vec::new();
@@ -301,12 +306,13 @@ fn apply_to_tree(repo: &Repository, base_tree: &Tree<'_>, diff: &Diff<'_>) -> Gi
     // libgit2 refuses a file and a directory of the same name in one update (a file replaced
     // by a directory or the other way round): the removals go first then.
     let swapped = removed.iter().any(|r| upserted.iter().any(|(u, ..)| u.starts_with(r) || r.starts_with(u)));
-    if swapped {
+    let tree = if swapped {
         let between = repo.find_tree(update(base_tree, true, false)?)?;
-        update(&between, false, true)
+        update(&between, false, true)?
     } else {
-        update(base_tree, true, true)
-    }
+        update(base_tree, true, true)?
+    };
+    Ok((tree, stats))
 }
 
 /// The tree entry mode libgit2 names `mode`.
@@ -672,15 +678,15 @@ mod tests {
         let new = {
             let base_tree = r.head().unwrap().peel_to_tree().unwrap();
             let diff = Diff::from_buffer(patch.as_bytes()).unwrap();
-            let new = apply_to_tree(&r, &base_tree, &diff).unwrap();
+            let (new, stats) = apply_to_tree(&r, &base_tree, &diff).unwrap();
             assert_eq!(new, whole_tree(&r, &base_tree, &patch).unwrap(), "{patch}");
             assert_ne!(new, base_tree.id(), "{patch}");
             let whole =
                 r.diff_tree_to_tree(Some(&base_tree), Some(&r.find_tree(new).unwrap()), None).unwrap();
             let whole = whole.stats().unwrap();
-            // What a commit reports, counted from the patch, is what lies between the trees.
-            let counts = |s: git2::DiffStats| (s.files_changed(), s.insertions(), s.deletions());
-            assert_eq!(counts(diff.stats().unwrap()), counts(whole), "{patch}");
+            // What a commit reports is what lies between the trees.
+            let counts = |s: DiffStats| (s.files_changed(), s.insertions(), s.deletions());
+            assert_eq!(counts(stats), counts(whole), "{patch}");
             new
         };
         (r, new)
@@ -766,6 +772,13 @@ mod tests {
         assert_eq!(show(&r, t, "a/b/top.rs/inner.rs"), (0o100644, b"fn inner() {}\n".to_vec()));
         assert_eq!(show(&r, t, "docs"), (0o100644, b"docs moved\n".to_vec()));
 
+        // A file moved to a new directory: a rename in the patch.
+        let (r, t) = same_tree_both_ways(&path, |c| {
+            std::fs::create_dir_all(c.join("moved")).unwrap();
+            std::fs::rename(c.join("a/b/top.rs"), c.join("moved/top.rs")).unwrap();
+        });
+        assert_eq!(show(&r, t, "moved/top.rs"), (0o100644, b"fn top() {}\n".to_vec()));
+
         // Everything at once.
         same_tree_both_ways(&path, |c| {
             edit(c);
@@ -822,7 +835,8 @@ mod tests {
         git(&path, &["commit", "-qm", "new doc"]);
         // libgit2 applies the new file's lines onto the file already there: the same both ways.
         let taken = r.head().unwrap().peel_to_tree().unwrap();
-        assert_eq!(apply_to_tree(&r, &taken, &diff).ok(), whole_tree(&r, &taken, &patch).ok());
+        let tree = apply_to_tree(&r, &taken, &diff).map(|(tree, _)| tree);
+        assert_eq!(tree.ok(), whole_tree(&r, &taken, &patch).ok());
     }
 
     #[test]
