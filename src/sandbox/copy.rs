@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Delta, DiffFormat, DiffOptions, Repository, RepositoryOpenFlags, Status, StatusOptions};
 
-use super::{ChangeKind, Diff, FileChange, SandboxError};
+use super::{walk, ChangeKind, Diff, FileChange, SandboxError};
 
 /// What the copy was made from.
 #[derive(Debug, Clone)]
@@ -133,59 +133,119 @@ pub fn create(source: &Source, work: &Path, trusted: &Path) -> Result<CopyInfo, 
 pub fn recycle(source: &Source, work: &Path, trusted: &Path) -> Result<CopyInfo, SandboxError> {
     let io = |e| SandboxError::io("cleaning a reused copy", e);
     match std::fs::symlink_metadata(work.join(".git")) {
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(work.join(".git")).map_err(io)?,
+        Ok(m) if m.is_dir() => walk::remove_tree(&work.join(".git")).map_err(io)?,
         Ok(_) => std::fs::remove_file(work.join(".git")).map_err(io)?,
         Err(_) => {}
     }
-    remove_symlinks(work).map_err(io)?;
-    remove_changed(work, trusted)?;
+    let (before, kept) = clean(work, trusted)?;
     // The object store may have moved with the repository.
     link_objects(trusted, &source.objects_dir)?;
-    // Untracked files go first: a planted `.gitattributes` must not steer the checkout.
-    git(trusted, work, &["clean", "-ffdxq"])?;
-    git(trusted, work, &["read-tree", "--reset", "-u", &source.base_commit])?;
+    // The index moves to the new base; entries that stay keep their stat data, new and
+    // changed ones have none.
+    git(trusted, work, &["read-tree", "--reset", &source.base_commit])?;
+    let after = git2::Index::open(&trusted.join("index"))?;
+    // Written again: what the walk did not keep, and what the new base changed.
+    let kept: std::collections::HashSet<&[u8]> =
+        before.iter().zip(&kept).filter(|(_, k)| **k).map(|(p, _)| p.as_slice()).collect();
+    let mut now: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::with_capacity(after.len());
+    let mut write: Vec<Vec<u8>> = Vec::new();
+    for entry in after.iter() {
+        let unwritten = entry.ino == 0 && entry.ctime.seconds() == 0 && entry.mtime.seconds() == 0;
+        if unwritten || !kept.contains(entry.path.as_slice()) {
+            write.push(entry.path.clone());
+        }
+        now.insert(entry.path);
+    }
+    // Files of the old base that the new one does not have, and the directories they leave empty.
+    for gone in before.iter().filter(|p| !now.contains(*p)) {
+        remove_with_empty_parents(work, gone).map_err(|e| SandboxError::io("cleaning a reused copy", e))?;
+    }
+    if !write.is_empty() {
+        let mut list = Vec::new();
+        for path in &write {
+            list.extend_from_slice(path);
+            list.push(0);
+        }
+        git_with_input(trusted, work, &["checkout-index", "--force", "-u", "-z", "--stdin"], &list)?;
+    }
     source.finish(work, trusted)
 }
 
-/// Removes every symbolic link under `dir` (tracked ones come back from the object store),
-/// without following any, and opens up directories a command locked.
-fn remove_symlinks(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    // A list, not recursion: a command may have nested directories as deep as paths go.
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            if kind.is_symlink() {
-                std::fs::remove_file(entry.path())?;
-            } else if kind.is_dir() {
-                let path = entry.path();
-                if std::fs::symlink_metadata(&path)?.permissions().mode() & 0o700 != 0o700 {
-                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-                }
-                pending.push(path);
-            }
+/// Removes the file `rel` of the copy `work` if it is there, then each parent directory it
+/// leaves empty.
+fn remove_with_empty_parents(work: &Path, rel: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = work.join(std::ffi::OsStr::from_bytes(rel));
+    match std::fs::remove_file(&path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    let mut dir = path.parent();
+    while let Some(d) = dir.filter(|d| *d != work) {
+        if std::fs::remove_dir(d).is_err() {
+            break;
         }
+        dir = d.parent();
     }
     Ok(())
 }
 
-/// Removes every tracked file whose stat data differs from the trusted index in any way (a
-/// write, a `chmod`, a replaced inode), so git writes it again exactly as checked out.
-fn remove_changed(work: &Path, trusted: &Path) -> Result<(), SandboxError> {
-    use std::os::unix::ffi::OsStrExt;
-    let index = git2::Index::open(&trusted.join("index"))?;
-    for entry in index.iter() {
-        let path = work.join(std::ffi::OsStr::from_bytes(&entry.path));
-        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
-        if !same_stat(&meta, &entry) {
-            let removed =
-                if meta.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
-            removed.map_err(|e| SandboxError::io("cleaning a reused copy", e))?;
+/// Brings a used copy back to the files of its base checkout in one walk, removing every
+/// symbolic link, every file or directory the checkout did not write (untracked, ignored,
+/// nested repositories) and every tracked file whose stat data differs from the trusted index
+/// in any way (a write, a `chmod`, a replaced inode); git then writes the tracked ones again
+/// exactly as checked out. Links are never followed, and directories a command locked are
+/// opened up.
+/// Returns the paths of the trusted index, and for each whether its file was kept.
+fn clean(work: &Path, trusted: &Path) -> Result<(Vec<Vec<u8>>, Vec<bool>), SandboxError> {
+    use std::os::unix::fs::PermissionsExt;
+    let open_up = |path: &Path, meta: &std::fs::Metadata| {
+        if meta.permissions().mode() & 0o700 != 0o700 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
         }
+        Ok::<_, std::io::Error>(())
+    };
+    let io = |e| SandboxError::io("cleaning a reused copy", e);
+    open_up(work, &std::fs::symlink_metadata(work).map_err(io)?).map_err(io)?;
+    let index = git2::Index::open(&trusted.join("index"))?;
+    let entries: Vec<git2::IndexEntry> = index.iter().collect();
+    let base = walk::Base::new(&entries);
+    let visit = |full: &Path, dir: &[u8], subdirs: &mut Vec<Vec<u8>>, kept: &mut Vec<usize>| {
+        for item in std::fs::read_dir(full)? {
+            let item = item?;
+            let rel = walk::join(dir, &item.file_name());
+            let (kind, path) = (item.file_type()?, item.path());
+            let tracked = base.get(&rel);
+            if kind.is_dir() {
+                if tracked.is_some_and(|(_, e)| e.mode == GITLINK_MODE) {
+                    continue;
+                }
+                if base.dirs.contains(rel.as_slice()) {
+                    open_up(&path, &item.metadata()?)?;
+                    subdirs.push(rel);
+                } else {
+                    walk::remove_tree(&path)?;
+                }
+                continue;
+            }
+            let keep = if kind.is_symlink() {
+                None
+            } else {
+                tracked.filter(|(_, entry)| item.metadata().is_ok_and(|m| same_stat(&m, entry)))
+            };
+            match keep {
+                Some((i, _)) => kept.push(i),
+                None => std::fs::remove_file(&path)?,
+            }
+        }
+        Ok(())
+    };
+    let found = walk::directories(work, walk::threads(), Vec::new, visit).map_err(io)?;
+    let mut kept = vec![false; entries.len()];
+    for i in found.into_iter().flatten() {
+        kept[i] = true;
     }
-    Ok(())
+    Ok((entries.iter().map(|e| e.path.clone()).collect(), kept))
 }
 
 /// Makes vibe's bare repository at `trusted`, borrowing the user's objects.
@@ -207,7 +267,14 @@ fn link_objects(git_dir: &Path, objects_dir: &Path) -> Result<(), SandboxError> 
 /// git's own `read-tree` + `checkout-index` (parallel where git supports it) is several times
 /// faster than libgit2's checkout on large trees (20,000 files: about 2 s against 15 s).
 fn git(trusted: &Path, work: &Path, args: &[&str]) -> Result<(), SandboxError> {
+    git_with_input(trusted, work, args, &[])
+}
+
+/// [`git`], with `input` on its standard input.
+fn git_with_input(trusted: &Path, work: &Path, args: &[&str], input: &[u8]) -> Result<(), SandboxError> {
+    use std::io::Write;
     use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
     let mut cmd = git_command(trusted, work);
     // SAFETY: prctl is async-signal-safe. The calling thread waits for git, so git dies only
     // when vibe does: a copy nobody will use is not written on.
@@ -217,11 +284,18 @@ fn git(trusted: &Path, work: &Path, args: &[&str]) -> Result<(), SandboxError> {
             Ok(())
         });
     }
-    let out = cmd
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .map_err(|e| SandboxError::io("running git to check out the copy (is git installed?)", e))?;
+    let stdin = if input.is_empty() { Stdio::null() } else { Stdio::piped() };
+    let running = |e| SandboxError::io("running git to check out the copy (is git installed?)", e);
+    let mut child =
+        cmd.args(args).stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(running)?;
+    let out = std::thread::scope(|scope| {
+        if let Some(mut pipe) = child.stdin.take() {
+            // Written beside the reading of git's output, so neither side waits on the other.
+            scope.spawn(move || pipe.write_all(input));
+        }
+        child.wait_with_output()
+    })
+    .map_err(running)?;
     if out.status.success() {
         Ok(())
     } else {
@@ -370,67 +444,76 @@ fn diff_with(
 /// files whose stat data changed or that are gone, and the files of directories git does not
 /// track (the ignored ones left out). `None` when part of the copy cannot be read.
 fn changed_paths(repo: &Repository, work: &Path, index: &git2::Index) -> Option<Vec<Vec<u8>>> {
-    use std::collections::{HashMap, HashSet};
     use std::os::unix::ffi::OsStrExt;
-
-    let mut tracked: HashMap<&[u8], &git2::IndexEntry> = HashMap::with_capacity(index.len());
-    let mut tracked_dirs: HashSet<&[u8]> = HashSet::new();
     let entries: Vec<git2::IndexEntry> = index.iter().collect();
-    for entry in &entries {
-        let path = entry.path.as_slice();
-        let mut end = path.len();
-        while let Some(slash) = path[..end].iter().rposition(|b| *b == b'/') {
-            if !tracked_dirs.insert(&path[..slash]) {
-                break;
-            }
-            end = slash;
-        }
-        tracked.insert(path, entry);
-    }
-    let mut changed = Vec::new();
-    let mut pending: Vec<Vec<u8>> = vec![Vec::new()];
-    while let Some(dir) = pending.pop() {
-        let full =
-            if dir.is_empty() { work.to_path_buf() } else { work.join(std::ffi::OsStr::from_bytes(&dir)) };
-        for item in std::fs::read_dir(&full).ok()? {
-            let item = item.ok()?;
+    let base = walk::Base::new(&entries);
+    // Asked only about directories git does not track; a handle of its own for the threads.
+    let ignores = std::sync::Mutex::new(Repository::open_bare(repo.path()).ok()?);
+    ignores.lock().ok()?.set_workdir(work, false).ok()?;
+    let ignored = |rel: &[u8]| {
+        let repo = ignores.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        repo.is_path_ignored(Path::new(std::ffi::OsStr::from_bytes(rel))).unwrap_or(false)
+    };
+    // Per thread: the paths that may differ, and the places of the tracked paths met.
+    type Found = (Vec<Vec<u8>>, Vec<usize>);
+    let visit = |full: &Path, dir: &[u8], subdirs: &mut Vec<Vec<u8>>, (changed, met): &mut Found| {
+        for item in std::fs::read_dir(full)? {
+            let item = item?;
             let name = item.file_name();
             if name == ".git" {
                 continue;
             }
-            let mut rel = dir.clone();
-            if !rel.is_empty() {
-                rel.push(b'/');
-            }
-            rel.extend_from_slice(name.as_bytes());
-            let kind = item.file_type().ok()?;
-            if kind.is_dir() {
-                let submodule = tracked.get(rel.as_slice()).is_some_and(|e| e.mode == GITLINK_MODE);
-                if submodule {
-                    tracked.remove(rel.as_slice());
-                } else if tracked_dirs.contains(rel.as_slice()) {
-                    pending.push(rel);
-                } else if !repo.is_path_ignored(Path::new(std::ffi::OsStr::from_bytes(&rel))).unwrap_or(false)
-                {
+            let mut rel = walk::join(dir, &name);
+            let tracked = base.get(&rel);
+            if item.file_type()?.is_dir() {
+                if let Some((i, _)) = tracked.filter(|(_, e)| e.mode == GITLINK_MODE) {
+                    met.push(i);
+                    continue;
+                }
+                if base.dirs.contains(rel.as_slice()) {
+                    subdirs.push(rel);
+                } else if !ignored(&rel) {
                     // A new repository inside the copy is one entry, as git shows it.
                     if std::fs::symlink_metadata(item.path().join(".git")).is_ok() {
                         rel.push(b'/');
                         changed.push(rel);
                     } else {
-                        pending.push(rel);
+                        subdirs.push(rel);
                     }
                 }
                 continue;
             }
-            match tracked.remove(rel.as_slice()) {
-                Some(entry) if same_stat(&item.metadata().ok()?, entry) => {}
-                _ => changed.push(rel),
+            match tracked {
+                Some((i, entry)) => {
+                    met.push(i);
+                    if !same_stat(&item.metadata()?, entry) {
+                        changed.push(rel);
+                    }
+                }
+                None => changed.push(rel),
             }
+        }
+        Ok(())
+    };
+    let found = walk::directories(work, walk::threads(), || (Vec::new(), Vec::new()), visit).ok()?;
+    let mut changed = Vec::new();
+    let mut met = vec![false; entries.len()];
+    for (paths, seen) in found {
+        changed.extend(paths);
+        for i in seen {
+            met[i] = true;
         }
     }
     // Tracked files the walk did not meet are gone (or became directories).
-    changed.extend(tracked.into_iter().filter(|(_, e)| e.mode != GITLINK_MODE).map(|(p, _)| p.to_vec()));
+    changed.extend(
+        entries
+            .iter()
+            .zip(met)
+            .filter(|(e, met)| !met && e.mode != GITLINK_MODE)
+            .map(|(e, _)| e.path.clone()),
+    );
     changed.sort();
+    changed.dedup();
     Some(changed)
 }
 
@@ -631,6 +714,66 @@ mod tests {
         for hidden in ["root.log", "target/debug/out", "new/deep/dir/noise.log", "new/ignores/secret.txt"] {
             assert!(changed.iter().all(|(p, _)| p != hidden), "{hidden} is ignored: {changed:?}");
         }
+    }
+
+    /// Every path under `root` (but `.git`) with its kind, mode and content.
+    fn listing(root: &Path) -> Vec<(String, u32, Vec<u8>)> {
+        use std::os::unix::fs::MetadataExt;
+        let mut out = Vec::new();
+        let mut pending = vec![root.to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            for item in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = item.path();
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                if rel == ".git" {
+                    continue;
+                }
+                let meta = std::fs::symlink_metadata(&path).unwrap();
+                let content = if meta.is_file() {
+                    std::fs::read(&path).unwrap()
+                } else if meta.file_type().is_symlink() {
+                    std::fs::read_link(&path).unwrap().into_os_string().into_encoded_bytes()
+                } else {
+                    pending.push(path);
+                    Vec::new()
+                };
+                out.push((rel, meta.mode(), content));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_reused_copy_moved_to_a_new_base_is_the_new_base_exactly() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (work, trusted, _) = copy_of_repo(tmp.path());
+        let repo = tmp.path().join("repo");
+        // What a job left behind.
+        write(&work, "src/m0/n0/f0.rs", "edited by the job\n");
+        write(&work, "junk/deep/file", "untracked\n");
+        write(&work, "root.log", "ignored\n");
+        std::fs::remove_file(work.join("src/m1/n1/f1.rs")).unwrap();
+        std::os::unix::fs::symlink("/etc", work.join("docs/only/etc")).unwrap();
+        // The user moves on: files change, go, turn into directories and back.
+        write(&repo, "src/m2/n2/f2.rs", "fn f2() { moved_on() }\n");
+        std::fs::remove_dir_all(repo.join("docs")).unwrap();
+        write(&repo, "docs", "a file now\n");
+        std::fs::remove_file(repo.join("data.bin")).unwrap();
+        write(&repo, "data.bin/inside", "a directory now\n");
+        write(&repo, "brand/new/dir/file.rs", "new\n");
+        std::fs::set_permissions(repo.join("src/m0/n3/f3.rs"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-q", "-m", "next"]);
+
+        let source = Source::read(&repo, None, Dirty::Refuse).unwrap();
+        let info = recycle(&source, &work, &trusted).unwrap();
+        let fresh = tmp.path().join("fresh");
+        create(&source, &fresh, &tmp.path().join("fresh.git")).unwrap();
+        assert_eq!(listing(&work), listing(&fresh));
+        let (fast, full) = both(&work, &trusted, &info);
+        assert!(fast.is_empty() && full.is_empty(), "{:?} {:?}", paths(&fast), paths(&full));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod e2b;
 pub mod local;
 pub mod paths;
 pub mod projects;
+mod walk;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -420,6 +421,12 @@ impl Sandboxes {
     /// job of their repository.
     pub fn with_pool(mut self, pool: PathBuf, per_repo: usize) -> Self {
         self.local = local::Options { pool: Some(pool), per_repo, ..self.local };
+        self
+    }
+
+    /// New local copies are made in memory when they fit there (`sandbox.copy_in_memory`).
+    pub fn in_memory(mut self, in_memory: bool) -> Self {
+        self.local.in_memory = in_memory;
         self
     }
 

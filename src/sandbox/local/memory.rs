@@ -91,7 +91,7 @@ pub(super) fn place(root: &Path, dir: &Path) -> Result<PathBuf, SandboxError> {
         .and_then(|()| write_owner(&entry, &[&link]))
         .and_then(|()| std::os::unix::fs::symlink(&work, &link));
     if let Err(e) = made {
-        let _ = super::pool::force_remove(&entry);
+        let _ = crate::sandbox::walk::remove_tree(&entry);
         return Err(io(e));
     }
     Ok(work)
@@ -157,7 +157,7 @@ fn write_owner_text(entry: &Path, text: &[u8]) -> std::io::Result<()> {
 /// Removes the memory copy `dir/work` links to, if any (the link itself stays).
 pub(super) fn release(dir: &Path) {
     if let Some(entry) = target(&dir.join("work")) {
-        let _ = super::pool::force_remove(&entry);
+        let _ = crate::sandbox::walk::remove_tree(&entry);
     }
 }
 
@@ -184,7 +184,7 @@ pub(super) fn sweep(root: &Path) {
                 .any(|l| std::fs::read_link(std::ffi::OsStr::from_bytes(l)).is_ok_and(|t| t == work))
         });
         if !owned {
-            let _ = super::pool::force_remove(&path);
+            let _ = crate::sandbox::walk::remove_tree(&path);
         }
     }
 }

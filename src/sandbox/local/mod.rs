@@ -84,10 +84,9 @@ pub fn prepared_dir(dir: &Path) -> PathBuf {
     dir.with_file_name(name)
 }
 
-/// The directory in memory that holds the copy of the sandbox directory `dir`, when the copy
-/// is in memory.
+/// The copy of the sandbox directory `dir` in memory, when it is there.
 pub fn memory_copy(dir: &Path) -> Option<PathBuf> {
-    memory::target(&dir.join("work"))
+    memory::target(&dir.join("work")).map(|entry| entry.join("work"))
 }
 
 /// Where the copy `work` (a sandbox directory's `work`) really is: itself, or the copy in

@@ -212,7 +212,7 @@ pub(super) fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> 
 /// its permissions.
 pub fn discard(dir: &Path) -> std::io::Result<()> {
     memory::release(dir);
-    match force_remove(dir) {
+    match crate::sandbox::walk::remove_tree(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         other => other,
     }
@@ -250,7 +250,7 @@ pub fn discard_in_background(dir: &Path) {
         // Reaped by init once this process exits; nothing waits for it.
         Ok(child) => drop(child),
         Err(_) => {
-            let _ = in_memory.map(|entry| force_remove(&entry));
+            let _ = in_memory.map(|entry| crate::sandbox::walk::remove_tree(&entry));
             let _ = discard(&trash);
         }
     }
@@ -285,28 +285,6 @@ pub(super) fn adopt(
         discard_in_background(prepared);
     }
     adopted
-}
-
-/// Removes a directory tree even when a command made parts of it unwritable (`chmod 000`):
-/// directories are made accessible again (symlinks are never followed) and removal retried.
-pub(super) fn force_remove(dir: &Path) -> std::io::Result<()> {
-    fn open_up(dir: &Path) {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                open_up(&entry.path());
-            }
-        }
-    }
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            open_up(dir);
-            std::fs::remove_dir_all(dir)
-        }
-        other => other,
-    }
 }
 
 #[cfg(test)]
