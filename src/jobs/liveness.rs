@@ -94,10 +94,11 @@ pub fn orphan_reason(job: &JobRecord, now: OffsetDateTime) -> Option<String> {
 pub fn kill_leftovers(dir: &std::path::Path) -> usize {
     let in_memory = crate::sandbox::local::memory_copy(dir);
     let Ok(dir) = std::fs::canonicalize(dir) else { return 0 };
+    let dirs: Vec<std::path::PathBuf> = std::iter::once(dir).chain(in_memory).collect();
     let mut killed = 0;
     // Dying parents re-parent their children meanwhile: scan until a pass finds nothing.
     for _ in 0..50 {
-        let found = scan_and_kill(&dir) + in_memory.as_deref().map_or(0, scan_and_kill);
+        let found = scan_and_kill(&dirs);
         if found == 0 {
             break;
         }
@@ -107,9 +108,15 @@ pub fn kill_leftovers(dir: &std::path::Path) -> usize {
     killed
 }
 
-fn scan_and_kill(dir: &std::path::Path) -> usize {
-    let needle = dir.display().to_string();
-    let prefix = format!("{needle}/");
+fn scan_and_kill(dirs: &[std::path::PathBuf]) -> usize {
+    let needles: Vec<(String, String)> = dirs
+        .iter()
+        .map(|d| {
+            let needle = d.display().to_string();
+            let prefix = format!("{needle}/");
+            (needle, prefix)
+        })
+        .collect();
     let me = std::process::id();
     let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
     let mut killed = 0;
@@ -118,22 +125,25 @@ fn scan_and_kill(dir: &std::path::Path) -> usize {
         if pid == me {
             continue;
         }
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        let zombie = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().next()) == Some("Z");
-        if zombie {
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let named = cmdline.split(|b| *b == 0).any(|arg| {
+            std::str::from_utf8(arg)
+                .is_ok_and(|a| needles.iter().any(|(needle, prefix)| a == needle || a.starts_with(prefix)))
+        });
+        let inside = || {
+            std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| dirs.iter().any(|d| cwd.starts_with(d)))
+        };
+        if !(named || inside()) {
             continue;
         }
-        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        let named = cmdline
-            .split(|b| *b == 0)
-            .any(|arg| std::str::from_utf8(arg).is_ok_and(|a| a == needle || a.starts_with(&prefix)));
-        let inside = std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(dir));
-        if named || inside {
-            if let Ok(pid) = libc::pid_t::try_from(pid) {
-                // SAFETY: plain kill(2) on a pid read from /proc.
-                if unsafe { libc::kill(pid, libc::SIGKILL) } == 0 {
-                    killed += 1;
-                }
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        if stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().next()) == Some("Z") {
+            continue;
+        }
+        if let Ok(pid) = libc::pid_t::try_from(pid) {
+            // SAFETY: plain kill(2) on a pid read from /proc.
+            if unsafe { libc::kill(pid, libc::SIGKILL) } == 0 {
+                killed += 1;
             }
         }
     }
