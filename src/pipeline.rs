@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::clock::Clock;
 use crate::config::{Backend, Config};
-use crate::crs::{Crs, CrsOutcome, Owner};
+use crate::crs::{Crs, CrsOutcome, Input, Owner};
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, Op, Stage};
 use crate::jobs::{self, Artifacts, JobSpec, Status};
@@ -205,26 +205,49 @@ pub async fn run(
         Start::Prompt(_) | Start::Crs(_) => Some(config.require_repo()?.to_path_buf()),
         Start::Plan(_) => None,
     };
-    let (clean, snapshot) = std::thread::scope(|scope| {
+    // The CRS's context is gathered on the walk's thread too; nothing is sent before the tree
+    // is found clean.
+    let prompt = match &req.start {
+        Start::Prompt(prompt) => Some(prompt.trim()),
+        _ => None,
+    };
+    let (clean, walked) = std::thread::scope(|scope| {
         let cache = config.cache_dir();
-        let snapshot = walk_root
-            .as_deref()
-            .map(|root| scope.spawn(move || crate::context::Snapshot::take_cached(root, Some(&cache))));
+        let walked = walk_root.as_deref().map(|root| {
+            scope.spawn(move || {
+                let snapshot = crate::context::Snapshot::take_cached(root, Some(&cache))?;
+                let gathered = prompt.filter(|p| !p.is_empty()).and_then(|p| {
+                    crate::context::gather_with(root, Some(&snapshot), p, config.context_max_tokens).ok()
+                });
+                Ok::<_, crate::context::ContextError>((snapshot, gathered))
+            })
+        });
         let clean = crate::git::ensure_clean(&repo, req.allow_dirty);
-        (clean, snapshot.map(|s| s.join()))
+        (clean, walked.map(|s| s.join()))
     });
     clean?;
-    let snapshot = match snapshot {
-        Some(Ok(taken)) => Some(taken?),
+    let (snapshot, gathered) = match walked {
+        Some(Ok(taken)) => {
+            let (snapshot, gathered) = taken?;
+            (Some(snapshot), gathered)
+        }
         Some(Err(_)) => return Err(Error::failure("walking the repository failed unexpectedly")),
-        None => None,
+        None => (None, None),
     };
 
     let mut change = match req.start.clone() {
         Start::Plan(change) => *change,
         start => {
-            let planned =
-                write(config, clock, services, start, Stop::Plan, snapshot.as_ref(), &events).await?;
+            let planned = write(
+                config,
+                clock,
+                services,
+                start,
+                Stop::Plan,
+                Input { snapshot: snapshot.as_ref(), gathered },
+                &events,
+            )
+            .await?;
             let Some(planned) = planned.planned() else {
                 return Err(Error::failure("the plan was not written"));
             };
@@ -597,7 +620,16 @@ async fn draft(
         Start::Prompt(_) => Some(walk(&root, config.cache_dir()).await?),
         Start::Crs(_) | Start::Plan(_) => None,
     };
-    write(config, clock, services, req.start, req.stop, snapshot.as_ref(), events).await
+    write(
+        config,
+        clock,
+        services,
+        req.start,
+        req.stop,
+        Input { snapshot: snapshot.as_ref(), gathered: None },
+        events,
+    )
+    .await
 }
 
 /// Walks the repository (or reads its walk from the cache) on a blocking thread, so the
@@ -629,9 +661,10 @@ async fn write(
     services: &mut Services,
     start: Start,
     stop: Stop,
-    snapshot: Option<&crate::context::Snapshot>,
+    input: Input<'_>,
     events: &UnboundedSender<Event>,
 ) -> Result<Outcome, Error> {
+    let snapshot = input.snapshot;
     let client = services.client(config)?;
     let root = config.require_repo()?.to_path_buf();
     let owner = Owner::of(config, &services.store, &root)?;
@@ -644,9 +677,8 @@ async fn write(
         Start::Prompt(prompt) => {
             let _ = events.send(Event::StageStarted { stage: Stage::Crs });
             let progress = progress_to(events, Stage::Crs);
-            let made =
-                crate::crs::generate(&client, config, &owner, &clock, &prompt, snapshot, Some(&progress))
-                    .await?;
+            let made = crate::crs::generate(&client, config, &owner, &clock, &prompt, input, Some(&progress))
+                .await?;
             services.store.save_crs(&made.record, &made.usage, "crs")?;
             let _ = events.send(Event::CrsReady {
                 crs_id: made.record.id.clone(),

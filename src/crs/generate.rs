@@ -83,17 +83,28 @@ pub(crate) fn tokens_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Generates a CRS for `prompt` from the repository in `config.repo` (or a snapshot of it
-/// already taken) and returns it with the record to keep for `owner`; it writes nothing.
+/// What of the repository a CRS is written from, when it is at hand already (else the
+/// repository in `config.repo` is walked).
+#[derive(Default)]
+pub struct Input<'a> {
+    /// A walk of the repository.
+    pub snapshot: Option<&'a context::Snapshot>,
+    /// The context gathered from it for this prompt.
+    pub gathered: Option<context::Context>,
+}
+
+/// Generates a CRS for `prompt` from the repository in `config.repo` (or what of it `input`
+/// holds) and returns it with the record to keep for `owner`; it writes nothing.
 pub async fn generate(
     client: &Client,
     config: &Config,
     owner: &Owner,
     clock: &Clock,
     prompt: &str,
-    snapshot: Option<&context::Snapshot>,
+    input: Input<'_>,
     progress: Progress<'_>,
 ) -> Result<CrsOutcome, Error> {
+    let Input { snapshot, gathered } = input;
     let root = config.require_repo()?.to_path_buf();
     let prompt = prompt.trim();
     if prompt.is_empty() {
@@ -103,7 +114,10 @@ pub async fn generate(
     }
     let started = Instant::now();
     let owner = owner.clone();
-    let context = context::gather_with(&root, snapshot, prompt, config.context_max_tokens)?;
+    let context = match gathered {
+        Some(context) => context,
+        None => context::gather_with(&root, snapshot, prompt, config.context_max_tokens)?,
+    };
     let req = StructuredRequest {
         model: config.model.name.clone(),
         messages: vec![

@@ -42,5 +42,5 @@ pub mod schema;
 
 pub(crate) use generate::repository_message;
 pub(crate) use generate::tokens_i64;
-pub use generate::{generate, load, request_tokens, CrsOutcome, Owner};
+pub use generate::{generate, load, request_tokens, CrsOutcome, Input, Owner};
 pub use render::to_markdown;
