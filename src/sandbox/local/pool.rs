@@ -76,8 +76,15 @@ pub(super) fn make_copy(
     if let Some(root) = root.filter(|root| memory::fits(root, source.checkout_bytes())) {
         std::fs::create_dir_all(dir)
             .map_err(|e| SandboxError::io(format!("creating {}", dir.display()), e))?;
-        let in_memory = memory::place(&root, dir)?;
-        return copy::create(&source, &in_memory, &trusted);
+        let made =
+            memory::place(&root, dir).and_then(|in_memory| copy::create(&source, &in_memory, &trusted));
+        if made.is_ok() {
+            return made;
+        }
+        // Memory ran short meanwhile (other copies, other programs): the copy goes to disk.
+        memory::release(dir);
+        let _ = std::fs::remove_file(&work);
+        let _ = crate::sandbox::walk::remove_tree(&trusted);
     }
     copy::create(&source, &work, &trusted)
 }
