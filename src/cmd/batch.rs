@@ -171,17 +171,7 @@ impl Waiting {
 
     /// Records this process as the one that will run the queued job `job_id`.
     fn own(&self, ctx: &Ctx, job_id: &str) -> Result<(), Error> {
-        let mut store = ctx.store()?;
-        let now = ctx.clock.now_ts();
-        let pid = i64::from(std::process::id());
-        store.change_job(job_id, &now, |j| {
-            if j.pid.is_some() {
-                return None;
-            }
-            j.pid = Some(pid);
-            j.heartbeat_at = Some(now.clone());
-            Some(Vec::new())
-        })?;
+        ctx.store()?.claim_job(job_id, i64::from(std::process::id()), &ctx.clock.now_ts())?;
         if let Ok(mut ids) = self.ids.lock() {
             ids.push(job_id.to_string());
         }

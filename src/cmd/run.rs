@@ -202,17 +202,7 @@ fn start_in_background(ctx: &Ctx, job_id: &str) -> Result<(i64, std::path::PathB
     }
     let child = cmd.spawn().map_err(|e| Error::failure(format!("cannot start the background job: {e}")))?;
     let pid = i64::from(child.id());
-    let mut store = ctx.store()?;
-    let now = ctx.clock.now_ts();
-    // The child may already have claimed the job (then it wrote the same pid).
-    store.change_job(job_id, &now, |j| {
-        if j.pid.is_some() {
-            return None;
-        }
-        j.pid = Some(pid);
-        j.heartbeat_at = Some(now.clone());
-        Some(Vec::new())
-    })?;
+    ctx.store()?.claim_job(job_id, pid, &ctx.clock.now_ts())?;
     Ok((pid, art.log()))
 }
 

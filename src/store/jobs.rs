@@ -69,6 +69,20 @@ impl Store {
         })
     }
 
+    /// Records process `pid` as the one that will run the job, unless one is recorded already
+    /// (a job that started claims itself, with the same pid).
+    pub fn claim_job(&mut self, id: &str, pid: i64, now: &str) -> StoreResult<()> {
+        self.change_job(id, now, |j| {
+            if j.pid.is_some() {
+                return None;
+            }
+            j.pid = Some(pid);
+            j.heartbeat_at = Some(now.to_string());
+            Some(Vec::new())
+        })?;
+        Ok(())
+    }
+
     /// Records a sign of life of the process running the job; returns whether a cancel was
     /// requested.
     pub fn heartbeat_job(&mut self, id: &str, pid: i64, now: &str) -> StoreResult<bool> {
