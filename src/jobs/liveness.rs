@@ -84,72 +84,6 @@ pub fn orphan_reason(job: &JobRecord, now: OffsetDateTime) -> Option<String> {
     None
 }
 
-/// Kills every process still working in a job's sandbox copy (`dir`) after the process that
-/// ran the job died: sandboxed commands are started with `--die-with-parent`, and this is the
-/// second line for whatever survived (e.g. a PID namespace's init whose parent died).
-/// A process belongs to the job when its command line names the copy (the bubblewrap that
-/// mounts it) or its working directory is inside it (unsandboxed `none` backend); the copy
-/// is in `dir`, or in memory where `dir/work` links to.
-/// Returns how many were killed.
-pub fn kill_leftovers(dir: &std::path::Path) -> usize {
-    let in_memory = crate::sandbox::local::memory_copy(dir);
-    let Ok(dir) = std::fs::canonicalize(dir) else { return 0 };
-    let dirs: Vec<std::path::PathBuf> = std::iter::once(dir).chain(in_memory).collect();
-    let mut killed = 0;
-    // Dying parents re-parent their children meanwhile: scan until a pass finds nothing.
-    for _ in 0..50 {
-        let found = scan_and_kill(&dirs);
-        if found == 0 {
-            break;
-        }
-        killed += found;
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    killed
-}
-
-fn scan_and_kill(dirs: &[std::path::PathBuf]) -> usize {
-    let needles: Vec<(String, String)> = dirs
-        .iter()
-        .map(|d| {
-            let needle = d.display().to_string();
-            let prefix = format!("{needle}/");
-            (needle, prefix)
-        })
-        .collect();
-    let me = std::process::id();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return 0 };
-    let mut killed = 0;
-    for e in entries.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        if pid == me {
-            continue;
-        }
-        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
-        let named = cmdline.split(|b| *b == 0).any(|arg| {
-            std::str::from_utf8(arg)
-                .is_ok_and(|a| needles.iter().any(|(needle, prefix)| a == needle || a.starts_with(prefix)))
-        });
-        let inside = || {
-            std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| dirs.iter().any(|d| cwd.starts_with(d)))
-        };
-        if !(named || inside()) {
-            continue;
-        }
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        if stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().next()) == Some("Z") {
-            continue;
-        }
-        if let Ok(pid) = libc::pid_t::try_from(pid) {
-            // SAFETY: plain kill(2) on a pid read from /proc.
-            if unsafe { libc::kill(pid, libc::SIGKILL) } == 0 {
-                killed += 1;
-            }
-        }
-    }
-    killed
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -164,22 +98,6 @@ mod tests {
         assert!(!pid_alive(pid));
         assert!(!pid_alive(0));
         assert!(!pid_alive(-5));
-    }
-
-    #[test]
-    fn leftovers_in_a_copy_are_killed_and_others_are_not() {
-        let dir = tempfile::tempdir().unwrap();
-        let copy = dir.path().join("sandbox/work");
-        std::fs::create_dir_all(&copy).unwrap();
-        let mut inside = std::process::Command::new("sleep").arg("31").current_dir(&copy).spawn().unwrap();
-        let mut outside =
-            std::process::Command::new("sleep").arg("32").current_dir(dir.path()).spawn().unwrap();
-        assert_eq!(kill_leftovers(&dir.path().join("sandbox")), 1);
-        assert!(inside.wait().unwrap().code().is_none());
-        assert!(outside.try_wait().unwrap().is_none());
-        outside.kill().unwrap();
-        outside.wait().unwrap();
-        assert_eq!(kill_leftovers(&dir.path().join("missing")), 0);
     }
 
     #[test]

@@ -500,7 +500,7 @@ pub fn refresh(store: &mut Store, clock: &Clock, id: &str) -> Result<JobRecord, 
 fn reap(store: &Store, id: &str) {
     // The copy lives beside the database: `<home>/jobs/<id>/sandbox`.
     if let Some(home) = store.path().parent() {
-        liveness::kill_leftovers(&Artifacts::new(&home.join("jobs"), id).sandbox_dir());
+        crate::sandbox::local::kill_leftovers(&Artifacts::new(&home.join("jobs"), id).sandbox_dir());
     }
 }
 

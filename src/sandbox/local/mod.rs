@@ -40,6 +40,7 @@ pub use bwrap::{bwrap_args, BwrapConfig};
 pub use environment::Environment;
 pub use pool::{discard, discard_in_background, prepare, retire};
 pub use probe::{no_isolation_warning, probe, probe_with, Probe, PROBE_CACHE_FILE};
+pub use process::kill_leftovers;
 
 /// Where the copy appears inside the sandbox.
 pub const SANDBOX_WORK: &str = "/vibe/work";
@@ -343,7 +344,7 @@ impl Sandbox for LocalSandbox {
             let dir = self.dir.clone();
             let options = self.options.clone();
             tokio::task::spawn_blocking(move || {
-                crate::jobs::liveness::kill_leftovers(&dir);
+                process::kill_leftovers(&dir);
                 let _ = discard(&prepared_dir(&dir));
                 match options.pool.as_deref() {
                     Some(pool) => {
