@@ -489,7 +489,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("d", "delete the selected step"),
     ("J / K", "move the selected step down / up"),
     ("s / u", "submit your edits as a new version / drop them"),
-    ("E", "edit the whole plan in $VISUAL or $EDITOR"),
+    ("E", "edit plan and criteria in $VISUAL or $EDITOR"),
     ("c", "comment on the selected step or criterion"),
     ("l", "lock or unlock the selected step"),
     ("o", "answer an open question"),

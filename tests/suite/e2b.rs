@@ -494,14 +494,19 @@ fn batch_model(model: &OpenAiServer) {
     });
 }
 
-#[test]
-fn a_batch_without_yes_reviews_every_plan_before_any_job_and_runs_only_the_approved() {
+/// A world whose model answers a two-prompt batch, on a terminal, and the batch file's path.
+fn batch_on_a_terminal() -> (World, String) {
     let mut w = world();
     w.env.set("TERM", "xterm-256color");
     batch_model(&w.model);
     let file = w.env.root().join("batch.txt");
     std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
-    let file = file.display().to_string();
+    (w, file.display().to_string())
+}
+
+#[test]
+fn a_batch_without_yes_reviews_every_plan_before_any_job_and_runs_only_the_approved() {
+    let (w, file) = batch_on_a_terminal();
     let args = ["run", "--batch", &file, "--parallel", "2", "--no-pr", "--sandbox", "e2b"];
     // The first plan is approved, the second rejected with a reason.
     let (code, shown) = crate::suite::tui::on_terminal(
@@ -798,12 +803,7 @@ fn an_envd_older_than_0_4_0_is_told_the_user_on_every_call() {
 
 #[test]
 fn leaving_a_review_of_a_batch_stops_it_and_no_job_runs() {
-    let mut w = world();
-    w.env.set("TERM", "xterm-256color");
-    batch_model(&w.model);
-    let file = w.env.root().join("batch.txt");
-    std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
-    let file = file.display().to_string();
+    let (w, file) = batch_on_a_terminal();
     let args = ["run", "--batch", &file, "--no-pr", "--sandbox", "e2b"];
     // The first plan is approved; the reviewer leaves the second screen without a verdict.
     let (code, shown) = crate::suite::tui::on_terminal(
@@ -825,12 +825,7 @@ fn leaving_a_review_of_a_batch_stops_it_and_no_job_runs() {
 /// started, and says how to run its plan.
 #[test]
 fn a_batch_killed_during_its_review_leaves_its_queued_jobs_cancelled_not_queued() {
-    let mut w = world();
-    w.env.set("TERM", "xterm-256color");
-    batch_model(&w.model);
-    let file = w.env.root().join("batch.txt");
-    std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
-    let file = file.display().to_string();
+    let (w, file) = batch_on_a_terminal();
     std::thread::scope(|scope| {
         let review = scope.spawn(|| {
             let args = ["run", "--batch", &file, "--no-pr", "--sandbox", "e2b"];
@@ -884,12 +879,7 @@ fn killed_while_reviewing(w: &World, review: std::thread::ScopedJoinHandle<'_, (
 
 #[test]
 fn a_batch_with_json_on_a_terminal_asks_for_each_plan_and_sums_up_in_json_lines() {
-    let mut w = world();
-    w.env.set("TERM", "xterm-256color");
-    batch_model(&w.model);
-    let file = w.env.root().join("batch.txt");
-    std::fs::write(&file, "add a greeting file\nadd a farewell file\n").unwrap();
-    let file = file.display().to_string();
+    let (w, file) = batch_on_a_terminal();
     let args = ["run", "--batch", &file, "--no-pr", "--sandbox", "e2b", "--json"];
     // No review screen with --json: a question per plan, answered in turn.
     let (code, shown) = crate::suite::tui::on_terminal(
