@@ -330,6 +330,19 @@ pub(super) fn watch(ctx: &Ctx, id: &str) -> Result<(), Error> {
     }
 }
 
+/// Records the cancel of job `id` that no process runs, as its runner would: a final
+/// `cancelled` status whose failure kind is `cancelled`.
+fn cancel_here(store: crate::store::Store, ctx: &Ctx, id: &str, now: &str) -> Result<JobRecord, Error> {
+    let mut journal = jobs::Journal::new(store, ctx.clock, id.to_string(), None);
+    let cancelled = journal.end_as(
+        Status::Cancelled,
+        Some("cancelled by the user".into()),
+        Some(jobs::state::Failure::Cancelled),
+        |j| j.finished_at = Some(now.to_string()),
+    )?;
+    Ok(cancelled)
+}
+
 pub(super) fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
     let mut store = ctx.store()?;
     let job = load(ctx, &mut store, id)?;
@@ -351,24 +364,11 @@ pub(super) fn cancel(ctx: &Ctx, id: &str) -> Result<(), Error> {
                 std::thread::sleep(POLL);
             }
         }
-        None => {
-            // Nobody runs it (queued and not started yet, or interrupted): cancel it here.
-            let mut journal = jobs::Journal::new(store, ctx.clock, job.id.clone(), None);
-            journal.move_to(Status::Cancelled, Some("cancelled by the user".into()), |j| {
-                j.finished_at = Some(now.clone());
-            })?
-        }
+        // Nobody runs it (queued and not started yet, or interrupted): cancel it here.
+        None => cancel_here(store, ctx, &job.id, &now)?,
     };
     // The process died before it could record the cancel: record it here.
-    let job = if job.status == "interrupted" {
-        let store = ctx.store()?;
-        let mut journal = jobs::Journal::new(store, ctx.clock, job.id.clone(), None);
-        journal.move_to(Status::Cancelled, Some("cancelled by the user".into()), |j| {
-            j.finished_at = Some(now.clone());
-        })?
-    } else {
-        job
-    };
+    let job = if job.status == "interrupted" { cancel_here(ctx.store()?, ctx, &job.id, &now)? } else { job };
     if ctx.out.json {
         return ctx.out.json(&json!({ "job_id": job.id, "status": job.status }));
     }

@@ -97,6 +97,12 @@ fn cancel_stops_a_job_nobody_runs_and_refuses_a_finished_one() {
     let out: Value = serde_json::from_str(&env.ok(&["jobs", "cancel", "aaaa", "--json"])).unwrap();
     assert_eq!(out["status"], "cancelled");
     assert_eq!(status_events(&store, "aaaa0000-0000-7000-8000-000000000001"), ["cancelled"]);
+    let events = store.job_events("aaaa0000-0000-7000-8000-000000000001", 0).unwrap();
+    let last: Value = serde_json::from_str(&events.last().unwrap().payload).unwrap();
+    assert_eq!(
+        last["failure"], "cancelled",
+        "scripts read the same failure kind as for a running job: {last}"
+    );
     let (_, err) = env.fails(&["jobs", "cancel", "bbbb"], 2);
     assert!(err.contains("job bbbb0000 is done; there is nothing to cancel"), "{err}");
     let (_, err) = env.fails(&["jobs", "resume", "bbbb"], 2);
