@@ -270,16 +270,11 @@ mod tests {
             );
             let mut crs = crate::tui::review::tests::crs();
             crs.acceptance_criteria[1].description = "The README shows an example".into();
-            let plan = crate::tui::review::tests::plan();
-            driver.event(Event::CriteriaVersion {
-                plan_id: "p2".into(),
-                parent_id: Some("p1".into()),
-                crs_id: "c2".into(),
-                crs: Box::new(crs),
-                content_hash: crate::plan::content_hash(&plan),
-                plan: Box::new(plan),
-                problems: vec![],
-            });
+            driver.event(crate::tui::review::tests::criteria_version(
+                crs,
+                crate::tui::review::tests::plan(),
+                &[],
+            ));
             let Some(Op::Replace { plan }) = driver.op().await else { panic!() };
             assert_eq!(plan.complexity, crate::plan::Complexity::Medium);
             driver.event(Event::PlanApproved { plan_id: None });

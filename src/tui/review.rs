@@ -1136,16 +1136,25 @@ pub(crate) mod tests {
     pub(crate) fn criteria_version_without_ac2(a: &mut ReviewApp, problem: &str) {
         let mut crs = a.crs.clone();
         crs.acceptance_criteria.remove(1);
-        let plan = a.plan().clone();
-        a.on_event(&Event::CriteriaVersion {
+        a.on_event(&criteria_version(crs, a.plan().clone(), &[problem]));
+    }
+
+    /// The engine's answer to a criteria edit: version p2 (after p1) with the spec `crs`
+    /// (recorded as c2), the plan unchanged, and `problems` with its checks against it.
+    pub(crate) fn criteria_version(
+        crs: crate::crs::Crs,
+        plan: crate::plan::Plan,
+        problems: &[&str],
+    ) -> Event {
+        Event::CriteriaVersion {
             plan_id: "p2".into(),
             parent_id: Some("p1".into()),
             crs_id: "c2".into(),
             crs: Box::new(crs),
             content_hash: crate::plan::content_hash(&plan),
             plan: Box::new(plan),
-            problems: vec![problem.into()],
-        });
+            problems: problems.iter().map(|p| p.to_string()).collect(),
+        }
     }
 
     pub(crate) fn press(app: &mut ReviewApp, keys: &str) -> Vec<Action> {
@@ -1473,16 +1482,8 @@ pub(crate) mod tests {
             description: "-v is an alias".into(),
             verification: "cargo test alias".into(),
         });
-        let plan = a.plan().clone();
-        a.on_event(&Event::CriteriaVersion {
-            plan_id: "p2".into(),
-            parent_id: Some("p1".into()),
-            crs_id: "c2".into(),
-            crs: Box::new(crs),
-            content_hash: crate::plan::content_hash(&plan),
-            plan: Box::new(plan),
-            problems: vec!["$.testing_strategy: AC4 is not covered by any check".into()],
-        });
+        let problem = "$.testing_strategy: AC4 is not covered by any check";
+        a.on_event(&criteria_version(crs, a.plan().clone(), &[problem]));
         // The check names the new criterion by the id it was given.
         let Some(Op::Replace { plan }) = a.follow_up() else { panic!("the plan follows the criteria") };
         assert_eq!(plan.testing_strategy[1].criteria, ["AC2", "AC4"]);
