@@ -275,7 +275,18 @@ fn git_with_input(trusted: &Path, work: &Path, args: &[&str], input: &[u8]) -> R
     use std::io::Write;
     use std::os::unix::process::CommandExt;
     use std::process::Stdio;
-    let mut cmd = git_command(trusted, work);
+    let mut cmd = std::process::Command::new("git");
+    // Hooks and fsmonitor off, none of the caller's `GIT_*` locations inherited.
+    cmd.arg("--git-dir")
+        .arg(trusted)
+        .arg("--work-tree")
+        .arg(work)
+        .args(["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "checkout.workers=0"])
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_OBJECT_DIRECTORY")
+        .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES");
     // SAFETY: prctl is async-signal-safe. The calling thread waits for git, so git dies only
     // when vibe does: a copy nobody will use is not written on.
     unsafe {
@@ -305,23 +316,6 @@ fn git_with_input(trusted: &Path, work: &Path, args: &[&str], input: &[u8]) -> R
             String::from_utf8_lossy(&out.stderr).trim()
         )))
     }
-}
-
-/// git on the copy `work` through vibe's repository `trusted`, hooks and fsmonitor off, none
-/// of the caller's `GIT_*` locations inherited.
-fn git_command(trusted: &Path, work: &Path) -> std::process::Command {
-    let mut cmd = std::process::Command::new("git");
-    cmd.arg("--git-dir")
-        .arg(trusted)
-        .arg("--work-tree")
-        .arg(work)
-        .args(["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "checkout.workers=0"])
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_OBJECT_DIRECTORY")
-        .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES");
-    cmd
 }
 
 /// Changed, added (untracked, not ignored) and deleted paths of the user's work tree, with

@@ -29,17 +29,20 @@ const OWNER_FILE: &str = "owner";
 /// The memory root of this user, made private on first use; `None` when there is no tmpfs at
 /// `/dev/shm` or the name is taken by something that is not a private directory of ours.
 pub(super) fn root() -> Option<PathBuf> {
-    root_in(Path::new(SHM))
+    root_in(Path::new(SHM), true)
 }
 
-fn root_in(shm: &Path) -> Option<PathBuf> {
+/// The memory root under `shm` if it is ours and private, made first with `create`.
+fn root_in(shm: &Path, create: bool) -> Option<PathBuf> {
     if !is_tmpfs(shm) {
         return None;
     }
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
     let root = shm.join(format!("vibe-{uid}"));
-    let _ = std::fs::DirBuilder::new().mode(0o700).create(&root);
+    if create {
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&root);
+    }
     let meta = std::fs::symlink_metadata(&root).ok()?;
     // Another user may have taken the name first: then it is not ours to write in.
     (meta.is_dir() && meta.uid() == uid && meta.mode() & 0o077 == 0).then_some(root)
@@ -107,7 +110,8 @@ pub(super) fn target(work: &Path) -> Option<PathBuf> {
     let entry = target.parent()?;
     // Only what vibe made: `ROOT/ID/work`, with the root private to this user.
     let root = entry.parent()?;
-    (target.file_name()? == "work" && root_in(root.parent()?).as_deref() == Some(root)).then(|| entry.into())
+    (target.file_name()? == "work" && root_in(root.parent()?, false).as_deref() == Some(root))
+        .then(|| entry.into())
 }
 
 /// Moves the link `from` (a sandbox directory's `work`) to `to`, keeping the copy owned

@@ -167,22 +167,25 @@ pub(super) fn expire_in_background(entry: &Path, in_memory: &Path, idle: Duratio
         .arg(entry)
         .arg(in_memory)
         .arg(format!("{}.{:03}", idle.as_secs(), idle.subsec_millis()))
-        .current_dir("/")
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    // SAFETY: setsid is async-signal-safe; the expiry must not die with this process.
+        .current_dir("/");
+    let _ = spawn_detached(&mut sh);
+}
+
+/// Starts `cmd` in a session of its own, without input or output, so it outlives this
+/// process and no signal to this one's group reaches it. Nothing waits for it: init reaps it
+/// once this process exits.
+fn spawn_detached(cmd: &mut std::process::Command) -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // SAFETY: setsid is async-signal-safe.
     unsafe {
-        use std::os::unix::process::CommandExt;
-        sh.pre_exec(|| {
+        cmd.pre_exec(|| {
             libc::setsid();
             Ok(())
         });
     }
-    // Reaped by init once this process exits; nothing waits for it.
-    if let Ok(child) = sh.spawn() {
-        drop(child);
-    }
+    cmd.spawn().map(drop)
 }
 
 pub(super) fn pool_copy(dir: &Path, pool: &Path, per_repo: usize) -> Option<()> {
@@ -239,27 +242,10 @@ pub fn discard_in_background(dir: &Path) {
         return;
     }
     let mut rm = std::process::Command::new("rm");
-    rm.arg("-rf")
-        .arg(&trash)
-        .args(&in_memory)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    // SAFETY: setsid is async-signal-safe; the removal must not die with this process.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        rm.pre_exec(|| {
-            libc::setsid();
-            Ok(())
-        });
-    }
-    match rm.spawn() {
-        // Reaped by init once this process exits; nothing waits for it.
-        Ok(child) => drop(child),
-        Err(_) => {
-            let _ = in_memory.map(|entry| crate::sandbox::walk::remove_tree(&entry));
-            let _ = discard(&trash);
-        }
+    rm.arg("-rf").arg(&trash).args(&in_memory);
+    if spawn_detached(&mut rm).is_err() {
+        let _ = in_memory.map(|entry| crate::sandbox::walk::remove_tree(&entry));
+        let _ = discard(&trash);
     }
 }
 
