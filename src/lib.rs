@@ -52,6 +52,8 @@ pub mod output;
 pub mod store;
 pub mod sync;
 #[cfg(test)]
+mod test_git;
+#[cfg(test)]
 mod test_rng;
 pub mod trust;
 pub mod tui;

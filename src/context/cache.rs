@@ -214,18 +214,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::super::Snapshot;
     use super::*;
-
-    fn git(root: &Path, args: &[&str]) {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(root)
-            .output()
-            .unwrap()
-            .status
-            .success();
-        assert!(ok, "git {args:?}");
-    }
+    use crate::test_git::git;
 
     /// Sets every directory's modification time `secs` back, as if the repository had been
     /// left alone for a while (a walk right after a change is not kept, see [`RACY`]).

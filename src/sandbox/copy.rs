@@ -603,18 +603,8 @@ fn base_index(trusted: &Path, tree: &git2::Tree<'_>) -> Result<git2::Index, Sand
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_git::git;
     use std::os::unix::fs::PermissionsExt;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let out = std::process::Command::new("git")
-            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
 
     fn write(root: &Path, rel: &str, text: &str) {
         let path = root.join(rel);

@@ -191,11 +191,7 @@ pub fn overlays_work(scratch: &Path) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn git(dir: &Path, args: &[&str]) {
-        let ok = std::process::Command::new("git").args(args).current_dir(dir).output().unwrap();
-        assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    }
+    use crate::test_git::git;
 
     #[test]
     fn ignored_directories_named_by_manifests_are_found() {
